@@ -1,0 +1,130 @@
+// What a session reports: plain values the Visualizer and the CLI read. No engine or pool types leak here.
+import Defragmentation
+import MemoryMetadata
+
+/// One live allocation as drawn and listed.
+public struct AllocationSnapshot: Hashable, Sendable {
+    /// The workload's id (trace id, or the dump's allocation index).
+    public var id: Int
+    public var offset: Int
+    public var size: Int
+    public var type: SuballocationType
+    /// A name from a VMA dump, if any.
+    public var name: String?
+
+    public init(id: Int, offset: Int, size: Int, type: SuballocationType = .unknown, name: String? = nil) {
+        self.id = id
+        self.offset = offset
+        self.size = size
+        self.type = type
+        self.name = name
+    }
+}
+
+/// One page as drawn: its allocations ascending by offset.
+public struct PageSnapshot: Hashable, Sendable {
+    /// The page's creation ordinal in its pool (VMA's block id); gaps where pages were released.
+    public var id: Int
+    public var size: Int
+    /// The pool the page belongs to (a VMA dump has several).
+    public var pool: String
+    public var allocations: [AllocationSnapshot]
+    /// Made immovable by an `ignore` answer during this run.
+    public var isImmovable: Bool
+    /// Holds a dedicated allocation (from a dump): shown, never moved.
+    public var isDedicated: Bool
+
+    public init(id: Int, size: Int, pool: String = "", allocations: [AllocationSnapshot],
+                isImmovable: Bool = false, isDedicated: Bool = false) {
+        self.id = id
+        self.size = size
+        self.pool = pool
+        self.allocations = allocations
+        self.isImmovable = isImmovable
+        self.isDedicated = isDedicated
+    }
+
+    public var usedBytes: Int { allocations.reduce(0) { $0 + $1.size } }
+    public var freeBytes: Int { size - usedBytes }
+}
+
+/// One move of a pass, with where it left and where it arrived.
+public struct MoveRecord: Hashable, Sendable {
+    public var id: Int
+    public var size: Int
+    public var sourcePage: Int
+    public var sourceOffset: Int
+    public var destinationPage: Int
+    public var destinationOffset: Int
+    /// What the handler did with it.
+    public var operation: MoveOperation
+    public var pool: String
+
+    public init(id: Int, size: Int, sourcePage: Int, sourceOffset: Int, destinationPage: Int, destinationOffset: Int,
+                operation: MoveOperation = .copy, pool: String = "") {
+        self.id = id
+        self.size = size
+        self.sourcePage = sourcePage
+        self.sourceOffset = sourceOffset
+        self.destinationPage = destinationPage
+        self.destinationOffset = destinationOffset
+        self.operation = operation
+        self.pool = pool
+    }
+}
+
+/// Fragmentation figures of a pool (or of all pools) at one moment.
+public struct Metrics: Hashable, Sendable {
+    /// Pages the pool holds (including an empty one VMA keeps).
+    public var pages = 0
+    /// Pages holding at least one allocation.
+    public var nonEmptyPages = 0
+    /// ceil(live bytes / page size): no defragmentation can do better.
+    public var lowerBoundPages = 0
+    public var liveBytes = 0
+    public var liveAllocations = 0
+    /// Free bytes in all pages.
+    public var freeBytes = 0
+    /// The largest free range in any page.
+    public var largestFreeRange = 0
+    /// 1 − largest free range / free bytes (0 when nothing is free): 0 is one hole, near 1 is dust.
+    public var fragmentation: Double = 0
+
+    public init() {}
+}
+
+/// What one pass did.
+public struct PassReport: Hashable, Sendable {
+    /// 1-based.
+    public var number: Int
+    public var moves: [MoveRecord]
+    public var stats: DefragmentationStats
+    /// Ids of pages released during the pass.
+    public var freedPages: [Int]
+    /// Time to collect the moves (planning).
+    public var planningSeconds: Double
+    /// Time for the device to copy the bytes.
+    public var copySeconds: Double
+    /// Time to complete the pass (handler, releases).
+    public var completeSeconds: Double
+    /// Errors the handler reported, as text.
+    public var errors: [String]
+    /// Metrics after the pass.
+    public var metricsAfter: Metrics
+
+    public init(number: Int, moves: [MoveRecord], stats: DefragmentationStats, freedPages: [Int],
+                planningSeconds: Double, copySeconds: Double, completeSeconds: Double, errors: [String] = [],
+                metricsAfter: Metrics) {
+        self.number = number
+        self.moves = moves
+        self.stats = stats
+        self.freedPages = freedPages
+        self.planningSeconds = planningSeconds
+        self.copySeconds = copySeconds
+        self.completeSeconds = completeSeconds
+        self.errors = errors
+        self.metricsAfter = metricsAfter
+    }
+
+    public var elapsedSeconds: Double { planningSeconds + copySeconds + completeSeconds }
+}

@@ -1,0 +1,536 @@
+// Port of memutils/defrag/context.go (MetadataDefragContext) from github.com/vkngwrapper/arsenal, with the
+// VMA 3.4 behaviour of VmaDefragmentationContext_T as a second dialect and VMA's Balanced and Extensive
+// algorithms (vk_mem_alloc.h).
+import MemoryMetadata
+
+/// One defragmentation run over one block list: collect a pass of moves, let the consumer copy, complete
+/// the pass; repeat until a pass collects nothing.
+public final class MetadataDefragContext<List: BlockList> {
+    public typealias Move = DefragmentationMove<List.Allocation, List.Metadata>
+    public typealias MoveData = MoveAllocationData<List.Allocation, List.Metadata>
+    /// Completes one move: for `.copy`, the allocation takes its destination and the source is freed;
+    /// for `.ignore`, the destination is freed; for `.destroy`, both are freed.
+    public typealias Handler = (Move) throws -> Void
+
+    /// The algorithm of this run.
+    public var algorithm: Algorithm
+    /// Whose behaviour to reproduce.
+    public let dialect: Dialect
+    /// Called once per move by ``completePass(_:)``.
+    public var handler: Handler
+    /// The pool being defragmented.
+    public let blockList: List
+
+    /// The metadata user data that marks the temporary destinations of this context: unique per context
+    /// and negative, so it never collides with a pool's own user data.
+    public var sentinel: Int { -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 1) }
+
+    /// Pages that answered `.ignore` are swapped to the front and never walked again in this run.
+    public private(set) var immovableBlockCount = 0
+    /// The moves of the last ``collectMoves(_:)``.
+    public private(set) var moves: [Move] = []
+
+    // VMA keeps the count of budget skips across passes; the Go port resets it with every PassContext.
+    private var carriedIgnoredAllocations = 0
+    // Balanced: averages computed when the first pass starts (VMA never refreshes them).
+    private var averageAllocationSize = Int.max
+    private var averageFreeSize = 0
+    // Extensive.
+    private var extensive = ExtensiveState()
+
+    /// - Parameters:
+    ///   - algorithm: nil means the dialect's default (memutils: full; vma: balanced).
+    public init(blockList: List, algorithm: Algorithm? = nil, dialect: Dialect = .memutils,
+                handler: @escaping Handler) {
+        self.blockList = blockList
+        self.algorithm = algorithm ?? dialect.defaultAlgorithm
+        self.dialect = dialect
+        self.handler = handler
+    }
+
+    /// Prepares a fresh run (the seed's `Init`): every page must support random access.
+    public func initialize() throws {
+        for index in 0..<blockList.blockCount where !blockList.metadata(forBlock: index).supportsRandomAccess {
+            throw DefragmentationError.randomAccessNotSupported(page: index)
+        }
+        immovableBlockCount = 0
+        moves.removeAll()
+        carriedIgnoredAllocations = 0
+        averageAllocationSize = .max
+        averageFreeSize = 0
+        extensive = ExtensiveState()
+    }
+
+    // MARK: collecting a pass
+
+    /// Collects one pass of moves within `pass`'s budget; read them from ``moves``.
+    public func collectMoves(_ pass: inout PassContext) {
+        blockList.lock()
+        defer { blockList.unlock() }
+        moves.removeAll(keepingCapacity: true)
+        if dialect == .vma { pass.ignoredAllocations = carriedIgnoredAllocations }
+        defer { if dialect == .vma { carriedIgnoredAllocations = pass.ignoredAllocations } }
+
+        let count = blockList.blockCount
+        if count > 1 {
+            switch algorithm {
+            case .fast: _ = computeFast(&pass)
+            case .full: _ = computeFull(&pass)
+            case .balanced: _ = computeBalanced(&pass)
+            case .extensive: _ = computeExtensive(&pass)
+            }
+        } else if count == 1 {
+            switch dialect {
+            case .vma:
+                _ = reallocWithinBlock(0, &pass)
+            case .memutils:
+                // The seed compacts a lone page for every algorithm but fast, walking from page 0 down to
+                // the immovable count (so not at all once page 0 is immovable).
+                if algorithm != .fast && immovableBlockCount == 0 { _ = reallocWithinBlock(0, &pass) }
+            }
+        }
+    }
+
+    /// The lowest page index the walk visits as a source.
+    private var lowestSourceIndex: Int { dialect == .vma ? immovableBlockCount + 1 : immovableBlockCount }
+
+    /// What the walk does with one allocation before any algorithm sees it.
+    private enum Visit { case skip, end, move(MoveData) }
+
+    private func visit(_ handle: AllocationHandle, _ metadata: List.Metadata, _ pass: inout PassContext) -> Visit {
+        let userData: Int
+        do { userData = try metadata.userData(of: handle) } catch {
+            preconditionFailure("defragmentation: walking a page returned a handle that is not an allocation: \(error)")
+        }
+        // Allocations this run created are not moved again.
+        if userData == sentinel { return .skip }
+        let data = blockList.moveData(forUserData: userData)
+        switch pass.checkCounters(data.move.size) {
+        case .ignore: return .skip
+        case .end: return .end
+        case .pass: return .move(data)
+        }
+    }
+
+    private func offset(_ handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
+        do { return try metadata.offset(of: handle) } catch {
+            preconditionFailure("defragmentation: no offset for a live handle: \(error)")
+        }
+    }
+
+    private func firstAllocation(_ metadata: List.Metadata) -> AllocationHandle? {
+        do { return try metadata.allocationListBegin() } catch {
+            preconditionFailure("defragmentation: cannot walk a page: \(error)")
+        }
+    }
+
+    private func nextAllocation(_ handle: AllocationHandle, _ metadata: List.Metadata) -> AllocationHandle? {
+        do { return try metadata.nextAllocation(after: handle) } catch {
+            preconditionFailure("defragmentation: cannot walk a page: \(error)")
+        }
+    }
+
+    /// Whether a page might take `size` bytes: VMA compares free bytes, the seed asks the metadata. Neither
+    /// has false negatives, so both give the same moves.
+    private func mightFit(_ metadata: List.Metadata, _ data: MoveData) -> Bool {
+        switch dialect {
+        case .vma: return metadata.sumFreeSize >= data.move.size
+        case .memutils: return metadata.mayHaveFreeBlock(type: data.suballocationType, size: data.move.size)
+        }
+    }
+
+    /// Tries pages `start..<end` in order for a destination (default placement). On success the move is
+    /// recorded and counted. Returns (placed, pass over).
+    private func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
+                                   _ pass: inout PassContext) -> (placed: Bool, passOver: Bool) {
+        var index = start
+        while index < end {
+            let destination = blockList.metadata(forBlock: index)
+            if mightFit(destination, data) {
+                if let request = try? destination.createAllocationRequest(
+                    size: data.move.size, alignment: data.alignment, upperAddress: false,
+                    type: data.suballocationType, strategy: .default, maxOffset: .max),
+                   let allocation = try? blockList.commitDefragAllocationRequest(
+                    request, blockIndex: index, alignment: data.alignment, flags: data.flags, userData: sentinel,
+                    type: data.suballocationType) {
+                    data.move.destinationMetadata = destination
+                    data.move.destinationAllocation = allocation
+                    moves.append(data.move)
+                    return (true, pass.incrementCounters(data.move.size))
+                }
+            }
+            index += 1
+        }
+        return (false, false)
+    }
+
+    /// Moves the allocation to the lowest offset of its own page that holds it, if lower than `current`.
+    private func allocIfLowerOffset(_ current: Int, _ blockIndex: Int, _ metadata: List.Metadata,
+                                    _ data: inout MoveData, _ pass: inout PassContext) -> (placed: Bool, passOver: Bool) {
+        // VMA searches every free range (and reorders the free list of the one that fits even when it is
+        // not lower); the seed stops at the current offset. The moves are the same either way.
+        let maxOffset = dialect == .vma ? Int.max : current
+        let request: AllocationRequest?
+        do {
+            request = try metadata.createAllocationRequest(
+                size: data.move.size, alignment: data.alignment, upperAddress: false,
+                type: data.suballocationType, strategy: .minOffset, maxOffset: maxOffset)
+        } catch {
+            preconditionFailure("defragmentation: the page refused a request for a live allocation: \(error)")
+        }
+        // Like VMA and the seed, compare the start of the free range found, not the aligned offset.
+        guard let request, offset(request.handle, metadata) < current else { return (false, false) }
+        guard let allocation = try? blockList.commitDefragAllocationRequest(
+            request, blockIndex: blockIndex, alignment: data.alignment, flags: data.flags, userData: sentinel,
+            type: data.suballocationType) else { return (false, false) }
+        data.move.destinationMetadata = metadata
+        data.move.destinationAllocation = allocation
+        moves.append(data.move)
+        return (true, pass.incrementCounters(data.move.size))
+    }
+
+    /// Compacts one page towards offset 0 (VMA's ReallocWithinBlock; the seed's reallocSuballocHandler).
+    /// Returns true when the pass is over.
+    private func reallocWithinBlock(_ blockIndex: Int, _ pass: inout PassContext) -> Bool {
+        let metadata = blockList.metadata(forBlock: blockIndex)
+        var handle = firstAllocation(metadata)
+        while let h = handle {
+            switch visit(h, metadata, &pass) {
+            case .skip: break
+            case .end: return true
+            case .move(var data):
+                let current = offset(h, metadata)
+                if current != 0 && mightFit(metadata, data) {
+                    if allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver { return true }
+                }
+            }
+            handle = nextAllocation(h, metadata)
+        }
+        return false
+    }
+
+    /// Fast: only between pages. Returns true when the pass is over.
+    private func computeFast(_ pass: inout PassContext) -> Bool {
+        var blockIndex = blockList.blockCount - 1
+        while blockIndex >= lowestSourceIndex {
+            let metadata = blockList.metadata(forBlock: blockIndex)
+            var handle = firstAllocation(metadata)
+            while let h = handle {
+                switch visit(h, metadata, &pass) {
+                case .skip: break
+                case .end: return true
+                case .move(var data):
+                    // The seed ends the pass on reaching page 0; VMA never walks it.
+                    if blockIndex == 0 { return true }
+                    if allocInOtherBlock(0, blockIndex, &data, &pass).passOver { return true }
+                }
+                handle = nextAllocation(h, metadata)
+            }
+            blockIndex -= 1
+        }
+        return false
+    }
+
+    /// Full: into an earlier page, else lower in its own page. Returns true when the pass is over.
+    private func computeFull(_ pass: inout PassContext) -> Bool {
+        var blockIndex = blockList.blockCount - 1
+        while blockIndex >= lowestSourceIndex {
+            let metadata = blockList.metadata(forBlock: blockIndex)
+            var handle = firstAllocation(metadata)
+            while let h = handle {
+                switch visit(h, metadata, &pass) {
+                case .skip: break
+                case .end: return true
+                case .move(var data):
+                    let other = allocInOtherBlock(0, blockIndex, &data, &pass)
+                    if other.passOver { return true }
+                    if !other.placed {
+                        let current = offset(h, metadata)
+                        if current != 0 && mightFit(metadata, data) {
+                            if allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver { return true }
+                        }
+                    }
+                }
+                handle = nextAllocation(h, metadata)
+            }
+            blockIndex -= 1
+        }
+        return false
+    }
+
+    /// VMA's UpdateVectorStatistics.
+    private func updateBalancedStatistics() {
+        var allocations = 0, freeRegions = 0, freeBytes = 0, bytes = 0
+        for index in 0..<blockList.blockCount {
+            let metadata = blockList.metadata(forBlock: index)
+            allocations += metadata.allocationCount
+            freeRegions += metadata.vmaFreeRegionsCount
+            freeBytes += metadata.sumFreeSize
+            bytes += metadata.size
+        }
+        averageAllocationSize = allocations > 0 ? (bytes - freeBytes) / allocations : 0
+        averageFreeSize = freeRegions > 0 ? freeBytes / freeRegions : 0
+    }
+
+    /// Balanced: like full, but moves within a page only where the gaps make it worthwhile.
+    private func computeBalanced(_ pass: inout PassContext) -> Bool {
+        if averageAllocationSize == .max { updateBalancedStatistics() }
+        let minimalFreeRegion = averageFreeSize / 2
+        var blockIndex = blockList.blockCount - 1
+        while blockIndex >= lowestSourceIndex {
+            let metadata = blockList.metadata(forBlock: blockIndex)
+            var prevFreeRegionSize = 0
+            var handle = firstAllocation(metadata)
+            while let h = handle {
+                switch visit(h, metadata, &pass) {
+                case .skip: break
+                case .end: return true
+                case .move(var data):
+                    let other = allocInOtherBlock(0, blockIndex, &data, &pass)
+                    if other.passOver { return true }
+                    let nextFreeRegionSize = (try? metadata.nextFreeRegionSize(after: h)) ?? 0
+                    let current = offset(h, metadata)
+                    if !other.placed && current != 0 && mightFit(metadata, data) {
+                        if prevFreeRegionSize >= minimalFreeRegion || nextFreeRegionSize >= minimalFreeRegion
+                            || data.move.size <= averageFreeSize || data.move.size <= averageAllocationSize {
+                            if allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver { return true }
+                        }
+                    }
+                    prevFreeRegionSize = nextFreeRegionSize
+                }
+                handle = nextAllocation(h, metadata)
+            }
+            blockIndex -= 1
+        }
+        return false
+    }
+
+    // MARK: completing a pass
+
+    /// Completes the moves of the last collect: calls the handler for each, accounts bytes and pages freed
+    /// (measured from the pool's statistics around each call), and makes the source pages of `.ignore`
+    /// moves immovable. Handler errors are collected and thrown together after every move was handled;
+    /// a failed move is not counted as moved.
+    public func completePass(_ pass: inout PassContext) throws {
+        var errors: [Error] = []
+        var immovable: [List.Metadata] = []
+        for move in moves {
+            var before = Statistics()
+            blockList.addStatistics(&before)
+            do {
+                try handler(move)
+            } catch {
+                errors.append(error)
+                pass.stats.bytesMoved -= move.size
+                pass.stats.allocationsMoved -= 1
+                continue
+            }
+            var after = Statistics()
+            blockList.addStatistics(&after)
+            let pagesFreed = before.blockCount - after.blockCount
+            pass.stats.deviceMemoryBlocksFreed += pagesFreed
+            pass.stats.bytesFreed += before.blockBytes - after.blockBytes
+            if algorithm == .extensive { extensive.pagesReleased(pagesFreed, blockList) }
+
+            switch move.operation {
+            case .copy: break
+            case .ignore:
+                pass.stats.bytesMoved -= move.size
+                pass.stats.allocationsMoved -= 1
+                if !immovable.contains(where: { $0 === move.sourceMetadata }) { immovable.append(move.sourceMetadata) }
+            case .destroy:
+                pass.stats.bytesMoved -= move.size
+                pass.stats.allocationsMoved -= 1
+            }
+        }
+        if !immovable.isEmpty { makeImmovable(immovable) }
+        moves.removeAll(keepingCapacity: true)
+        if errors.count == 1 { throw errors[0] }
+        if !errors.isEmpty { throw DefragmentationError.handlerFailures(errors) }
+    }
+
+    private func makeImmovable(_ pages: [List.Metadata]) {
+        blockList.lock()
+        defer { blockList.unlock() }
+        if algorithm == .extensive && extensive.isActive(blockList) && extensive.operation != .cleanup {
+            // VMA's extensive moves them to the end of the list, before the free pages.
+            for page in pages {
+                let count = blockList.blockCount - immovableBlockCount
+                for i in 0..<count where blockList.metadata(forBlock: i) === page {
+                    immovableBlockCount += 1
+                    blockList.swapBlocks(i, blockList.blockCount - immovableBlockCount)
+                    if extensive.firstFreeBlock != .max && i + 1 < extensive.firstFreeBlock {
+                        if extensive.firstFreeBlock > 1 {
+                            extensive.firstFreeBlock -= 1
+                            blockList.swapBlocks(i, extensive.firstFreeBlock)
+                        } else {
+                            extensive.firstFreeBlock -= 1
+                        }
+                    }
+                    break
+                }
+            }
+            return
+        }
+        for page in pages {
+            for i in immovableBlockCount..<blockList.blockCount where blockList.metadata(forBlock: i) === page {
+                blockList.swapBlocks(i, immovableBlockCount)
+                immovableBlockCount += 1
+                break
+            }
+        }
+    }
+
+    // MARK: extensive
+
+    struct ExtensiveState {
+        enum Operation { case findFreeBlockBuffer, findFreeBlockTexture, findFreeBlockAll, moveBuffers, moveTextures, moveAll, cleanup, done }
+        var operation: Operation = .findFreeBlockTexture
+        var firstFreeBlock = Int.max
+
+        func isActive(_ list: List) -> Bool { list.bufferImageGranularity > 1 }
+
+        /// VMA's DefragmentPassEnd bookkeeping: pages released shift the first free page down.
+        mutating func pagesReleased(_ released: Int, _ list: List) {
+            guard isActive(list), firstFreeBlock != .max else { return }
+            if firstFreeBlock >= released {
+                firstFreeBlock -= released
+                if firstFreeBlock != 0 && list.metadata(forBlock: firstFreeBlock - 1).isEmpty { firstFreeBlock -= 1 }
+            } else {
+                firstFreeBlock = 0
+            }
+        }
+    }
+
+    /// Extensive: empty one page at a time, then fill the emptied pages type by type (VMA's
+    /// ComputeDefragmentation_Extensive, state machine and all). Returns true when the pass is over.
+    private func computeExtensive(_ pass: inout PassContext) -> Bool {
+        // Without granularity conflicts full already packs as tightly as possible.
+        if blockList.bufferImageGranularity == 1 { return computeFull(&pass) }
+
+        var texturePresent = false, bufferPresent = false, otherPresent = false
+        var stage = extensive.operation
+        switch stage {
+        case .done:
+            return false
+        case .cleanup:
+            break
+        case .findFreeBlockBuffer, .findFreeBlockTexture, .findFreeBlockAll:
+            // No more pages to empty: move between pages and clean up.
+            if extensive.firstFreeBlock == 0 {
+                extensive.operation = .cleanup
+                return computeFast(&pass)
+            }
+            // No free pages yet: empty the last one.
+            let last = (extensive.firstFreeBlock == .max ? blockList.blockCount : extensive.firstFreeBlock) - 1
+            let freeMetadata = blockList.metadata(forBlock: last)
+            let movesBefore = moves.count
+            var handle = firstAllocation(freeMetadata)
+            while let h = handle {
+                switch visit(h, freeMetadata, &pass) {
+                case .skip: break
+                case .end: return true
+                case .move(var data):
+                    if allocInOtherBlock(0, last, &data, &pass).passOver {
+                        // The page was emptied completely already.
+                        if movesBefore != moves.count && nextAllocation(h, freeMetadata) == nil {
+                            extensive.firstFreeBlock = last
+                        }
+                        return true
+                    }
+                }
+                handle = nextAllocation(h, freeMetadata)
+            }
+            if movesBefore == moves.count {
+                // The page cannot be emptied: move data around within the other pages.
+                if last != 0 {
+                    var i = last - 1
+                    while i > 0 {
+                        if reallocWithinBlock(i, &pass) { return true }
+                        i -= 1
+                    }
+                }
+                if movesBefore == moves.count { return computeFast(&pass) }
+            } else {
+                switch stage {
+                case .findFreeBlockBuffer: extensive.operation = .moveBuffers
+                case .findFreeBlockTexture: extensive.operation = .moveTextures
+                default: extensive.operation = .moveAll
+                }
+                extensive.firstFreeBlock = last
+                // A page was found without moves inside others: more can happen in this pass.
+                return computeExtensive(&pass)
+            }
+        case .moveTextures, .moveBuffers, .moveAll:
+            // VMA's switch falls through from textures to buffers to all.
+            while true {
+                let type: SuballocationType = stage == .moveTextures ? .imageOptimal : stage == .moveBuffers ? .buffer : .free
+                guard moveDataToFreeBlocks(type, extensive.firstFreeBlock, &texturePresent, &bufferPresent, &otherPresent, &pass) else {
+                    break
+                }
+                if stage == .moveTextures {
+                    if texturePresent { extensive.operation = .findFreeBlockTexture; return computeExtensive(&pass) }
+                    if !bufferPresent && !otherPresent { extensive.operation = .cleanup; break }
+                    stage = .moveBuffers
+                    extensive.operation = stage
+                    bufferPresent = false
+                    otherPresent = false
+                } else if stage == .moveBuffers {
+                    if bufferPresent { extensive.operation = .findFreeBlockBuffer; return computeExtensive(&pass) }
+                    if !otherPresent { extensive.operation = .cleanup; break }
+                    stage = .moveAll
+                    extensive.operation = stage
+                    otherPresent = false
+                } else {
+                    if otherPresent { extensive.operation = .findFreeBlockBuffer; return computeExtensive(&pass) }
+                    extensive.operation = .cleanup
+                    break
+                }
+            }
+        }
+
+        if extensive.operation == .cleanup {
+            // Everything else done: pack each page tighter.
+            let movesBefore = moves.count
+            for i in 0..<blockList.blockCount {
+                if reallocWithinBlock(i, &pass) { return true }
+            }
+            if movesBefore == moves.count { extensive.operation = .done }
+        }
+        return false
+    }
+
+    /// VMA's MoveDataToFreeBlocks: moves allocations of `currentType`'s class from the pages below
+    /// `firstFreeBlock` into the free pages at and after it, noting which types remain. Returns true when
+    /// nothing moved (or the byte budget ended the pass), false after a move ended the pass.
+    private func moveDataToFreeBlocks(_ currentType: SuballocationType, _ firstFreeBlock: Int,
+                                      _ texturePresent: inout Bool, _ bufferPresent: inout Bool, _ otherPresent: inout Bool,
+                                      _ pass: inout PassContext) -> Bool {
+        let movesBefore = moves.count
+        var i = min(firstFreeBlock, blockList.blockCount)
+        while i > 0 {
+            i -= 1
+            let metadata = blockList.metadata(forBlock: i)
+            var handle = firstAllocation(metadata)
+            while let h = handle {
+                switch visit(h, metadata, &pass) {
+                case .skip: break
+                case .end: return true
+                case .move(var data):
+                    if !SuballocationType.granularityConflict(data.suballocationType, currentType) {
+                        if allocInOtherBlock(firstFreeBlock, blockList.blockCount, &data, &pass).passOver { return false }
+                    }
+                    if !SuballocationType.granularityConflict(data.suballocationType, .imageOptimal) {
+                        texturePresent = true
+                    } else if !SuballocationType.granularityConflict(data.suballocationType, .buffer) {
+                        bufferPresent = true
+                    } else {
+                        otherPresent = true
+                    }
+                }
+                handle = nextAllocation(h, metadata)
+            }
+        }
+        return movesBefore == moves.count
+    }
+}

@@ -1,0 +1,240 @@
+// Port of VmaBlockMetadata_TLSF::CreateAllocationRequest, CheckBlock, Alloc and Free (vk_mem_alloc.h).
+
+extension TLSFMetadata {
+    public func createAllocationRequest(
+        size requestedSize: Int, alignment requestedAlignment: Int, upperAddress: Bool, type: SuballocationType,
+        strategy: AllocationStrategy, maxOffset: Int
+    ) throws -> AllocationRequest? {
+        guard requestedSize >= 1 else { throw MetadataError.invalidSize(requestedSize) }
+        guard isPowerOfTwo(requestedAlignment) else { throw MetadataError.invalidAlignment(requestedAlignment) }
+        if upperAddress { throw MetadataError.upperAddressNotSupported }
+
+        var allocSize = requestedSize, alignment = requestedAlignment
+        granularity.roundUp(type: type, size: &allocSize, alignment: &alignment)
+
+        // Quick check for a page that is too full.
+        if allocSize > sumFreeSize { return nil }
+
+        // No free ranges besides the tail: only the tail can take it.
+        if blocksFreeCount == 0 {
+            if strategy.contains(.minOffset) && nodes[Int(nullBlock)].offset > maxOffset { return nil }
+            return checkBlock(nullBlock, listsCount, allocSize, alignment, type)
+        }
+
+        // Round up to the next size class.
+        var sizeForNextList = allocSize
+        let smallSizeStep = Self.smallBufferSize / 4
+        if allocSize > Self.smallBufferSize {
+            sizeForNextList += 1 << ((63 - allocSize.leadingZeroBitCount) - Self.secondLevelIndex)
+        } else if allocSize > Self.smallBufferSize - smallSizeStep {
+            sizeForNextList = Self.smallBufferSize + 1
+        } else {
+            sizeForNextList += smallSizeStep
+        }
+
+        var nextListIndex = listsCount
+        var nextListBlock = Self.none
+
+        if strategy.contains(.minTime) {
+            if let found = findFreeBlock(sizeForNextList) {
+                (nextListBlock, nextListIndex) = found
+                if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
+            }
+            if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
+            while nextListBlock != Self.none {
+                if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
+                nextListBlock = nodes[Int(nextListBlock)].nextFree
+            }
+            if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
+        } else if strategy.contains(.minMemory) {
+            if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
+            if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
+            if let found = findFreeBlock(sizeForNextList) {
+                (nextListBlock, nextListIndex) = found
+                while nextListBlock != Self.none {
+                    if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
+                    nextListBlock = nodes[Int(nextListBlock)].nextFree
+                }
+            }
+        } else if strategy.contains(.minOffset) {
+            // Every free range in ascending offset order, then the tail. VMA checks all of them; the Go
+            // port stops at maxOffset, which gives the same answer to a caller that only wants lower offsets.
+            var b = headBlock
+            while b != Self.none && b != nullBlock {
+                let n = nodes[Int(b)]
+                if n.offset >= maxOffset { break }
+                if !n.taken && n.size >= allocSize {
+                    if let r = checkBlock(b, listIndex(forSize: n.size), allocSize, alignment, type) { return r }
+                }
+                b = n.nextPhysical
+            }
+            return checkBlock(nullBlock, listsCount, allocSize, alignment, type)
+        } else {
+            if let found = findFreeBlock(sizeForNextList) {
+                (nextListBlock, nextListIndex) = found
+                while nextListBlock != Self.none {
+                    if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
+                    nextListBlock = nodes[Int(nextListBlock)].nextFree
+                }
+            }
+            if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
+            if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
+        }
+
+        // Worst case: search every list above the one tried first.
+        nextListIndex += 1
+        while nextListIndex < listsCount {
+            nextListBlock = freeList[nextListIndex]
+            while nextListBlock != Self.none {
+                if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
+                nextListBlock = nodes[Int(nextListBlock)].nextFree
+            }
+            nextListIndex += 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private func searchList(from found: (block: Int32, listIndex: Int)?, _ allocSize: Int, _ alignment: Int,
+                            _ type: SuballocationType) -> AllocationRequest? {
+        guard let found else { return nil }
+        var b = found.block
+        while b != Self.none {
+            if let r = checkBlock(b, found.listIndex, allocSize, alignment, type) { return r }
+            b = nodes[Int(b)].nextFree
+        }
+        return nil
+    }
+
+    /// Whether the free range `block` can hold the request; on success it moves to the front of its list
+    /// (VMA does this even when the caller then decides not to commit).
+    
+    func checkBlock(_ block: Int32, _ listIndex: Int, _ allocSize: Int, _ alignment: Int,
+                    _ type: SuballocationType) -> AllocationRequest? {
+        let b = Int(block)
+        precondition(isFree(block), "TLSF: block at offset \(nodes[b].offset) is already taken")
+        let blockOffset = nodes[b].offset, blockSize = nodes[b].size
+        var alignedOffset = alignUp(blockOffset, alignment)
+        if blockSize < allocSize + alignedOffset - blockOffset { return nil }
+        if granularity.conflicts(offset: &alignedOffset, size: allocSize, blockOffset: blockOffset, blockSize: blockSize, type: type) {
+            return nil
+        }
+        let request = AllocationRequest(handle: handle(block), size: allocSize, offset: alignedOffset, kind: .tlsf, type: type)
+
+        if listIndex != listsCount && nodes[b].prevFree != Self.none {
+            let prev = nodes[b].prevFree, next = nodes[b].nextFree
+            nodes[Int(prev)].nextFree = next
+            if next != Self.none { nodes[Int(next)].prevFree = prev }
+            nodes[b].prevFree = Self.none
+            nodes[b].nextFree = freeList[listIndex]
+            freeList[listIndex] = block
+            let newNext = nodes[b].nextFree
+            if newNext != Self.none { nodes[Int(newNext)].prevFree = block }
+        }
+        return request
+    }
+
+    @discardableResult
+    public func alloc(_ request: AllocationRequest, type: SuballocationType, userData: Int) throws -> AllocationHandle {
+        guard request.kind == .tlsf else { throw MetadataError.incompatibleRequest("made by another kind of metadata") }
+        let current = try node(request.handle)
+        let c = Int(current)
+        guard isFree(current) else { throw MetadataError.incompatibleRequest("its free range at offset \(nodes[c].offset) is taken") }
+        let offset = request.offset
+        guard nodes[c].offset <= offset else {
+            throw MetadataError.incompatibleRequest("offset \(offset) is below its free range at \(nodes[c].offset)")
+        }
+        guard nodes[c].size - (offset - nodes[c].offset) >= request.size else {
+            throw MetadataError.incompatibleRequest("its free range at offset \(nodes[c].offset) is too small")
+        }
+
+        if current != nullBlock { removeFreeBlock(current) }
+
+        let missingAlignment = offset - nodes[c].offset
+        if missingAlignment != 0 {
+            let prev = nodes[c].prevPhysical
+            precondition(prev != Self.none, "TLSF: missing alignment at offset 0")
+            let p = Int(prev)
+            if isFree(prev) {
+                let oldList = listIndex(forSize: nodes[p].size)
+                nodes[p].size += missingAlignment
+                if oldList != listIndex(forSize: nodes[p].size) {
+                    nodes[p].size -= missingAlignment
+                    removeFreeBlock(prev)
+                    nodes[p].size += missingAlignment
+                    insertFreeBlock(prev)
+                } else {
+                    blocksFreeSize += missingAlignment
+                }
+            } else {
+                let newBlock = makeNode(offset: nodes[c].offset, size: missingAlignment)
+                let n = Int(newBlock)
+                nodes[c].prevPhysical = newBlock
+                nodes[p].nextPhysical = newBlock
+                nodes[n].prevPhysical = prev
+                nodes[n].nextPhysical = current
+                nodes[n].taken = true
+                insertFreeBlock(newBlock)
+            }
+            nodes[c].size -= missingAlignment
+            nodes[c].offset += missingAlignment
+        }
+
+        let size = request.size
+        if nodes[c].size == size {
+            if current == nullBlock {
+                let newNull = makeNode(offset: nodes[c].offset + size, size: 0)
+                nullBlock = newNull
+                nodes[Int(newNull)].prevPhysical = current
+                nodes[c].nextPhysical = newNull
+                nodes[c].taken = true
+            }
+        } else {
+            precondition(nodes[c].size > size, "TLSF: free range too small for a checked request")
+            let newBlock = makeNode(offset: nodes[c].offset + size, size: nodes[c].size - size)
+            let n = Int(newBlock)
+            nodes[n].prevPhysical = current
+            nodes[n].nextPhysical = nodes[c].nextPhysical
+            nodes[c].nextPhysical = newBlock
+            nodes[c].size = size
+            if current == nullBlock {
+                nullBlock = newBlock
+                nodes[c].taken = true
+            } else {
+                nodes[Int(nodes[n].nextPhysical)].prevPhysical = newBlock
+                nodes[n].taken = true
+                insertFreeBlock(newBlock)
+            }
+        }
+        nodes[c].userData = userData
+        nodes[c].type = type
+        granularity.allocPages(type: request.type, offset: nodes[c].offset, size: nodes[c].size)
+        allocCount += 1
+        return handle(current)
+    }
+
+    public func free(_ handle: AllocationHandle) throws {
+        var block = try allocationNode(handle)
+        let next = nodes[Int(block)].nextPhysical
+        granularity.freePages(offset: nodes[Int(block)].offset, size: nodes[Int(block)].size)
+        allocCount -= 1
+        nodes[Int(block)].userData = 0
+        nodes[Int(block)].type = .free
+
+        let prev = nodes[Int(block)].prevPhysical
+        if prev != Self.none && isFree(prev) {
+            removeFreeBlock(prev)
+            mergeBlock(block, prev)
+        }
+        if !isFree(next) {
+            insertFreeBlock(block)
+        } else if next == nullBlock {
+            mergeBlock(nullBlock, block)
+        } else {
+            removeFreeBlock(next)
+            mergeBlock(next, block)
+            insertFreeBlock(next)
+            block = next
+        }
+    }
+}

@@ -1,0 +1,325 @@
+// Port of VMA's VmaBlockMetadata_TLSF (vk_mem_alloc.h), following the Go port memutils/metadata/tlsf.go
+// of github.com/vkngwrapper/arsenal. Placement is VMA's for real (non-virtual) blocks: the same sequence
+// of requests gives the same offsets as VMA.
+//
+// Regions are nodes in one array, linked by index: the physical list (by offset) and the per-size-class
+// free lists. The "null block" is the untouched tail of the page; it is free but never in a free list.
+
+/// Two-level segregated fit metadata for one page: random access, O(1) allocation and free.
+public final class TLSFMetadata: BlockMetadata {
+    static let smallBufferSize = 256
+    static let secondLevelIndex = 5
+    static let memoryClassShift = 7
+    static let maxMemoryClasses = 65 - memoryClassShift
+
+    static let none: Int32 = -1
+    
+    struct Node {
+        var offset: Int
+        var size: Int
+        var prevPhysical: Int32
+        var nextPhysical: Int32
+        var prevFree: Int32
+        var nextFree: Int32
+        var userData: Int
+        var generation: UInt32
+        /// Taken: an allocation, or a free node that was removed from its list (VMA's MarkTaken).
+        var taken: Bool
+        /// Whether the node is in use at all (not on the recycling stack).
+        var live: Bool
+        var type: SuballocationType
+    }
+
+    public let size: Int
+    var nodes: [Node] = []
+    var recycled: [Int32] = []
+    var freeList: [Int32] = []
+    var innerIsFreeBitmap: [UInt32]
+    var isFreeBitmap: UInt32 = 0
+    var listsCount = 0
+    var nullBlock: Int32 = -1
+    /// The node at offset 0 (the first in the physical list).
+    var headBlock: Int32 = -1
+    var allocCount = 0
+    var blocksFreeCount = 0
+    var blocksFreeSize = 0
+    var granularity: BufferImageGranularity
+
+    /// - Parameters:
+    ///   - size: bytes in the page.
+    ///   - bufferImageGranularity: a power of two; 1 (the default) disables granularity handling.
+    public init(size: Int, bufferImageGranularity: Int = 1) {
+        precondition(size > 0, "page size must be positive")
+        self.size = size
+        self.granularity = BufferImageGranularity(granularity: bufferImageGranularity)
+        self.innerIsFreeBitmap = Array(repeating: 0, count: Self.maxMemoryClasses)
+        granularity.initialize(size: size)
+        let memoryClass = Self.sizeToMemoryClass(size)
+        let sli = Self.sizeToSecondIndex(size, memoryClass)
+        listsCount = (memoryClass == 0 ? 0 : (memoryClass - 1) * (1 << Self.secondLevelIndex) + sli) + 1 + 4
+        freeList = Array(repeating: Self.none, count: listsCount)
+        nullBlock = makeNode(offset: 0, size: size)
+        headBlock = nullBlock
+    }
+
+    public var supportsRandomAccess: Bool { true }
+    public var allocationCount: Int { allocCount }
+    public var freeRegionsCount: Int { blocksFreeCount + (nodes[Int(nullBlock)].size > 0 ? 1 : 0) }
+    public var vmaFreeRegionsCount: Int { blocksFreeCount + 1 }
+    public var sumFreeSize: Int { blocksFreeSize + nodes[Int(nullBlock)].size }
+    public var isEmpty: Bool { nodes[Int(nullBlock)].offset == 0 }
+    /// The granularity this page was made with.
+    public var bufferImageGranularity: Int { granularity.granularity }
+
+    // MARK: size classes
+    
+    static func sizeToMemoryClass(_ size: Int) -> Int {
+        if size > smallBufferSize {
+            return (63 - size.leadingZeroBitCount) - memoryClassShift
+        }
+        return 0
+    }
+    
+    static func sizeToSecondIndex(_ size: Int, _ memoryClass: Int) -> Int {
+        if memoryClass == 0 {
+            return (size - 1) / 64
+        }
+        return (size >> (memoryClass + memoryClassShift - secondLevelIndex)) ^ (1 << secondLevelIndex)
+    }
+    
+    func listIndex(_ memoryClass: Int, _ secondIndex: Int) -> Int {
+        if memoryClass == 0 { return secondIndex }
+        return (memoryClass - 1) * (1 << Self.secondLevelIndex) + secondIndex + 4
+    }
+    
+    func listIndex(forSize size: Int) -> Int {
+        let mc = Self.sizeToMemoryClass(size)
+        return listIndex(mc, Self.sizeToSecondIndex(size, mc))
+    }
+
+    // MARK: node storage
+    
+    func makeNode(offset: Int, size: Int) -> Int32 {
+        if let index = recycled.popLast() {
+            let i = Int(index)
+            nodes[i].offset = offset
+            nodes[i].size = size
+            nodes[i].prevPhysical = Self.none
+            nodes[i].nextPhysical = Self.none
+            nodes[i].prevFree = Self.none
+            nodes[i].nextFree = Self.none
+            nodes[i].userData = 0
+            nodes[i].taken = false
+            nodes[i].live = true
+            nodes[i].type = .free
+            return index
+        }
+        nodes.append(Node(offset: offset, size: size, prevPhysical: Self.none, nextPhysical: Self.none,
+                          prevFree: Self.none, nextFree: Self.none, userData: 0, generation: 0,
+                          taken: false, live: true, type: .free))
+        return Int32(nodes.count - 1)
+    }
+    
+    func releaseNode(_ index: Int32) {
+        let i = Int(index)
+        nodes[i].live = false
+        nodes[i].generation &+= 1
+        recycled.append(index)
+    }
+    
+    func handle(_ index: Int32) -> AllocationHandle {
+        AllocationHandle(index: UInt32(index), generation: nodes[Int(index)].generation)
+    }
+
+    /// The node a handle names, if it is live.
+    
+    func node(_ handle: AllocationHandle) throws -> Int32 {
+        let i = Int(handle.index)
+        guard i < nodes.count, nodes[i].live, nodes[i].generation == handle.generation else {
+            throw MetadataError.unknownHandle(handle)
+        }
+        return Int32(i)
+    }
+    
+    func isFree(_ i: Int32) -> Bool { !nodes[Int(i)].taken }
+
+    /// A live allocation's node.
+    
+    func allocationNode(_ handle: AllocationHandle) throws -> Int32 {
+        let i = try node(handle)
+        guard !isFree(i) else { throw MetadataError.notAnAllocation(handle) }
+        return i
+    }
+
+    // MARK: queries
+
+    public func offset(of handle: AllocationHandle) throws -> Int { nodes[Int(try node(handle))].offset }
+    public func size(of handle: AllocationHandle) throws -> Int { nodes[Int(try node(handle))].size }
+    public func userData(of handle: AllocationHandle) throws -> Int { nodes[Int(try allocationNode(handle))].userData }
+
+    public func setUserData(_ userData: Int, of handle: AllocationHandle) throws {
+        nodes[Int(try allocationNode(handle))].userData = userData
+    }
+
+    public func allocationListBegin() throws -> AllocationHandle? {
+        if allocCount == 0 { return nil }
+        var b = nodes[Int(nullBlock)].prevPhysical
+        while b != Self.none {
+            if !isFree(b) { return handle(b) }
+            b = nodes[Int(b)].prevPhysical
+        }
+        preconditionFailure("TLSF: allocation count is \(allocCount) but no allocation was found")
+    }
+
+    public func nextAllocation(after handle: AllocationHandle) throws -> AllocationHandle? {
+        let start = try allocationNode(handle)
+        var b = nodes[Int(start)].prevPhysical
+        while b != Self.none {
+            if !isFree(b) { return self.handle(b) }
+            b = nodes[Int(b)].prevPhysical
+        }
+        return nil
+    }
+
+    public func nextFreeRegionSize(after handle: AllocationHandle) throws -> Int {
+        let b = try allocationNode(handle)
+        let prev = nodes[Int(b)].prevPhysical
+        if prev != Self.none { return isFree(prev) ? nodes[Int(prev)].size : 0 }
+        return 0
+    }
+
+    public func mayHaveFreeBlock(type: SuballocationType, size: Int) -> Bool {
+        if nodes[Int(nullBlock)].size >= size { return true }
+        if size > blocksFreeSize { return false }
+        var rounded = size, alignment = 1
+        granularity.roundUp(type: type, size: &rounded, alignment: &alignment)
+        let memoryClass = Self.sizeToMemoryClass(rounded)
+        return isFreeBitmap & (UInt32.max << UInt32(memoryClass)) != 0
+    }
+
+    public func visitAllRegions(_ body: (Region) throws -> Void) rethrows {
+        var b = nullBlock
+        while b != Self.none {
+            let n = nodes[Int(b)]
+            try body(Region(handle: handle(b), offset: n.offset, size: n.size, userData: n.taken ? n.userData : 0,
+                            type: n.taken ? n.type : .free, isFree: !n.taken))
+            b = n.prevPhysical
+        }
+    }
+
+    public func addStatistics(_ stats: inout Statistics) {
+        stats.blockCount += 1
+        stats.allocationCount += allocCount
+        stats.blockBytes += size
+        stats.allocationBytes += size - sumFreeSize
+    }
+
+    public func addDetailedStatistics(_ stats: inout DetailedStatistics) {
+        stats.statistics.blockCount += 1
+        stats.statistics.blockBytes += size
+        if nodes[Int(nullBlock)].size > 0 { stats.addUnusedRange(nodes[Int(nullBlock)].size) }
+        var b = nodes[Int(nullBlock)].prevPhysical
+        while b != Self.none {
+            let n = nodes[Int(b)]
+            if n.taken { stats.addAllocation(n.size) } else { stats.addUnusedRange(n.size) }
+            b = n.prevPhysical
+        }
+    }
+
+    public func clear() {
+        nodes.removeAll(keepingCapacity: true)
+        recycled.removeAll(keepingCapacity: true)
+        for i in freeList.indices { freeList[i] = Self.none }
+        for i in innerIsFreeBitmap.indices { innerIsFreeBitmap[i] = 0 }
+        isFreeBitmap = 0
+        allocCount = 0
+        blocksFreeCount = 0
+        blocksFreeSize = 0
+        granularity.clear()
+        nullBlock = makeNode(offset: 0, size: size)
+        headBlock = nullBlock
+    }
+
+    // MARK: free lists
+    
+    func removeFreeBlock(_ block: Int32) {
+        precondition(block != nullBlock, "TLSF: cannot remove the null block from a free list")
+        precondition(isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is not free")
+        let b = Int(block)
+        let next = nodes[b].nextFree, prev = nodes[b].prevFree
+        if next != Self.none { nodes[Int(next)].prevFree = prev }
+        if prev != Self.none {
+            nodes[Int(prev)].nextFree = next
+        } else {
+            let memClass = Self.sizeToMemoryClass(nodes[b].size)
+            let secondIndex = Self.sizeToSecondIndex(nodes[b].size, memClass)
+            let index = listIndex(memClass, secondIndex)
+            precondition(freeList[index] == block, "TLSF: free block at offset \(nodes[b].offset) is not at the head of its list")
+            freeList[index] = next
+            if next == Self.none {
+                innerIsFreeBitmap[memClass] &= ~(UInt32(1) << UInt32(secondIndex))
+                if innerIsFreeBitmap[memClass] == 0 {
+                    isFreeBitmap &= ~(UInt32(1) << UInt32(memClass))
+                }
+            }
+        }
+        nodes[b].taken = true
+        nodes[b].userData = 0
+        blocksFreeCount -= 1
+        blocksFreeSize -= nodes[b].size
+    }
+    
+    func insertFreeBlock(_ block: Int32) {
+        precondition(block != nullBlock, "TLSF: cannot insert the null block into a free list")
+        precondition(!isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is already free")
+        let b = Int(block)
+        let memClass = Self.sizeToMemoryClass(nodes[b].size)
+        let secondIndex = Self.sizeToSecondIndex(nodes[b].size, memClass)
+        let index = listIndex(memClass, secondIndex)
+        precondition(index < listsCount, "TLSF: free list index \(index) out of range")
+        nodes[b].prevFree = Self.none
+        nodes[b].nextFree = freeList[index]
+        nodes[b].taken = false
+        nodes[b].type = .free
+        freeList[index] = block
+        let next = nodes[b].nextFree
+        if next != Self.none {
+            nodes[Int(next)].prevFree = block
+        } else {
+            innerIsFreeBitmap[memClass] |= UInt32(1) << UInt32(secondIndex)
+            isFreeBitmap |= UInt32(1) << UInt32(memClass)
+        }
+        blocksFreeCount += 1
+        blocksFreeSize += nodes[b].size
+    }
+
+    /// Merges `prev` (physically just before `block`, not in a free list) into `block`.
+    
+    func mergeBlock(_ block: Int32, _ prev: Int32) {
+        let b = Int(block), p = Int(prev)
+        precondition(nodes[b].prevPhysical == prev, "TLSF: cannot merge separate physical regions")
+        precondition(!isFree(prev), "TLSF: cannot merge a block that is in a free list")
+        nodes[b].offset = nodes[p].offset
+        nodes[b].size += nodes[p].size
+        nodes[b].prevPhysical = nodes[p].prevPhysical
+        let pp = nodes[b].prevPhysical
+        if pp != Self.none { nodes[Int(pp)].nextPhysical = block } else { headBlock = block }
+        releaseNode(prev)
+    }
+    
+    func findFreeBlock(_ size: Int) -> (block: Int32, listIndex: Int)? {
+        var memoryClass = Self.sizeToMemoryClass(size)
+        let shift = Self.sizeToSecondIndex(size, memoryClass)
+        var innerFreeMap = shift >= 32 ? 0 : innerIsFreeBitmap[memoryClass] & (UInt32.max << UInt32(shift))
+        if innerFreeMap == 0 {
+            let freeMap = memoryClass + 1 >= 32 ? 0 : isFreeBitmap & (UInt32.max << UInt32(memoryClass + 1))
+            if freeMap == 0 { return nil }
+            memoryClass = freeMap.trailingZeroBitCount
+            innerFreeMap = innerIsFreeBitmap[memoryClass]
+            precondition(innerFreeMap != 0, "TLSF: free bitmap is inconsistent")
+        }
+        let index = listIndex(memoryClass, innerFreeMap.trailingZeroBitCount)
+        precondition(freeList[index] != Self.none, "TLSF: free list \(index) is marked non-empty but is empty")
+        return (freeList[index], index)
+    }
+}

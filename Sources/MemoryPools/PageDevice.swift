@@ -1,0 +1,118 @@
+// The memory a pool's pages live in. Two implementations share this protocol, as swift-nio's embedded and
+// POSIX event loops do: HostPageDevice (bytes in RAM) here, VulkanPageDevice (VkDeviceMemory) in its own
+// module. MetadataOnlyPageDevice keeps no bytes at all, for planning benchmarks.
+
+/// One copy of a pass: an allocation's bytes from where it was to its temporary destination.
+public struct PageCopy: Hashable, Sendable {
+    /// The pool's id of the allocation that moves (bound at the source).
+    public var sourceAllocation: Int
+    /// The pool's id of the temporary destination allocation (bound at the destination).
+    public var destinationAllocation: Int
+    public var sourcePage: Int
+    public var sourceOffset: Int
+    public var destinationPage: Int
+    public var destinationOffset: Int
+    public var size: Int
+
+    public init(sourceAllocation: Int, destinationAllocation: Int, sourcePage: Int, sourceOffset: Int,
+                destinationPage: Int, destinationOffset: Int, size: Int) {
+        self.sourceAllocation = sourceAllocation
+        self.destinationAllocation = destinationAllocation
+        self.sourcePage = sourcePage
+        self.sourceOffset = sourceOffset
+        self.destinationPage = destinationPage
+        self.destinationOffset = destinationOffset
+        self.size = size
+    }
+}
+
+/// Errors a device reports; each names what failed.
+public struct PageDeviceError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Where pages live and how their bytes are written, read, copied and checksummed.
+///
+/// Pages and allocations are named by the pool's ids (a page's creation ordinal, an allocation's id), so a
+/// device needs no handles of its own in the pool. Every method may throw a device error; the pool keeps its
+/// metadata valid when one does.
+public protocol PageDevice: AnyObject {
+    /// What to show in a header: "host memory", or the Vulkan device's name.
+    var name: String { get }
+    /// Whether pages hold real bytes (false for a metadata-only device: no writes, copies or checks).
+    var storesBytes: Bool { get }
+    /// Creates page `page` of `size` bytes.
+    func createPage(_ page: Int, size: Int) throws
+    /// Releases page `page` and everything bound in it.
+    func destroyPage(_ page: Int)
+    /// An allocation was placed at `offset` in `page` (Vulkan binds a buffer there).
+    func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws
+    /// An allocation was freed or moved away from where it was bound.
+    func unbindAllocation(_ allocation: Int)
+    /// Writes `bytes` at `offset` of `page`.
+    func write(page: Int, offset: Int, bytes: UnsafeRawBufferPointer) throws
+    /// Reads `buffer.count` bytes at `offset` of `page`.
+    func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws
+    /// Performs one pass's copies together (Vulkan: one command buffer, one submit, one fence wait).
+    /// Destinations never overlap sources of the same batch.
+    func copy(_ copies: [PageCopy]) throws
+    /// ``PageChecksum`` of `size` bytes at `offset` of `page`.
+    func checksum(page: Int, offset: Int, size: Int) throws -> UInt64
+}
+
+/// The checksum every device computes the same way: 64-bit FNV-1a over 8-byte little-endian words, then
+/// over the remaining bytes. Fast enough to verify every live byte after every pass.
+public enum PageChecksum {
+    public static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x0000_0100_0000_01b3
+
+    public static func compute(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h = seed
+        let words = bytes.count / 8
+        var i = 0
+        while i < words {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* prime
+            i += 1
+        }
+        var j = words * 8
+        while j < bytes.count {
+            h = (h ^ UInt64(bytes[j])) &* prime
+            j += 1
+        }
+        return h
+    }
+}
+
+/// The bytes every allocation is filled with when it is made: a stream derived from its id, so a misplaced
+/// or stale byte shows up in the checksum.
+public enum AllocationPattern {
+    /// Fills `buffer` with the pattern of allocation `id`.
+    public static func fill(_ buffer: UnsafeMutableRawBufferPointer, id: Int) {
+        var state = UInt64(bitPattern: Int64(id)) &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03
+        let words = buffer.count / 8
+        var i = 0
+        while i < words {
+            state = state &+ 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            buffer.storeBytes(of: z ^ (z >> 31), toByteOffset: i * 8, as: UInt64.self)
+            i += 1
+        }
+        var j = words * 8
+        while j < buffer.count {
+            buffer[j] = UInt8(truncatingIfNeeded: UInt64(bitPattern: Int64(id)) &+ UInt64(j))
+            j += 1
+        }
+    }
+
+    /// The checksum of allocation `id`'s pattern over `size` bytes.
+    public static func checksum(id: Int, size: Int) -> UInt64 {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+        defer { buffer.deallocate() }
+        fill(buffer, id: id)
+        return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
+    }
+}
