@@ -1,4 +1,5 @@
 // The whole visible state of a session at one moment, for the Visualizer and the `run` formats.
+import Foundation
 import Defragmentation
 
 /// The engine settings a session runs with.
