@@ -30,6 +30,10 @@ public final class MetadataDefragContext<List: BlockList> {
     /// The moves of the last ``collectMoves(_:)``.
     public private(set) var moves: [Move] = []
 
+    /// Changes what the consumer wants done with move `index` of the last collect, before
+    /// ``completePass(_:)`` (VMA: set `operation` in the pass's move array).
+    public func setOperation(_ operation: MoveOperation, forMoveAt index: Int) { moves[index].operation = operation }
+
     // VMA keeps the count of budget skips across passes; the Go port resets it with every PassContext.
     private var carriedIgnoredAllocations = 0
     // Balanced: averages computed when the first pass starts (VMA never refreshes them).

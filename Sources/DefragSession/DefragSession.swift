@@ -1,0 +1,280 @@
+// One run: pools plus the engine. step() collects a pass, lets the device copy, completes the pass and
+// returns what happened.
+import Defragmentation
+import Foundation
+import MemoryMetadata
+import MemoryPools
+
+/// Which live allocations a session checks after each pass.
+public enum Verification: String, Sendable, CaseIterable {
+    /// No byte checks.
+    case none
+    /// The allocations moved in the pass.
+    case moved
+    /// Every live allocation.
+    case all
+}
+
+/// A defragmentation run over one or more pools, one pass at a time.
+public final class DefragSession<Device: PageDevice> {
+    public typealias Pool = MemoryPool<Device>
+    public typealias Context = MetadataDefragContext<Pool>
+
+    /// The input's name.
+    public let title: String
+    public private(set) var configuration: EngineConfiguration
+    public private(set) var pools: [Pool] = []
+    private var contexts: [Context] = []
+    /// Passes so far.
+    public private(set) var history: [PassReport] = []
+    /// True once a pass collected no move.
+    public private(set) var isFinished = false
+    /// The run so far.
+    public private(set) var runStats = DefragmentationStats()
+    /// Metrics when the run began.
+    public private(set) var metricsAtStart = Metrics()
+    /// Answers other than copy, for fault tests and demos.
+    public var faults: FaultPlan? { didSet { rng = SplitMix64(state: faults?.seed ?? 1) } }
+    /// What to check after each pass. `moved` always checks moved allocations; `all` checks every live one.
+    public var verification: Verification
+    /// Check every page's metadata after each pass (tests, debug).
+    public var validatesAfterEachPass = false
+    /// Also check all live allocations after each pass while live bytes stay under this many bytes.
+    public var verifyAllBelowLiveBytes = 100_000_000
+    /// The last message worth showing (a handler failure).
+    public private(set) var notice: String?
+
+    private let makePools: () throws -> [Pool]
+    private var rng = SplitMix64(state: 1)
+
+    /// - Parameter makePools: builds the pools in their starting state (replaying the workload); called
+    ///   again by ``reset(configuration:)``.
+    public init(title: String, configuration: EngineConfiguration, verification: Verification = .moved,
+                makePools: @escaping () throws -> [Pool]) throws {
+        self.title = title
+        self.configuration = configuration
+        self.verification = verification
+        self.makePools = makePools
+        try start()
+    }
+
+    private func start() throws {
+        contexts.removeAll()
+        pools = try makePools()
+        history.removeAll()
+        runStats = DefragmentationStats()
+        isFinished = false
+        notice = nil
+        rng = SplitMix64(state: faults?.seed ?? 1)
+        for pool in pools {
+            pool.beginDefragmentation()
+            _ = pool.takeReleasedPages()
+            let context = Context(blockList: pool, algorithm: configuration.algorithm, dialect: configuration.dialect) { [unowned self, unowned pool] move in
+                try self.handle(move, in: pool)
+            }
+            try context.initialize()
+            contexts.append(context)
+        }
+        metricsAtStart = metrics
+    }
+
+    /// Rebuilds the pools from the workload and starts a new run, with a new configuration if given.
+    public func reset(configuration: EngineConfiguration? = nil) throws {
+        if let configuration { self.configuration = configuration }
+        try start()
+    }
+
+    /// The backend's name (the first pool's device).
+    public var backendName: String { pools.first?.device.name ?? "none" }
+
+    // MARK: passes
+
+    /// Runs one pass. Returns nil, and marks the session finished, when the pass collected no move.
+    /// Handler failures (injected faults) do not throw: they are in the report's `errors`. A device error
+    /// or a verification failure throws.
+    @discardableResult
+    public func step() throws -> PassReport? {
+        if isFinished { return nil }
+        var pass = PassContext(maxPassBytes: configuration.maxPassBytes, maxPassAllocations: configuration.maxPassAllocations)
+
+        let planningStart = DispatchTime.now().uptimeNanoseconds
+        var collected: [(pool: Int, records: [MoveRecord])] = []
+        for (index, context) in contexts.enumerated() {
+            context.collectMoves(&pass)
+            let pool = pools[index]
+            if !context.moves.isEmpty {
+                collected.append((index, context.moves.map { move in
+                    let s = pool.record(slot: move.sourceAllocation), t = pool.record(slot: move.destinationAllocation!)
+                    return MoveRecord(id: s.id, size: move.size, sourcePage: s.page, sourceOffset: s.offset,
+                                      destinationPage: t.page, destinationOffset: t.offset, pool: pool.name)
+                }))
+            }
+            if pass.stats.allocationsMoved >= pass.maxPassAllocations || pass.stats.bytesMoved >= pass.maxPassBytes { break }
+        }
+        let planningEnd = DispatchTime.now().uptimeNanoseconds
+
+        if collected.isEmpty {
+            finish()
+            return nil
+        }
+
+        // The consumer's answers (faults), then the copies of the moves still answered `copy`.
+        var failing = Set<Int>()
+        var moveRecords: [MoveRecord] = []
+        for (poolIndex, records) in collected {
+            let context = contexts[poolIndex]
+            for (i, record) in records.enumerated() {
+                var record = record
+                switch answer(for: record.id) {
+                case .copy: break
+                case .ignore: context.setOperation(.ignore, forMoveAt: i); record.operation = .ignore
+                case .destroy: context.setOperation(.destroy, forMoveAt: i); record.operation = .destroy
+                case .fail: failing.insert(record.id)
+                }
+                moveRecords.append(record)
+            }
+        }
+        failingIDs = failing
+
+        let copyStart = DispatchTime.now().uptimeNanoseconds
+        for (poolIndex, _) in collected {
+            let pool = pools[poolIndex]
+            guard pool.device.storesBytes && pool.options.verifiesBytes else { continue }
+            let copies = contexts[poolIndex].moves.filter { $0.operation == .copy }.map { pool.copy(for: $0) }
+            do { try pool.device.copy(copies) } catch {
+                throw PoolError.device("copying pass \(history.count + 1): \(error)")
+            }
+        }
+        let copyEnd = DispatchTime.now().uptimeNanoseconds
+
+        var errors: [String] = []
+        for (poolIndex, _) in collected {
+            do { try contexts[poolIndex].completePass(&pass) } catch DefragmentationError.handlerFailures(let failures) {
+                errors += failures.map { "\($0)" }
+            } catch {
+                errors.append("\(error)")
+            }
+        }
+        var freedPages: [Int] = []
+        for pool in pools { freedPages += pool.takeReleasedPages() }
+        let completeEnd = DispatchTime.now().uptimeNanoseconds
+
+        // Nothing is lost: every moved allocation, and everything while it is cheap, is checked.
+        if verification != .none {
+            for (poolIndex, records) in collected {
+                let pool = pools[poolIndex]
+                for record in records where pool.record(id: record.id) != nil { try pool.verify(id: record.id) }
+            }
+            let live = pools.reduce(0) { total, pool in var s = Statistics(); pool.addStatistics(&s); return total + s.allocationBytes }
+            if verification == .all || live < verifyAllBelowLiveBytes {
+                for pool in pools { try pool.verifyAll() }
+            }
+        }
+        if validatesAfterEachPass { for pool in pools { try pool.validate() } }
+
+        notice = errors.isEmpty ? nil : "\(errors.count) move(s) failed in pass \(history.count + 1)"
+        runStats.add(pass.stats)
+        let report = PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
+                                planningSeconds: Double(planningEnd - planningStart) / 1e9,
+                                copySeconds: Double(copyEnd - copyStart) / 1e9,
+                                completeSeconds: Double(completeEnd - copyEnd) / 1e9,
+                                errors: errors, metricsAfter: metrics)
+        history.append(report)
+        return report
+    }
+
+    /// Steps until a pass collects nothing (or `maxPasses`). Returns the reports.
+    @discardableResult
+    public func runToCompletion(maxPasses: Int = .max) throws -> [PassReport] {
+        var reports: [PassReport] = []
+        while reports.count < maxPasses, let report = try step() { reports.append(report) }
+        return reports
+    }
+
+    private func finish() {
+        isFinished = true
+        for pool in pools { pool.endDefragmentation() }
+    }
+
+    private var failingIDs = Set<Int>()
+
+    private func answer(for id: Int) -> FaultPlan.Answer {
+        guard let faults else { return .copy }
+        if faults.ignoredIDs.contains(id) { return .ignore }
+        let roll = rng.nextDouble()
+        if roll < faults.failureRate { return .fail }
+        if roll < faults.failureRate + faults.ignoreRate { return .ignore }
+        if roll < faults.failureRate + faults.ignoreRate + faults.destroyRate { return .destroy }
+        return .copy
+    }
+
+    private func handle(_ move: DefragmentationMove<Int, TLSFMetadata>, in pool: Pool) throws {
+        let id = pool.record(slot: move.sourceAllocation).id
+        if failingIDs.contains(id) {
+            pool.abandon(move)
+            throw InjectedFault(id: id)
+        }
+        pool.complete(move)
+    }
+
+    // MARK: state
+
+    /// Fragmentation figures over all pools now.
+    public var metrics: Metrics {
+        var m = Metrics()
+        for pool in pools {
+            var live = 0
+            for id in pool.pageIDs {
+                guard let metadata = pool.metadata(ofPage: id) else { continue }
+                var d = DetailedStatistics()
+                metadata.addDetailedStatistics(&d)
+                m.pages += 1
+                if !metadata.isEmpty { m.nonEmptyPages += 1 }
+                live += d.statistics.allocationBytes
+                m.liveAllocations += d.statistics.allocationCount
+                m.freeBytes += metadata.sumFreeSize
+                m.largestFreeRange = max(m.largestFreeRange, d.unusedRangeSizeMax)
+            }
+            m.liveBytes += live
+            m.lowerBoundPages += (live + pool.options.pageSize - 1) / pool.options.pageSize
+        }
+        m.fragmentation = m.freeBytes > 0 ? 1 - Double(m.largestFreeRange) / Double(m.freeBytes) : 0
+        return m
+    }
+
+    /// Every page of every pool in the pools' current order, allocations ascending by offset.
+    public var pageSnapshots: [PageSnapshot] {
+        var result: [PageSnapshot] = []
+        for (poolIndex, pool) in pools.enumerated() {
+            let immovable = Set((0..<contexts[poolIndex].immovableBlockCount).map { pool.pageIDs[$0] })
+            for id in pool.pageIDs {
+                guard let metadata = pool.metadata(ofPage: id) else { continue }
+                let allocations = metadata.allocations().compactMap { region -> AllocationSnapshot? in
+                    guard region.userData >= 0 else { return nil }
+                    let r = pool.record(slot: region.userData)
+                    return AllocationSnapshot(id: r.id, offset: r.offset, size: r.size, type: r.type, name: r.name)
+                }
+                result.append(PageSnapshot(id: id, size: pool.options.pageSize, pool: pool.name, allocations: allocations,
+                                           isImmovable: immovable.contains(id)))
+            }
+        }
+        return result
+    }
+
+    /// The whole visible state.
+    public func snapshot() -> SessionSnapshot {
+        SessionSnapshot(title: title, backend: backendName, configuration: configuration, passNumber: history.count,
+                        isFinished: isFinished, pages: pageSnapshots, pagesAtStart: metricsAtStart.pages, metrics: metrics,
+                        lastPass: history.last, pagesHistory: [metricsAtStart.pages] + history.map { $0.metricsAfter.pages },
+                        runStats: runStats, notice: notice)
+    }
+
+    /// Every live allocation of the caller's, ascending id: (id, page, offset, size), for the `ref` format.
+    public func layout() -> [(id: Int, page: Int, offset: Int, size: Int)] {
+        var rows: [(id: Int, page: Int, offset: Int, size: Int)] = []
+        for pool in pools {
+            for r in pool.records where r.live && r.id >= 0 { rows.append((r.id, r.page, r.offset, r.size)) }
+        }
+        return rows.sorted { $0.id < $1.id }
+    }
+}

@@ -1,0 +1,439 @@
+// The one BlockList of defragscope: pages over a PageDevice. Page choice, incremental sorting, the sort at
+// the start of a run and the release of emptied pages follow VMA's VmaBlockVector (vk_mem_alloc.h:
+// AllocatePage, Free, IncrementallySortBlocks, SortByFreeSize) as ../shared/reference/README.md describes.
+import Defragmentation
+import MemoryMetadata
+
+/// Settings of a pool.
+public struct PoolOptions: Hashable, Sendable {
+    /// Bytes per page (VMA's explicit block size).
+    public var pageSize: Int
+    /// The heap the pool's pages come from (lavapipe reports 2 GiB).
+    public var heapSize: Int = 2 << 30
+    /// VMA's rule of thumb without VK_EXT_memory_budget: the budget is 80% of the heap.
+    public var budgetPercent: Int = 80
+    /// VMA's hysteresis: keep one emptied page instead of releasing it (while under budget).
+    public var keepOneEmptyPage = true
+    /// Buffer/image granularity of the pages (1: ignored, as the reference pool does).
+    public var bufferImageGranularity = 1
+    /// Fill every allocation with its pattern and verify checksums (needs a device that stores bytes).
+    public var verifiesBytes = true
+
+    public init(pageSize: Int) { self.pageSize = pageSize }
+
+    /// VMA's budget in bytes: heap × 8 / 10.
+    public var budgetBytes: Int { heapSize / 100 * budgetPercent + (heapSize % 100) * budgetPercent / 100 }
+}
+
+/// A pool operation that failed; the pool is unchanged.
+public enum PoolError: Error, CustomStringConvertible, Equatable {
+    case allocationTooLarge(id: Int, size: Int, pageSize: Int)
+    case duplicateID(Int)
+    case unknownID(Int)
+    case invalidAlignment(id: Int, alignment: Int)
+    case invalidSize(id: Int, size: Int)
+    case device(String)
+    case verification(String)
+
+    public var description: String {
+        switch self {
+        case .allocationTooLarge(let id, let size, let pageSize): return "allocation \(id) of \(size) bytes is larger than a page (\(pageSize) bytes)"
+        case .duplicateID(let id): return "allocation \(id) exists already"
+        case .unknownID(let id): return "no live allocation \(id)"
+        case .invalidAlignment(let id, let a): return "allocation \(id): alignment \(a) is not a power of two"
+        case .invalidSize(let id, let s): return "allocation \(id): size \(s) must be at least 1"
+        case .device(let why): return "page device: \(why)"
+        case .verification(let why): return "verification failed: \(why)"
+        }
+    }
+}
+
+/// A pool of equally sized pages holding allocations named by the caller's ids.
+///
+/// Allocations are slots in an array; a slot's index is the metadata user data of its range (never
+/// negative: negative user data belongs to the defragmentation engine's temporary destinations).
+public final class MemoryPool<Device: PageDevice>: BlockList {
+    public typealias Allocation = Int
+    public typealias Metadata = TLSFMetadata
+
+    /// One allocation of the pool.
+    public struct Record: Hashable, Sendable {
+        /// The caller's id; temporary destinations of a run have -1.
+        public var id: Int
+        /// The page's id (creation ordinal).
+        public var page: Int
+        public var handle: AllocationHandle
+        public var offset: Int
+        public var size: Int
+        public var alignment: Int
+        public var type: SuballocationType
+        /// The checksum of its pattern (0 when bytes are not kept).
+        public var checksum: UInt64
+        public var live: Bool
+        public var name: String?
+    }
+
+    struct Page {
+        let id: Int
+        let metadata: TLSFMetadata
+    }
+
+    public let options: PoolOptions
+    public let device: Device
+    /// The name of this pool (a VMA dump has several).
+    public var name: String
+
+    private var pages: [Page] = []
+    public private(set) var records: [Record] = []
+    private var freeSlots: [Int] = []
+    private var slotByID: [Int: Int] = [:]
+    private var nextPageID = 0
+    private var incrementalSort = true
+    private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 8)
+    /// Page ids released since the caller last took them (``takeReleasedPages()``).
+    private var releasedPages: [Int] = []
+
+    public init(options: PoolOptions, device: Device, name: String = "pool") {
+        precondition(options.pageSize > 0, "page size must be positive")
+        self.options = options
+        self.device = device
+        self.name = name
+    }
+
+    deinit {
+        scratch.deallocate()
+        for page in pages { device.destroyPage(page.id) }
+    }
+
+    private var storesBytes: Bool { options.verifiesBytes && device.storesBytes }
+
+    // MARK: queries
+
+    /// Pages in the pool's current order.
+    public var pageIDs: [Int] { pages.map(\.id) }
+    /// The metadata of page `id`.
+    public func metadata(ofPage id: Int) -> TLSFMetadata? { pages.first { $0.id == id }?.metadata }
+    /// Live allocations made by the caller (not the engine's temporary ones).
+    public var liveAllocationCount: Int { slotByID.count }
+    /// The record of the caller's allocation `id`.
+    public func record(id: Int) -> Record? { slotByID[id].map { records[$0] } }
+    /// The record in slot `slot` (an ``Allocation``).
+    public func record(slot: Int) -> Record { records[slot] }
+    /// Bytes of all pages (VMA's heap usage without VK_EXT_memory_budget).
+    public var blockBytes: Int { pages.count * options.pageSize }
+    /// Whether any page is empty (VMA's HasEmptyBlock).
+    public var hasEmptyPage: Bool { pages.contains { $0.metadata.isEmpty } }
+
+    /// Page ids released since the last call, in release order.
+    public func takeReleasedPages() -> [Int] {
+        defer { releasedPages.removeAll() }
+        return releasedPages
+    }
+
+    // MARK: BlockList
+
+    public func metadata(forBlock index: Int) -> TLSFMetadata { pages[index].metadata }
+    public var blockCount: Int { pages.count }
+    public var bufferImageGranularity: Int { options.bufferImageGranularity }
+    public func lock() {}
+    public func unlock() {}
+
+    public func addStatistics(_ stats: inout Statistics) {
+        for page in pages { page.metadata.addStatistics(&stats) }
+    }
+
+    public func moveData(forUserData userData: Int) -> MoveAllocationData<Int, TLSFMetadata> {
+        precondition(userData >= 0 && userData < records.count && records[userData].live,
+                     "pool \(name): no live allocation in slot \(userData)")
+        let r = records[userData]
+        let metadata = pages[pageIndex(r.page)].metadata
+        return MoveAllocationData(alignment: r.alignment, suballocationType: r.type, flags: 0,
+                                  move: DefragmentationMove(size: r.size, sourceMetadata: metadata, sourceAllocation: userData))
+    }
+
+    public func commitDefragAllocationRequest(_ request: AllocationRequest, blockIndex: Int, alignment: Int, flags: UInt32,
+                                              userData: Int, type: SuballocationType) throws -> Int {
+        let page = pages[blockIndex]
+        let handle = try page.metadata.alloc(request, type: type, userData: userData)
+        let slot = newSlot(Record(id: -1, page: page.id, handle: handle, offset: request.offset, size: request.size,
+                                  alignment: alignment, type: type, checksum: 0, live: true, name: nil))
+        do {
+            try device.bindAllocation(slot, page: page.id, offset: request.offset, size: request.size)
+        } catch {
+            try? page.metadata.free(handle)
+            releaseSlot(slot)
+            throw PoolError.device("\(error)")
+        }
+        return slot
+    }
+
+    public func swapBlocks(_ left: Int, _ right: Int) { pages.swapAt(left, right) }
+
+    // MARK: allocate and free (VMA's AllocatePage and Free)
+
+    /// Places a new allocation of `size` bytes: in the first page (in the pool's order) that holds it,
+    /// else in a new page. Fills it with its pattern when bytes are kept.
+    @discardableResult
+    public func allocate(id: Int, size: Int, alignment: Int, type: SuballocationType = .unknown, name: String? = nil) throws -> Record {
+        guard id >= 0, slotByID[id] == nil else { throw PoolError.duplicateID(id) }
+        guard size >= 1 else { throw PoolError.invalidSize(id: id, size: size) }
+        guard alignment > 0 && alignment & (alignment - 1) == 0 else { throw PoolError.invalidAlignment(id: id, alignment: alignment) }
+        guard size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
+
+        var placed: (index: Int, request: AllocationRequest)?
+        for (index, page) in pages.enumerated() {
+            if let request = try page.metadata.createAllocationRequest(size: size, alignment: alignment, upperAddress: false,
+                                                                      type: type, strategy: .default, maxOffset: .max) {
+                placed = (index, request)
+                break
+            }
+        }
+        if placed == nil {
+            let index = try createPage()
+            guard let request = try pages[index].metadata.createAllocationRequest(
+                size: size, alignment: alignment, upperAddress: false, type: type, strategy: .default, maxOffset: .max) else {
+                // Cannot happen for size <= page size and alignment handled by TLSF, but keep the pool intact.
+                releasePage(at: index)
+                throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize)
+            }
+            placed = (index, request)
+        }
+        let (index, request) = placed!
+        let record = try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name)
+        sortIncrementally()
+        return record
+    }
+
+    /// Places an allocation at an exact offset of a page (for rebuilding a VMA dump), creating pages up to
+    /// `pageID` as needed.
+    @discardableResult
+    public func place(id: Int, pageID: Int, offset: Int, size: Int, alignment: Int = 1, type: SuballocationType = .unknown,
+                      name: String? = nil) throws -> Record {
+        guard id >= 0, slotByID[id] == nil else { throw PoolError.duplicateID(id) }
+        guard size >= 1 else { throw PoolError.invalidSize(id: id, size: size) }
+        guard offset >= 0, offset + size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
+        while nextPageID <= pageID { _ = try createPage() }
+        guard let index = pages.firstIndex(where: { $0.id == pageID }) else { throw PoolError.device("page \(pageID) was released") }
+        let metadata = pages[index].metadata
+        // The free range containing the offset; a min-offset request bounded just above it lands there.
+        var found: AllocationRequest?
+        metadata.visitAllRegions { region in
+            if found == nil, region.isFree, region.offset <= offset, offset + size <= region.offset + region.size {
+                found = AllocationRequest(handle: region.handle, size: size, offset: offset, kind: .tlsf, type: type)
+            }
+        }
+        guard let request = found else {
+            throw PoolError.verification("allocation \(id) at offset \(offset) of page \(pageID) overlaps another allocation")
+        }
+        return try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name)
+    }
+
+    private func commit(_ request: AllocationRequest, pageIndex index: Int, id: Int, alignment: Int,
+                        type: SuballocationType, name: String?) throws -> Record {
+        let page = pages[index]
+        let slot = newSlot(Record(id: id, page: page.id, handle: AllocationHandle(index: 0, generation: 0), offset: request.offset,
+                                  size: request.size, alignment: alignment, type: type, checksum: 0, live: true, name: name))
+        let handle = try page.metadata.alloc(request, type: type, userData: slot)
+        records[slot].handle = handle
+        do {
+            try device.bindAllocation(slot, page: page.id, offset: request.offset, size: request.size)
+            if storesBytes { records[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
+        } catch {
+            device.unbindAllocation(slot)
+            try? page.metadata.free(handle)
+            releaseSlot(slot)
+            throw PoolError.device("\(error)")
+        }
+        slotByID[id] = slot
+        return records[slot]
+    }
+
+    /// Frees the caller's allocation `id`, releasing its page by VMA's rules.
+    public func free(id: Int) throws {
+        guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
+        slotByID[id] = nil
+        freeSlot(slot)
+    }
+
+    /// VMA's VmaBlockVector::Free for any slot (the caller's or a temporary destination).
+    private func freeSlot(_ slot: Int) {
+        let budgetExceeded = blockBytes >= options.budgetBytes
+        let record = records[slot]
+        let index = pageIndex(record.page)
+        let metadata = pages[index].metadata
+        let hadEmptyPage = hasEmptyPage
+        device.unbindAllocation(slot)
+        do { try metadata.free(record.handle) } catch {
+            preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
+        }
+        releaseSlot(slot)
+        if metadata.isEmpty {
+            if hadEmptyPage || budgetExceeded || !options.keepOneEmptyPage {
+                releasePage(at: index)
+            }
+        } else if hadEmptyPage, let last = pages.last, last.metadata.isEmpty {
+            releasePage(at: pages.count - 1)
+        }
+        sortIncrementally()
+    }
+
+    private func createPage() throws -> Int {
+        let id = nextPageID
+        do { try device.createPage(id, size: options.pageSize) } catch { throw PoolError.device("\(error)") }
+        nextPageID += 1
+        pages.append(Page(id: id, metadata: TLSFMetadata(size: options.pageSize, bufferImageGranularity: options.bufferImageGranularity)))
+        return pages.count - 1
+    }
+
+    private func releasePage(at index: Int) {
+        let page = pages.remove(at: index)
+        device.destroyPage(page.id)
+        releasedPages.append(page.id)
+    }
+
+    /// VMA's IncrementallySortBlocks: one bubble-sort swap at most.
+    private func sortIncrementally() {
+        guard incrementalSort, pages.count > 1 else { return }
+        for i in 1..<pages.count where pages[i - 1].metadata.sumFreeSize > pages[i].metadata.sumFreeSize {
+            pages.swapAt(i - 1, i)
+            return
+        }
+    }
+
+    private func pageIndex(_ id: Int) -> Int {
+        guard let index = pages.firstIndex(where: { $0.id == id }) else {
+            preconditionFailure("pool \(name): page \(id) is not in the pool")
+        }
+        return index
+    }
+
+    private func newSlot(_ record: Record) -> Int {
+        if let slot = freeSlots.popLast() { records[slot] = record; return slot }
+        records.append(record)
+        return records.count - 1
+    }
+
+    private func releaseSlot(_ slot: Int) {
+        records[slot].live = false
+        freeSlots.append(slot)
+    }
+
+    // MARK: bytes
+
+    private func writePattern(id: Int, page: Int, offset: Int, size: Int) throws -> UInt64 {
+        if scratch.count < size {
+            scratch.deallocate()
+            scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1 << 16), alignment: 8)
+        }
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<size])
+        AllocationPattern.fill(buffer, id: id)
+        try device.write(page: page, offset: offset, bytes: UnsafeRawBufferPointer(buffer))
+        return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
+    }
+
+    /// Checks the bytes of the caller's allocation `id` against its pattern.
+    public func verify(id: Int) throws {
+        guard storesBytes else { return }
+        guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
+        let r = records[slot]
+        let actual: UInt64
+        do { actual = try device.checksum(page: r.page, offset: r.offset, size: r.size) } catch { throw PoolError.device("\(error)") }
+        if actual != r.checksum {
+            throw PoolError.verification("allocation \(r.id) (\(r.size) bytes) at page \(r.page) offset \(r.offset): checksum \(String(actual, radix: 16)) expected \(String(r.checksum, radix: 16))")
+        }
+    }
+
+    /// Checks every live allocation's bytes.
+    public func verifyAll() throws {
+        guard storesBytes else { return }
+        for id in slotByID.keys.sorted() { try verify(id: id) }
+    }
+
+    /// Checks every page's metadata, and that the pool's records agree with it.
+    public func validate() throws {
+        var seen = 0
+        for page in pages {
+            try page.metadata.validate()
+            var error: String?
+            page.metadata.visitAllRegions { region in
+                guard error == nil, !region.isFree else { return }
+                seen += 1
+                let slot = region.userData
+                guard slot >= 0 else { return } // a temporary destination of a run in progress
+                guard slot < records.count, records[slot].live, records[slot].page == page.id,
+                      records[slot].offset == region.offset, records[slot].size == region.size,
+                      records[slot].handle == region.handle else {
+                    error = "page \(page.id) offset \(region.offset): the pool's record of slot \(slot) disagrees with the metadata"
+                    return
+                }
+            }
+            if let error { throw PoolError.verification(error) }
+        }
+        let live = records.reduce(0) { $0 + ($1.live ? 1 : 0) }
+        if seen != live { throw PoolError.verification("pool \(name): \(live) live records but \(seen) allocations in the pages") }
+    }
+
+    // MARK: defragmentation (VMA's DefragmentPassEnd per move)
+
+    /// Starts a run: incremental sorting off, pages sorted by free bytes, fullest first (stable).
+    public func beginDefragmentation() {
+        incrementalSort = false
+        let order = pages.indices.sorted {
+            let a = pages[$0].metadata.sumFreeSize, b = pages[$1].metadata.sumFreeSize
+            return a != b ? a < b : $0 < $1
+        }
+        pages = order.map { pages[$0] }
+    }
+
+    /// Ends a run: incremental sorting back on.
+    public func endDefragmentation() { incrementalSort = true }
+
+    /// Completes one move as VMA's DefragmentPassEnd does: `.copy` gives the allocation its destination
+    /// and frees the old place; `.ignore` frees the destination; `.destroy` frees both (the caller's
+    /// allocation is gone).
+    public func complete(_ move: DefragmentationMove<Int, TLSFMetadata>) {
+        guard let temporary = move.destinationAllocation else { preconditionFailure("pool \(name): a move without a destination") }
+        let source = move.sourceAllocation
+        switch move.operation {
+        case .copy:
+            var s = records[source], t = records[temporary]
+            swap(&s.page, &t.page)
+            swap(&s.handle, &t.handle)
+            swap(&s.offset, &t.offset)
+            records[source] = s
+            records[temporary] = t
+            setUserData(source)
+            setUserData(temporary)
+            device.unbindAllocation(source)
+            device.unbindAllocation(temporary)
+            try? device.bindAllocation(source, page: s.page, offset: s.offset, size: s.size)
+            try? device.bindAllocation(temporary, page: t.page, offset: t.offset, size: t.size)
+            freeSlot(temporary)
+        case .ignore:
+            freeSlot(temporary)
+        case .destroy:
+            slotByID[records[source].id] = nil
+            freeSlot(source)
+            freeSlot(temporary)
+        }
+    }
+
+    /// Gives up a move before completing it: its destination is freed, the allocation stays where it is.
+    public func abandon(_ move: DefragmentationMove<Int, TLSFMetadata>) {
+        if let temporary = move.destinationAllocation, records[temporary].live { freeSlot(temporary) }
+    }
+
+    private func setUserData(_ slot: Int) {
+        let r = records[slot]
+        do { try pages[pageIndex(r.page)].metadata.setUserData(slot, of: r.handle) } catch {
+            preconditionFailure("pool \(name): \(error)")
+        }
+    }
+
+    /// The byte copy of a move, for the device.
+    public func copy(for move: DefragmentationMove<Int, TLSFMetadata>) -> PageCopy {
+        let s = records[move.sourceAllocation], t = records[move.destinationAllocation!]
+        return PageCopy(sourceAllocation: move.sourceAllocation, destinationAllocation: move.destinationAllocation!,
+                        sourcePage: s.page, sourceOffset: s.offset, destinationPage: t.page, destinationOffset: t.offset, size: s.size)
+    }
+}
