@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "Defragmentation", dependencies: ["MemoryMetadata"], swiftSettings: engineSettings),
 
         // MARK: memory
-        .target(name: "MemoryPools", dependencies: ["MemoryMetadata", "Defragmentation"], swiftSettings: engineSettings),
+        // Pattern fill and checksum, optimised even in debug builds so every byte can be verified in tests.
+        .target(name: "CByteKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "MemoryPools", dependencies: ["MemoryMetadata", "Defragmentation", "CByteKernels"], swiftSettings: engineSettings),
         .systemLibrary(name: "CVulkan", providers: [.apt(["libvulkan-dev"])]),
         .target(name: "VulkanPageDevice", dependencies: ["MemoryPools", "CVulkan"]),
 

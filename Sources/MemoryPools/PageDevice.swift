@@ -1,6 +1,7 @@
 // The memory a pool's pages live in. Two implementations share this protocol, as swift-nio's embedded and
 // POSIX event loops do: HostPageDevice (bytes in RAM) here, VulkanPageDevice (VkDeviceMemory) in its own
 // module. MetadataOnlyPageDevice keeps no bytes at all, for planning benchmarks.
+import CByteKernels
 
 /// One copy of a pass: an allocation's bytes from where it was to its temporary destination.
 public struct PageCopy: Hashable, Sendable {
@@ -66,22 +67,10 @@ public protocol PageDevice: AnyObject {
 /// over the remaining bytes. Fast enough to verify every live byte after every pass.
 public enum PageChecksum {
     public static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
-    static let prime: UInt64 = 0x0000_0100_0000_01b3
 
     public static func compute(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h = seed
-        let words = bytes.count / 8
-        var i = 0
-        while i < words {
-            h = (h ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* prime
-            i += 1
-        }
-        var j = words * 8
-        while j < bytes.count {
-            h = (h ^ UInt64(bytes[j])) &* prime
-            j += 1
-        }
-        return h
+        guard let base = bytes.baseAddress else { return seed }
+        return dscope_checksum(base, bytes.count, seed)
     }
 }
 
@@ -90,22 +79,8 @@ public enum PageChecksum {
 public enum AllocationPattern {
     /// Fills `buffer` with the pattern of allocation `id`.
     public static func fill(_ buffer: UnsafeMutableRawBufferPointer, id: Int) {
-        var state = UInt64(bitPattern: Int64(id)) &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03
-        let words = buffer.count / 8
-        var i = 0
-        while i < words {
-            state = state &+ 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            buffer.storeBytes(of: z ^ (z >> 31), toByteOffset: i * 8, as: UInt64.self)
-            i += 1
-        }
-        var j = words * 8
-        while j < buffer.count {
-            buffer[j] = UInt8(truncatingIfNeeded: UInt64(bitPattern: Int64(id)) &+ UInt64(j))
-            j += 1
-        }
+        guard let base = buffer.baseAddress else { return }
+        dscope_fill_pattern(base, buffer.count, Int64(id))
     }
 
     /// The checksum of allocation `id`'s pattern over `size` bytes.
