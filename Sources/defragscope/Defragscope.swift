@@ -1,0 +1,134 @@
+// The command line: watch (default), run, bench, export.
+import ArgumentParser
+import Defragmentation
+import DefragSession
+import Foundation
+import MemoryPools
+import Workloads
+
+@main
+struct Defragscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "defragscope",
+        abstract: "Watch GPU-style memory defragmentation, pass by pass.",
+        discussion: """
+        Inputs: a trace (--trace FILE, see ../shared/traces) or a built-in scenario (--scenario NAME).
+        With no input, the first built-in scenario is shown.
+        """,
+        subcommands: [Watch.self, Run.self, Bench.self, Export.self],
+        defaultSubcommand: Watch.self
+    )
+
+    /// Bad input and failures exit with status 2 and a message on stderr; help exits 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Defragscope.exit(withError: error)
+            }
+            let message = error is CLIError || error is WorkloadError || error is PoolError
+                ? "defragscope: \(error)" : fullMessage(for: error)
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// A failure the command reports and exits 2 for.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What to defragment.
+struct InputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A trace file (block-size, a ID SIZE ALIGN, f ID).", valueName: "FILE"))
+    var trace: String?
+
+    @Option(name: .long, help: ArgumentHelp("A built-in scenario: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "NAME"))
+    var scenario: String?
+
+    func validate() throws {
+        if [trace, scenario].compactMap({ $0 }).count > 1 {
+            throw ValidationError("give one input: --trace or --scenario")
+        }
+        if let scenario, Scenario(rawValue: scenario) == nil {
+            throw ValidationError("unknown scenario '\(scenario)'; expected one of: \(Scenario.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    /// Loads the input; bad files throw a WorkloadError naming file and line.
+    func load() throws -> Workload {
+        if let trace { return .trace(try Trace.load(path: trace)) }
+        let scenario = Scenario(rawValue: scenario ?? Scenario.allCases[0].rawValue)!
+        return .trace(scenario.trace())
+    }
+}
+
+/// Engine settings.
+struct EngineOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("fast, full, balanced or extensive (default: full for memutils, balanced for vma).", valueName: "NAME"))
+    var algorithm: Algorithm?
+
+    @Option(help: ArgumentHelp("memutils (the seed's behaviour) or vma (VMA 3.4's).", valueName: "NAME"))
+    var dialect: Dialect = .memutils
+
+    @Option(name: .customLong("max-pass-bytes"), help: "Bytes moved per pass at most (0: unlimited).")
+    var maxPassBytes: Int = 0
+
+    @Option(name: .customLong("max-pass-allocations"), help: "Allocations moved per pass at most (0: unlimited).")
+    var maxPassAllocations: Int = 0
+
+    func validate() throws {
+        if maxPassBytes < 0 { throw ValidationError("--max-pass-bytes must be 0 (unlimited) or positive") }
+        if maxPassAllocations < 0 { throw ValidationError("--max-pass-allocations must be 0 (unlimited) or positive") }
+    }
+
+    var configuration: EngineConfiguration {
+        EngineConfiguration(algorithm: algorithm, dialect: dialect,
+                            maxPassBytes: maxPassBytes == 0 ? .max : maxPassBytes,
+                            maxPassAllocations: maxPassAllocations == 0 ? .max : maxPassAllocations)
+    }
+}
+
+/// Where pages live.
+struct BackendOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("host (synthetic pages in RAM) or lavapipe (Vulkan device memory).", valueName: "NAME"))
+    var backend: Backend = .host
+
+    @Option(help: ArgumentHelp("With --backend lavapipe: the Vulkan device whose name contains this text.", valueName: "NAME"))
+    var device: String?
+}
+
+enum Backend: String, ExpressibleByArgument, CaseIterable {
+    case host, lavapipe
+}
+
+extension Algorithm: ExpressibleByArgument {}
+extension Dialect: ExpressibleByArgument {}
+
+/// A loaded input.
+enum Workload {
+    case trace(Trace)
+
+    var title: String {
+        switch self {
+        case .trace(let t): return t.name
+        }
+    }
+
+    /// Builds the pools in their starting state on `device`.
+    func makePools<D: PageDevice>(device: D, keepBytes: Bool = true) throws -> [MemoryPool<D>] {
+        switch self {
+        case .trace(let trace):
+            var options = PoolOptions(pageSize: trace.blockSize)
+            options.verifiesBytes = keepBytes
+            return [try trace.makePool(device: device, options: options)]
+        }
+    }
+}
