@@ -153,9 +153,8 @@ extension TLSFMetadata {
         let missingAlignment = offset - nodes[c].offset
         if missingAlignment != 0 {
             let prev = nodes[c].prevPhysical
-            precondition(prev != Self.none, "TLSF: missing alignment at offset 0")
-            let p = Int(prev)
-            if isFree(prev) {
+            if prev != Self.none && isFree(prev) {
+                let p = Int(prev)
                 let oldList = listIndex(forSize: nodes[p].size)
                 nodes[p].size += missingAlignment
                 if oldList != listIndex(forSize: nodes[p].size) {
@@ -167,10 +166,12 @@ extension TLSFMetadata {
                     blocksFreeSize += missingAlignment
                 }
             } else {
+                // VMA never pads at offset 0 (0 is aligned); a request placed at an exact offset can
+                // (rebuilding a dump), so the padding may become the page's first block.
                 let newBlock = makeNode(offset: nodes[c].offset, size: missingAlignment)
                 let n = Int(newBlock)
                 nodes[c].prevPhysical = newBlock
-                nodes[p].nextPhysical = newBlock
+                if prev != Self.none { nodes[Int(prev)].nextPhysical = newBlock } else { headBlock = newBlock }
                 nodes[n].prevPhysical = prev
                 nodes[n].nextPhysical = current
                 nodes[n].taken = true
