@@ -42,7 +42,7 @@ extension Scenario {
         case .fastVsFull:
             return "holes inside pages that no other page's allocations fit: Fast moves nothing, Full closes them"
         case .budget:
-            return "~1700 small allocations, half freed: with a 128 KiB pass budget, 16 skips in a row end a pass"
+            return "~1600 small allocations, half freed: with a 128 KiB pass budget, 16 skips in a row end a pass"
         case .nearlyFull:
             return "16 packed pages of 1 MiB, 10% freed at random: little room to move into"
         case .textures:
