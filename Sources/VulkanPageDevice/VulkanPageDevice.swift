@@ -1,1 +1,192 @@
-// placeholder
+// A PageDevice on real Vulkan device memory (Mesa's lavapipe by default): the twin of HostPageDevice, so
+// one MemoryPool serves both backends. A page is a VkDeviceMemory, mapped for as long as it lives; an
+// allocation is a VkBuffer bound at its offset; a pass's copies are one command buffer of vkCmdCopyBuffer.
+import MemoryPools
+
+/// Pages as Vulkan device memory.
+///
+/// A page is one `VkDeviceMemory` of a host-visible, host-coherent memory type, mapped persistently:
+/// `write`, `read` and `checksum` go through the mapping. An allocation is one `VkBuffer` (transfer source
+/// and destination) bound at its offset in its page. `copy(_:)` records all of a batch's copies into one
+/// command buffer, submits it once and waits on a fence.
+///
+/// Not thread-safe: one pool drives one device. Vulkan failures throw ``VulkanError``; a caller's mistake
+/// (an unknown page or allocation, a range outside a page) throws `PageDeviceError`. Every Vulkan object
+/// is destroyed on every path; what is left when the device goes away is destroyed by `deinit`.
+public final class VulkanPageDevice: PageDevice {
+    private struct Page {
+        var memory: OpaquePointer
+        /// The whole page, mapped.
+        var bytes: UnsafeMutableRawBufferPointer
+        /// Allocations bound in this page, destroyed with it.
+        var allocations: Set<Int> = []
+    }
+
+    private struct Binding {
+        var buffer: OpaquePointer
+        var page: Int
+        var offset: Int
+        var size: Int
+        /// Where the allocation starts inside its buffer: 0, unless its offset in the page is not a multiple
+        /// of the buffer alignment, in which case the buffer starts at the aligned offset below it.
+        var bufferOffset: Int
+    }
+
+    private let vulkan: VulkanContext
+    private var pages: [Int: Page] = [:]
+    private var bindings: [Int: Binding] = [:]
+
+    /// Opens a Vulkan device: one instance, one logical device, one queue that can transfer, one command
+    /// pool.
+    ///
+    /// The Vulkan loader reads its environment (`VK_DRIVER_FILES`, …) here. lavapipe prints a warning on
+    /// standard error while the device is created: use ``openCapturingDriverMessages(deviceNameContains:)``
+    /// to keep it off a terminal UI.
+    /// - Parameter deviceNameContains: picks the first physical device whose name contains this text
+    ///   (case-insensitive); nil picks the first "llvmpipe" device, else the first device.
+    /// - Throws: ``VulkanError``; ``VulkanError/isNoDevice`` is true when there is no driver or device.
+    public init(deviceNameContains: String? = nil) throws {
+        vulkan = try VulkanContext.open(deviceNameContains: deviceNameContains)
+    }
+
+    deinit {
+        for page in Array(pages.keys) { destroyPage(page) }
+        // `vulkan` goes next and destroys the fence, command buffer, pool, device and instance.
+    }
+
+    private var device: OpaquePointer { vulkan.device! }
+
+    /// The physical device's name, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)".
+    public var name: String { vulkan.deviceName }
+    public var storesBytes: Bool { true }
+    /// Pages that exist now.
+    public var pageCount: Int { pages.count }
+    /// Allocations bound now (one `VkBuffer` each).
+    public var boundAllocationCount: Int { bindings.count }
+
+    // MARK: pages
+
+    public func createPage(_ page: Int, size: Int) throws {
+        guard pages[page] == nil else { throw PageDeviceError("vulkan: page \(page) exists already") }
+        guard size > 0 else { throw PageDeviceError("vulkan: page \(page) must have a positive size, not \(size)") }
+        let what = "\(size) bytes for page \(page)"
+        let memory = try vulkanAllocateMemory(device, size: size, memoryTypeIndex: vulkan.memoryTypeIndex, context: what)
+        do {
+            let pointer = try vulkanMapMemory(device, memory, size: size, context: what)
+            pages[page] = Page(memory: memory, bytes: UnsafeMutableRawBufferPointer(start: pointer, count: size))
+        } catch {
+            vulkanFreeMemory(device, memory)
+            throw error
+        }
+    }
+
+    public func destroyPage(_ page: Int) {
+        guard let entry = pages[page] else { return }
+        for allocation in entry.allocations { unbindAllocation(allocation) }
+        vulkanUnmapMemory(device, entry.memory)
+        vulkanFreeMemory(device, entry.memory)
+        pages[page] = nil
+    }
+
+    // MARK: allocations
+
+    public func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws {
+        guard bindings[allocation] == nil else {
+            throw PageDeviceError("vulkan: allocation \(allocation) is bound already")
+        }
+        guard size > 0 else { throw PageDeviceError("vulkan: allocation \(allocation) must have a positive size, not \(size)") }
+        _ = try range(page, offset, size)  // the page exists and holds the allocation
+        let pageBytes = pages[page]!.bytes.count
+        let what = "allocation \(allocation) of \(size) bytes at offset \(offset) of page \(page)"
+
+        var buffer = try vulkanCreateTransferBuffer(device, size: size, context: what)
+        var requirements = vulkanBufferMemoryRequirements(device, buffer)
+        var bufferOffset = 0
+        if offset % requirements.alignment != 0 {
+            // Bind a larger buffer at the aligned offset below, and copy from inside it.
+            bufferOffset = offset % requirements.alignment
+            vulkanDestroyBuffer(device, buffer)
+            buffer = try vulkanCreateTransferBuffer(device, size: bufferOffset + size, context: what)
+            requirements = vulkanBufferMemoryRequirements(device, buffer)
+        }
+        let bindOffset = offset - bufferOffset
+        guard bindOffset % requirements.alignment == 0, bindOffset + requirements.size <= pageBytes,
+              requirements.memoryTypeBits & (1 << vulkan.memoryTypeIndex) != 0 else {
+            vulkanDestroyBuffer(device, buffer)
+            throw VulkanError.failure("vkBindBufferMemory", "\(what): the buffer needs \(requirements.size) bytes aligned to \(requirements.alignment) at offset \(bindOffset), which the page of \(pageBytes) bytes cannot give")
+        }
+        do {
+            try vulkanBindBufferMemory(device, buffer, pages[page]!.memory, offset: bindOffset, context: what)
+        } catch {
+            vulkanDestroyBuffer(device, buffer)
+            throw error
+        }
+        bindings[allocation] = Binding(buffer: buffer, page: page, offset: offset, size: size, bufferOffset: bufferOffset)
+        pages[page]!.allocations.insert(allocation)
+    }
+
+    public func unbindAllocation(_ allocation: Int) {
+        guard let binding = bindings.removeValue(forKey: allocation) else { return }
+        pages[binding.page]?.allocations.remove(allocation)
+        vulkanDestroyBuffer(device, binding.buffer)
+    }
+
+    // MARK: bytes
+
+    /// The mapped bytes `offset..<offset + size` of `page`.
+    private func range(_ page: Int, _ offset: Int, _ size: Int) throws -> UnsafeMutableRawBufferPointer {
+        guard let bytes = pages[page]?.bytes else { throw PageDeviceError("vulkan: page \(page) does not exist") }
+        guard offset >= 0, size >= 0, offset <= bytes.count - size else {
+            throw PageDeviceError("vulkan: range \(offset)+\(size) is outside page \(page) of \(bytes.count) bytes")
+        }
+        return UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<offset + size])
+    }
+
+    public func write(page: Int, offset: Int, bytes: UnsafeRawBufferPointer) throws {
+        let target = try range(page, offset, bytes.count)
+        if bytes.count > 0 { target.copyMemory(from: bytes) }
+    }
+
+    public func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        let source = try range(page, offset, buffer.count)
+        if buffer.count > 0 { buffer.copyMemory(from: UnsafeRawBufferPointer(source)) }
+    }
+
+    public func checksum(page: Int, offset: Int, size: Int) throws -> UInt64 {
+        PageChecksum.compute(UnsafeRawBufferPointer(try range(page, offset, size)))
+    }
+
+    // MARK: copies
+
+    /// The buffer region of `allocation`, checked against where the copy expects it.
+    private func region(_ allocation: Int, page: Int, offset: Int, size: Int, role: String) throws -> (OpaquePointer, Int) {
+        guard let binding = bindings[allocation] else {
+            throw PageDeviceError("vulkan: the \(role) allocation \(allocation) of a copy is not bound")
+        }
+        guard binding.page == page, binding.offset == offset, size <= binding.size else {
+            throw PageDeviceError("vulkan: a copy expects \(role) allocation \(allocation) at page \(page) offset \(offset) with \(size) bytes, but it is bound at page \(binding.page) offset \(binding.offset) with \(binding.size) bytes")
+        }
+        return (binding.buffer, binding.bufferOffset)
+    }
+
+    /// Records every copy of the batch into one command buffer (`vkCmdCopyBuffer` from the source
+    /// allocation's buffer to the destination allocation's buffer), submits it once and waits on a fence.
+    /// Nothing is submitted when a copy names an allocation that is not bound where the copy says.
+    public func copy(_ copies: [PageCopy]) throws {
+        let regions = try copies.filter { $0.size > 0 }.map { c -> VulkanBufferCopy in
+            let (source, sourceOffset) = try region(c.sourceAllocation, page: c.sourcePage, offset: c.sourceOffset, size: c.size, role: "source")
+            let (destination, destinationOffset) = try region(c.destinationAllocation, page: c.destinationPage, offset: c.destinationOffset, size: c.size, role: "destination")
+            return VulkanBufferCopy(source: source, sourceOffset: sourceOffset, destination: destination,
+                                    destinationOffset: destinationOffset, size: c.size)
+        }
+        guard !regions.isEmpty else { return }
+        let commandBuffer = vulkan.commandBuffer!, fence = vulkan.fence!
+        try vulkanBeginCommandBuffer(commandBuffer)
+        for region in regions { vulkanCmdCopyBuffer(commandBuffer, region) }
+        vulkanCmdTransferToHostBarrier(commandBuffer)
+        try vulkanEndCommandBuffer(commandBuffer)
+        try vulkanResetFence(device, fence)
+        try vulkanQueueSubmit(vulkan.queue!, commandBuffer, fence: fence, context: "\(regions.count) copies")
+        try vulkanWaitForFence(device, fence)
+    }
+}
