@@ -27,6 +27,10 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// Pages that answered `.ignore` are swapped to the front and never walked again in this run.
     public private(set) var immovableBlockCount = 0
+    /// The same pages by identity. Extensive keeps them at the end of the list (as VMA does), and a lone
+    /// page is compacted without the walk bounds, so every walk also skips these: an `ignore` answer that
+    /// would be given again can never make a run repeat forever (VMA's extensive and one-page compaction can).
+    private var immovablePages = Set<ObjectIdentifier>()
     /// The moves of the last ``collectMoves(_:)``.
     public private(set) var moves: [Move] = []
 
@@ -58,6 +62,7 @@ public final class MetadataDefragContext<List: BlockList> {
             throw DefragmentationError.randomAccessNotSupported(page: index)
         }
         immovableBlockCount = 0
+        immovablePages.removeAll()
         moves.removeAll()
         carriedIgnoredAllocations = 0
         averageAllocationSize = .max
@@ -197,6 +202,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// Returns true when the pass is over.
     private func reallocWithinBlock(_ blockIndex: Int, _ pass: inout PassContext) -> Bool {
         let metadata = blockList.metadata(forBlock: blockIndex)
+        if isImmovable(metadata) { return false }
         var handle = firstAllocation(metadata)
         while let h = handle {
             switch visit(h, metadata, &pass) {
@@ -218,6 +224,7 @@ public final class MetadataDefragContext<List: BlockList> {
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
+            if isImmovable(metadata) { blockIndex -= 1; continue }
             var handle = firstAllocation(metadata)
             while let h = handle {
                 switch visit(h, metadata, &pass) {
@@ -240,6 +247,7 @@ public final class MetadataDefragContext<List: BlockList> {
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
+            if isImmovable(metadata) { blockIndex -= 1; continue }
             var handle = firstAllocation(metadata)
             while let h = handle {
                 switch visit(h, metadata, &pass) {
@@ -283,6 +291,7 @@ public final class MetadataDefragContext<List: BlockList> {
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
+            if isImmovable(metadata) { blockIndex -= 1; continue }
             var prevFreeRegionSize = 0
             var handle = firstAllocation(metadata)
             while let h = handle {
@@ -353,9 +362,16 @@ public final class MetadataDefragContext<List: BlockList> {
         if !errors.isEmpty { throw DefragmentationError.handlerFailures(errors) }
     }
 
+    private func isImmovable(_ metadata: List.Metadata) -> Bool {
+        !immovablePages.isEmpty && immovablePages.contains(ObjectIdentifier(metadata))
+    }
+
     private func makeImmovable(_ pages: [List.Metadata]) {
         blockList.lock()
         defer { blockList.unlock() }
+        let fresh = pages.filter { immovablePages.insert(ObjectIdentifier($0)).inserted }
+        guard !fresh.isEmpty else { return }
+        let pages = fresh
         if algorithm == .extensive && extensive.isActive(blockList) && extensive.operation != .cleanup {
             // VMA's extensive moves them to the end of the list, before the free pages.
             for page in pages {
@@ -426,7 +442,12 @@ public final class MetadataDefragContext<List: BlockList> {
                 return computeFast(&pass)
             }
             // No free pages yet: empty the last one.
-            let last = (extensive.firstFreeBlock == .max ? blockList.blockCount : extensive.firstFreeBlock) - 1
+            var last = (extensive.firstFreeBlock == .max ? blockList.blockCount : extensive.firstFreeBlock) - 1
+            while last >= 0 && isImmovable(blockList.metadata(forBlock: last)) { last -= 1 }
+            if last < 0 {
+                extensive.operation = .cleanup
+                return computeFast(&pass)
+            }
             let freeMetadata = blockList.metadata(forBlock: last)
             let movesBefore = moves.count
             var handle = firstAllocation(freeMetadata)
@@ -515,6 +536,7 @@ public final class MetadataDefragContext<List: BlockList> {
         while i > 0 {
             i -= 1
             let metadata = blockList.metadata(forBlock: i)
+            if isImmovable(metadata) { continue }
             var handle = firstAllocation(metadata)
             while let h = handle {
                 switch visit(h, metadata, &pass) {

@@ -1,0 +1,165 @@
+// The pool's VMA block-vector rules: page choice, incremental sort, empty-page release and the heap budget.
+import Defragmentation
+import MemoryMetadata
+@testable import MemoryPools
+import Testing
+
+private func pool(pageSize: Int = 1024, keepOneEmptyPage: Bool = true, heapSize: Int = 2 << 30) -> MemoryPool<HostPageDevice> {
+    var options = PoolOptions(pageSize: pageSize)
+    options.keepOneEmptyPage = keepOneEmptyPage
+    options.heapSize = heapSize
+    return MemoryPool(options: options, device: HostPageDevice())
+}
+
+@Suite("Pool rules")
+struct PoolRuleTests {
+    @Test("an allocation goes to the first page in order that holds it, else a new page")
+    func pageChoice() throws {
+        let p = pool()
+        try p.allocate(id: 1, size: 600, alignment: 16)
+        try p.allocate(id: 2, size: 600, alignment: 16)  // does not fit page 0: page 1
+        try p.allocate(id: 3, size: 300, alignment: 16)  // fits page 0
+        #expect(p.record(id: 1)?.page == 0)
+        #expect(p.record(id: 2)?.page == 1)
+        #expect(p.record(id: 3)?.page == 0)
+        #expect(p.record(id: 3)?.offset == 608)
+        try p.validate()
+        try p.verifyAll()
+    }
+
+    @Test("one incremental sort step after each operation: the first pair with more free bytes first swaps")
+    func incrementalSort() throws {
+        let p = pool()
+        try p.allocate(id: 1, size: 1000, alignment: 16) // page 0 full
+        try p.allocate(id: 2, size: 1000, alignment: 16) // page 1 full
+        #expect(p.pageIDs == [0, 1])
+        try p.allocate(id: 3, size: 100, alignment: 16)  // page 2
+        try p.free(id: 1)  // page 0 empty: order [0, 1, 2] → 0 has more free than 1: swap → [1, 0, 2]
+        #expect(p.pageIDs == [1, 0, 2])
+        try p.validate()
+    }
+
+    @Test("VMA keeps one emptied page; a second empty page is released")
+    func hysteresis() throws {
+        let p = pool()
+        for id in 1...3 { try p.allocate(id: id, size: 1000, alignment: 16) }
+        try p.free(id: 3)
+        #expect(p.pageIDs.count == 3)  // page 2 kept empty
+        try p.free(id: 2)
+        #expect(p.pageIDs.count == 2)  // page 1 emptied while page 2 was empty: page 1 released
+        #expect(p.takeReleasedPages() == [1])
+        #expect(p.device.pageCount == 2)
+        try p.validate()
+    }
+
+    @Test("with an empty page around, a free elsewhere releases the last page if it is empty")
+    func releaseLastEmpty() throws {
+        let p = pool()
+        try p.allocate(id: 1, size: 500, alignment: 16)
+        try p.allocate(id: 2, size: 500, alignment: 16)
+        try p.allocate(id: 3, size: 1000, alignment: 16)
+        try p.free(id: 3)  // page 1 empty, kept; it is last in order
+        #expect(p.pageIDs == [0, 1])
+        try p.free(id: 2)  // page 0 not empty, an empty page existed: the last page (empty) goes
+        #expect(p.pageIDs == [0])
+        try p.validate()
+    }
+
+    @Test("without hysteresis every emptied page is released")
+    func noHysteresis() throws {
+        let p = pool(keepOneEmptyPage: false)
+        try p.allocate(id: 1, size: 1000, alignment: 16)
+        try p.allocate(id: 2, size: 1000, alignment: 16)
+        try p.free(id: 2)
+        #expect(p.pageIDs == [0])
+    }
+
+    @Test("over the heap budget (80% of the heap) every emptied page is released")
+    func budget() throws {
+        let p = pool(heapSize: 4096) // budget 3276 bytes: 4 pages of 1024 are over it
+        for id in 1...4 { try p.allocate(id: id, size: 1000, alignment: 16) }
+        try p.free(id: 4)
+        #expect(p.pageIDs.count == 3)
+        #expect(PoolOptions(pageSize: 1).budgetBytes == 1_717_986_918)
+    }
+
+    @Test("page numbers are creation ordinals and keep gaps")
+    func ordinals() throws {
+        let p = pool(keepOneEmptyPage: false)
+        try p.allocate(id: 1, size: 1000, alignment: 16)
+        try p.allocate(id: 2, size: 1000, alignment: 16)
+        try p.free(id: 1)
+        try p.allocate(id: 3, size: 1000, alignment: 16)
+        #expect(p.record(id: 3)?.page == 2)
+        #expect(p.pageIDs.sorted() == [1, 2])
+    }
+
+    @Test("bad requests throw and leave the pool unchanged")
+    func badRequests() throws {
+        let p = pool()
+        try p.allocate(id: 1, size: 16, alignment: 16)
+        #expect(throws: PoolError.duplicateID(1)) { try p.allocate(id: 1, size: 16, alignment: 16) }
+        #expect(throws: PoolError.allocationTooLarge(id: 2, size: 2048, pageSize: 1024)) { try p.allocate(id: 2, size: 2048, alignment: 16) }
+        #expect(throws: PoolError.invalidAlignment(id: 3, alignment: 24)) { try p.allocate(id: 3, size: 16, alignment: 24) }
+        #expect(throws: PoolError.invalidSize(id: 4, size: 0)) { try p.allocate(id: 4, size: 0, alignment: 16) }
+        #expect(throws: PoolError.unknownID(9)) { try p.free(id: 9) }
+        #expect(p.liveAllocationCount == 1)
+        try p.validate()
+    }
+
+    @Test("a device that refuses a page: the allocation fails, nothing leaks, the pool stays valid")
+    func deviceRefusesPage() throws {
+        let p = pool()
+        p.device.maxPages = 2
+        try p.allocate(id: 1, size: 1000, alignment: 16)
+        try p.allocate(id: 2, size: 1000, alignment: 16)
+        #expect(throws: PoolError.self) { try p.allocate(id: 3, size: 1000, alignment: 16) }
+        #expect(p.pageIDs.count == 2 && p.device.pageCount == 2)
+        try p.allocate(id: 4, size: 10, alignment: 16)
+        try p.validate()
+        try p.verifyAll()
+    }
+
+    @Test("a corrupted byte is found and named by allocation, page and offset")
+    func corruptionFound() throws {
+        let p = pool()
+        try p.allocate(id: 7, size: 100, alignment: 16)
+        try p.allocate(id: 8, size: 100, alignment: 16)
+        let r = try #require(p.record(id: 8))
+        var byte: UInt8 = 0xAA
+        try withUnsafeBytes(of: &byte) { try p.device.write(page: r.page, offset: r.offset + 50, bytes: $0) }
+        try p.verify(id: 7)
+        #expect {
+            try p.verify(id: 8)
+        } throws: { error in
+            "\(error)".contains("allocation 8") && "\(error)".contains("page 0") && "\(error)".contains("offset \(r.offset)")
+        }
+    }
+
+    @Test("placing at exact offsets rebuilds a layout, and overlaps are refused")
+    func place() throws {
+        let p = pool()
+        try p.place(id: 1, pageID: 0, offset: 100, size: 50)
+        try p.place(id: 2, pageID: 1, offset: 0, size: 1024)
+        try p.place(id: 3, pageID: 0, offset: 0, size: 100)
+        #expect(throws: PoolError.self) { try p.place(id: 4, pageID: 0, offset: 120, size: 10) }
+        #expect(p.record(id: 1)?.offset == 100 && p.record(id: 3)?.offset == 0 && p.record(id: 2)?.page == 1)
+        try p.validate()
+        try p.verifyAll()
+    }
+
+    @Test("a run sorts pages by free bytes, fullest first, ties in their order")
+    func sortAtBegin() throws {
+        let p = pool(keepOneEmptyPage: false)
+        try p.allocate(id: 1, size: 1000, alignment: 16)
+        try p.allocate(id: 2, size: 1000, alignment: 16)
+        try p.allocate(id: 3, size: 1000, alignment: 16)
+        try p.free(id: 1)
+        try p.allocate(id: 4, size: 200, alignment: 16) // page 0 again (first that fits)
+        try p.allocate(id: 5, size: 500, alignment: 16)
+        p.beginDefragmentation()
+        let free = p.pageIDs.map { p.metadata(ofPage: $0)!.sumFreeSize }
+        #expect(free == free.sorted())
+        p.endDefragmentation()
+    }
+}
