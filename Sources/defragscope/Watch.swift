@@ -13,7 +13,3 @@ struct Bench: ParsableCommand {
     func run() throws { throw CLIError("bench: not yet") }
 }
 
-struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write the pool state as a VMA JSON dump.")
-    func run() throws { throw CLIError("export: not yet") }
-}
