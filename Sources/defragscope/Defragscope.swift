@@ -118,7 +118,7 @@ enum Workload {
 
     var title: String {
         switch self {
-        case .trace(let t): return t.name
+        case .trace(let t): return t.displayName
         }
     }
 
