@@ -1,0 +1,50 @@
+// The characters the renderer draws, in Unicode and in ASCII.
+
+struct Glyphs {
+    /// Index k: a block covering the left k eighths of a cell (index 0 unused).
+    var eighths: [Unicode.Scalar]
+    var full: Unicode.Scalar
+    /// A full cell of an allocation that arrived in the last pass.
+    var arrived: Unicode.Scalar
+    /// A cell an allocation left in the last pass (free now).
+    var left: Unicode.Scalar
+    var free: Unicode.Scalar
+    /// A cell mixing allocations and free space (ASCII only: Unicode uses eighths).
+    var partial: Unicode.Scalar
+    var released: Unicode.Scalar
+    var releasedFlag: Unicode.Scalar
+    var immovableFlag: Unicode.Scalar
+    var dedicatedFlag: Unicode.Scalar
+    var vertical: Unicode.Scalar
+    var horizontal: Unicode.Scalar
+    var corners: (Unicode.Scalar, Unicode.Scalar, Unicode.Scalar, Unicode.Scalar)
+    var sparks: [Unicode.Scalar]
+    var separator: String
+    var ellipsis: Unicode.Scalar
+    var arrow: String
+    var backArrow: String
+
+    static let unicode = Glyphs(
+        eighths: [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"], full: "█", arrived: "█", left: "░", free: " ",
+        partial: "▌", released: "─", releasedFlag: "×", immovableFlag: "!", dedicatedFlag: "D",
+        vertical: "│", horizontal: "─", corners: ("┌", "┐", "└", "┘"),
+        sparks: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], separator: " │ ", ellipsis: "…", arrow: "→", backArrow: "←")
+
+    static let ascii = Glyphs(
+        eighths: [" ", "+", "+", "+", "+", "+", "+", "+", "#"], full: "#", arrived: "@", left: ":", free: ".",
+        partial: "+", released: "-", releasedFlag: "x", immovableFlag: "!", dedicatedFlag: "D",
+        vertical: "|", horizontal: "-", corners: ("+", "+", "+", "+"),
+        sparks: ["_", ".", ",", "-", "~", "=", "*", "#"], separator: " | ", ellipsis: "~", arrow: "->", backArrow: "<-")
+
+    /// Monochrome Unicode: moves are told apart by shape, free space is dotted so a bar's end shows.
+    static let monochrome: Glyphs = {
+        var glyphs = Glyphs.unicode
+        glyphs.arrived = "▓"
+        glyphs.free = "·"
+        return glyphs
+    }()
+
+    static func forState(_ state: ViewState) -> Glyphs {
+        state.ascii ? .ascii : (state.monochrome ? .monochrome : .unicode)
+    }
+}

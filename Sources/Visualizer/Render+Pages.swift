@@ -1,0 +1,275 @@
+// The page list: one row per page with an occupancy bar drawn at an eighth of a cell's precision.
+import DefragSession
+import Defragmentation
+import MemoryMetadata
+
+/// The last pass's moves, indexed by page, so each row finds its marks without scanning every move.
+struct MoveMarks {
+    struct PageKey: Hashable { var pool: String; var page: Int }
+    struct Arrival: Hashable { var id: Int; var offset: Int }
+    /// Byte ranges allocations left, per page.
+    var sources: [PageKey: [Range<Int>]] = [:]
+    /// Allocations that arrived, per page.
+    var arrivals: [PageKey: Set<Arrival>] = [:]
+
+    init(_ pass: PassReport?) {
+        guard let pass else { return }
+        for move in pass.moves where move.operation != .ignore {
+            sources[PageKey(pool: move.pool, page: move.sourcePage), default: []]
+                .append(move.sourceOffset..<(move.sourceOffset + move.size))
+            if move.operation == .copy {
+                arrivals[PageKey(pool: move.pool, page: move.destinationPage), default: []]
+                    .insert(Arrival(id: move.id, offset: move.destinationOffset))
+            }
+        }
+    }
+}
+
+/// Size classes: below 4 KiB, 64 KiB, 1 MiB, 16 MiB, 256 MiB, and above.
+public func sizeClass(ofSize size: Int) -> Int {
+    var limit = 4096, index = 0
+    while size >= limit && index < Role.sizeClassCount - 1 { limit &*= 16; index += 1 }
+    return index
+}
+
+/// The role of an allocation when it did not just arrive.
+func allocationRole(_ allocation: AllocationSnapshot, mode: ColourMode) -> Role {
+    switch mode {
+    case .size:
+        return Role.sizeClass(sizeClass(ofSize: allocation.size))
+    case .type:
+        switch allocation.type {
+        case .buffer: return .buffer
+        case .imageOptimal: return .imageOptimal
+        case .imageLinear, .imageUnknown: return .imageLinear
+        case .unknown, .free: return .unknownType
+        }
+    }
+}
+
+/// Columns of a page row.
+struct RowColumns {
+    var idWidth: Int
+    var barX: Int
+    var barWidth: Int
+    var percentX: Int?
+    var countX: Int?
+    var countWidth: Int
+
+    init(rect: Rect, maxID: Int, maxCount: Int) {
+        idWidth = max(1, String(maxID).count)
+        countWidth = max(1, String(maxCount).count)
+        // [id][flag] [bar] [100%] [count]
+        let label = idWidth + 2
+        let suffixFull = 5 + 1 + countWidth
+        if rect.width - label - suffixFull >= 4 {
+            barX = rect.x + label
+            barWidth = rect.width - label - suffixFull
+            percentX = barX + barWidth + 1
+            countX = barX + barWidth + 5 + 1
+        } else if rect.width - label - 5 >= 4 {
+            barX = rect.x + label
+            barWidth = rect.width - label - 5
+            percentX = barX + barWidth + 1
+        } else {
+            barX = rect.x + label
+            barWidth = max(0, rect.width - label)
+        }
+    }
+}
+
+extension Renderer {
+    mutating func drawPageList() {
+        let rect = layout.pages
+        guard !rect.isEmpty else { return }
+        if rowCount == 0 {
+            canvas.writeTruncated("no pages", x: rect.x + 1, y: rect.y, maxWidth: rect.width - 1, foreground: .dimText, ascii: state.ascii)
+            return
+        }
+        let maxID = max(snapshot.pages.map(\.id).max() ?? 0, snapshot.lastPass?.freedPages.max() ?? 0)
+        let maxCount = snapshot.pages.map(\.allocations.count).max() ?? 0
+        let columns = RowColumns(rect: rect, maxID: maxID, maxCount: maxCount)
+        let marks = MoveMarks(snapshot.lastPass)
+        var slots: [Role] = []
+        let pageCount = snapshot.pages.count
+        let freed = snapshot.lastPass?.freedPages ?? []
+        for line in 0..<rect.height {
+            let row = scroll + line
+            guard row < rowCount else { break }
+            let y = rect.y + line
+            if row < pageCount {
+                drawPageRow(snapshot.pages[row], y: y, columns: columns, selected: row == selected, marks: marks, slots: &slots)
+            } else {
+                drawReleasedRow(id: freed[row - pageCount], y: y, columns: columns, selected: row == selected)
+            }
+        }
+        // A scroll hint on the last column when rows are hidden.
+        if rowCount > rect.height, rect.width > 0 {
+            let x = rect.maxX - 1
+            if scroll > 0 { canvas.put(x, rect.y, state.ascii ? "^" : "▲", .dimText) }
+            if scroll + rect.height < rowCount { canvas.put(x, rect.maxY - 1, state.ascii ? "v" : "▼", .dimText) }
+        }
+    }
+
+    mutating func drawLabel(id: Int, y: Int, columns: RowColumns, selected: Bool, flag: Unicode.Scalar, flagRole: Role) {
+        let x = layout.pages.x
+        let background: Role = selected ? .selection : .background
+        let digits = String(id)
+        let pad = columns.idWidth - digits.unicodeScalars.count
+        for i in 0..<pad { canvas.put(x + i, y, " ", .text, background) }
+        canvas.write(digits, x: x + pad, y: y, maxWidth: layout.pages.width - pad, background: background,
+                     attributes: selected ? .bold : [])
+        if columns.idWidth < layout.pages.width {
+            canvas.put(x + columns.idWidth, y, flag, flagRole, background, flagRole == .immovable ? .bold : [])
+        }
+    }
+
+    mutating func drawPageRow(_ page: PageSnapshot, y: Int, columns: RowColumns, selected: Bool, marks: MoveMarks,
+                              slots: inout [Role]) {
+        let flag: Unicode.Scalar = page.isImmovable ? glyphs.immovableFlag : (page.isDedicated ? glyphs.dedicatedFlag : " ")
+        drawLabel(id: page.id, y: y, columns: columns, selected: selected, flag: flag,
+                  flagRole: page.isImmovable ? .immovable : .dimText)
+        guard columns.barWidth > 0 else { return }
+        let key = MoveMarks.PageKey(pool: page.pool, page: page.id)
+        fillSlots(&slots, page: page, width: columns.barWidth, sources: marks.sources[key] ?? [],
+                  arrivals: marks.arrivals[key] ?? [])
+        drawBar(slots: slots, x: columns.barX, y: y, width: columns.barWidth)
+        let used = page.usedBytes
+        if let percentX = columns.percentX {
+            let percent = page.size > 0 ? used * 100 / page.size : 0
+            writeRight(String(percent) + "%", x: percentX, width: 4, y: y, role: .text)
+        }
+        if let countX = columns.countX {
+            writeRight(String(page.allocations.count), x: countX, width: columns.countWidth, y: y, role: .dimText)
+        }
+    }
+
+    mutating func drawReleasedRow(id: Int, y: Int, columns: RowColumns, selected: Bool) {
+        drawLabel(id: id, y: y, columns: columns, selected: selected, flag: glyphs.releasedFlag, flagRole: .freedPage)
+        guard columns.barWidth > 0 else { return }
+        canvas.fill(x: columns.barX, y: y, width: columns.barWidth, height: 1,
+                    with: Cell(glyphs.released, foreground: .freedPage, background: .background, attributes: .dim))
+        let text = " page \(id) released "
+        let length = text.unicodeScalars.count
+        if length <= columns.barWidth {
+            canvas.write(text, x: columns.barX + (columns.barWidth - length) / 2, y: y, foreground: .freedPage, attributes: .dim)
+        }
+    }
+
+    mutating func writeRight(_ text: String, x: Int, width: Int, y: Int, role: Role) {
+        let length = text.unicodeScalars.count
+        canvas.write(text, x: x + max(0, width - length), y: y, maxWidth: width, foreground: role)
+    }
+
+    /// Paints the page into eighth-of-a-cell slots: free, then the ranges moves left, then allocations (an
+    /// allocation too small for one slot still takes one, so nothing live is invisible).
+    func fillSlots(_ slots: inout [Role], page: PageSnapshot, width: Int, sources: [Range<Int>], arrivals: Set<MoveMarks.Arrival>) {
+        let count = width * 8
+        if slots.count != count { slots = Array(repeating: .free, count: count) }
+        else { for i in 0..<count { slots[i] = .free } }
+        guard page.size > 0 else { return }
+        let size = page.size
+        @inline(__always) func slot(_ byte: Int) -> Int {
+            let clamped = max(0, min(size, byte))
+            let (product, overflow) = clamped.multipliedReportingOverflow(by: count)
+            if overflow { return Int((Double(clamped) * Double(count) / Double(size)).rounded()) }
+            return (product + size / 2) / size
+        }
+        for range in sources {
+            let a = slot(range.lowerBound), b = slot(range.upperBound)
+            if a < b { for i in a..<b { slots[i] = .movedSource } }
+        }
+        let mode = state.colourMode
+        for allocation in page.allocations {
+            var a = slot(allocation.offset), b = slot(allocation.offset + allocation.size)
+            if a >= b { if a >= count { a = count - 1 }; b = a + 1 }
+            let role: Role = arrivals.contains(MoveMarks.Arrival(id: allocation.id, offset: allocation.offset))
+                ? .movedDestination : allocationRole(allocation, mode: mode)
+            for i in a..<b { slots[i] = role }
+        }
+    }
+
+    /// Turns each cell's eight slots into one glyph. One thing in the cell: a full glyph. Two runs: an eighth
+    /// block, ink on the left; when the left run is free space the cell is drawn reversed, so the block's ink
+    /// shows the free colour and the rest the allocation. More runs: an eighth block as long as the allocated
+    /// slots, in the most common allocation's colour.
+    mutating func drawBar(slots: [Role], x: Int, y: Int, width: Int) {
+        let ascii = state.ascii
+        for cell in 0..<width {
+            let base = cell * 8
+            let first = slots[base]
+            var runs = 1, split = 8
+            var previous = first
+            var second = first
+            var inkCount = first.isAllocation ? 1 : 0
+            for i in 1..<8 {
+                let role = slots[base + i]
+                if role.isAllocation { inkCount += 1 }
+                if role != previous {
+                    runs += 1
+                    if runs == 2 { split = i; second = role }
+                    previous = role
+                }
+            }
+            let column = x + cell
+            if runs == 1 {
+                drawFull(first, x: column, y: y)
+                continue
+            }
+            if ascii {
+                if inkCount > 0 {
+                    canvas.put(column, y, glyphs.partial, majorityInk(slots, base), .background)
+                } else {
+                    let hasSource = first == .movedSource || second == .movedSource || slotsContain(slots, base, .movedSource)
+                    canvas.put(column, y, hasSource ? glyphs.left : glyphs.free, hasSource ? .movedSource : .dimText, .background)
+                }
+                continue
+            }
+            if runs == 2 {
+                if first.isAllocation || !second.isAllocation {
+                    canvas.put(column, y, glyphs.eighths[split], first, second)
+                } else {
+                    canvas.put(column, y, glyphs.eighths[split], second, first, .reverse)
+                }
+                continue
+            }
+            if inkCount == 0 {
+                canvas.put(column, y, glyphs.left, .movedSource, .free)
+            } else {
+                canvas.put(column, y, glyphs.eighths[inkCount], majorityInk(slots, base), .free)
+            }
+        }
+    }
+
+    @inline(__always)
+    func slotsContain(_ slots: [Role], _ base: Int, _ role: Role) -> Bool {
+        for i in 0..<8 where slots[base + i] == role { return true }
+        return false
+    }
+
+    /// The allocation role holding most of the cell's slots (the leftmost on a tie).
+    func majorityInk(_ slots: [Role], _ base: Int) -> Role {
+        var best: Role = .unknownType, bestCount = 0
+        for i in 0..<8 {
+            let role = slots[base + i]
+            guard role.isAllocation else { continue }
+            var count = 0
+            for j in 0..<8 where slots[base + j] == role { count += 1 }
+            if count > bestCount { best = role; bestCount = count }
+        }
+        return best
+    }
+
+    mutating func drawFull(_ role: Role, x: Int, y: Int) {
+        switch role {
+        case .free:
+            canvas.put(x, y, glyphs.free, .dimText, .free)
+        case .movedSource:
+            canvas.put(x, y, glyphs.left, .movedSource, .free)
+        case .movedDestination:
+            canvas.put(x, y, glyphs.arrived, .movedDestination, .free)
+        default:
+            canvas.put(x, y, glyphs.full, role, .free)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+// update(state, command, snapshot) → (state, effects): every reaction to input, as a pure function.
+import DefragSession
+import Defragmentation
+
+/// Applies `command` to the view.
+/// - Parameters:
+///   - state: the view before the command.
+///   - command: what the user (or the event loop's timer) asked for.
+///   - snapshot: the session as shown now; read for the configuration, the rows and whether the run is over.
+/// - Returns: the new view state and what the session driver must do, in order.
+public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSnapshot) -> (ViewState, [Effect]) {
+    var state = state
+    var effects: [Effect] = []
+    let layout = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
+    let visible = max(1, layout.pages.height)
+    let rows = pageRowCount(snapshot)
+
+    switch command {
+    case .step:
+        if snapshot.isFinished { state.message = "the run is finished: R resets it" }
+        else { state.message = nil; effects.append(.step) }
+    case .toggleRun:
+        if state.isRunning { state.isRunning = false }
+        else if snapshot.isFinished { state.message = "the run is finished: R resets it" }
+        else { state.isRunning = true; state.message = nil }
+    case .faster:
+        state.speedLevel = min(ViewState.speeds.count - 1, state.speedLevel + 1)
+    case .slower:
+        state.speedLevel = max(0, state.speedLevel - 1)
+    case .reset:
+        state.isRunning = false
+        state.message = nil
+        effects.append(.reset)
+    case .cycleAlgorithm:
+        let all = Algorithm.allCases
+        let index = all.firstIndex(of: snapshot.configuration.algorithm) ?? 0
+        effects.append(.setAlgorithm(all[(index + 1) % all.count]))
+    case .cycleDialect:
+        let all = Dialect.allCases
+        let index = all.firstIndex(of: snapshot.configuration.dialect) ?? 0
+        effects.append(.setDialect(all[(index + 1) % all.count]))
+    case .cycleBudget(let forward):
+        let budget = BudgetPresets.next(after: snapshot.configuration.maxPassBytes, snapshot.configuration.maxPassAllocations,
+                                        forward: forward)
+        effects.append(.setBudget(maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations))
+    case .scrollUp:
+        if state.isDetailShown { state.detailScroll = max(0, state.detailScroll - 1) } else { state.selectedRow -= 1 }
+    case .scrollDown:
+        if state.isDetailShown { state.detailScroll += 1 } else { state.selectedRow += 1 }
+    case .pageUp:
+        if state.isDetailShown { state.detailScroll = max(0, state.detailScroll - visible) }
+        else { state.selectedRow -= visible; state.scrollOffset -= visible }
+    case .pageDown:
+        if state.isDetailShown { state.detailScroll += visible }
+        else { state.selectedRow += visible; state.scrollOffset += visible }
+    case .home:
+        if state.isDetailShown { state.detailScroll = 0 } else { state.selectedRow = 0 }
+    case .end:
+        if state.isDetailShown { state.detailScroll = Int.max / 2 } else { state.selectedRow = rows - 1 }
+    case .selectRow(let y):
+        if state.isHelpShown { state.isHelpShown = false }
+        else if !state.isDetailShown, y >= layout.pages.y, y < layout.pages.maxY {
+            let (_, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset, rowCount: rows, visible: visible)
+            let row = scroll + (y - layout.pages.y)
+            if row < rows {
+                if row == state.selectedRow { state.isDetailShown = true; state.detailScroll = 0 }
+                state.selectedRow = row
+                state.scrollOffset = scroll
+            }
+        }
+    case .openDetail:
+        if rows > 0 { state.isDetailShown = true; state.detailScroll = 0; state.isHelpShown = false }
+    case .closeDetail:
+        if state.isHelpShown { state.isHelpShown = false }
+        else if state.isDetailShown { state.isDetailShown = false }
+        else { state.message = nil }
+    case .toggleHelp:
+        state.isHelpShown.toggle()
+    case .toggleColourMode:
+        state.colourMode = state.colourMode == .size ? .type : .size
+    case .tick:
+        if state.isRunning {
+            if snapshot.isFinished { state.isRunning = false } else { effects.append(.step) }
+        }
+    case .resize(let width, let height):
+        state.width = max(0, width)
+        state.height = max(0, height)
+    case .quit:
+        effects.append(.quit)
+    }
+
+    let relaid = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
+    (state.selectedRow, state.scrollOffset) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,
+                                                               rowCount: rows, visible: relaid.pages.height)
+    if state.isDetailShown {
+        // Keep the list's scroll within its lines (two rows of box border, one of column names).
+        let lineCount = detailLineCount(snapshot, row: state.selectedRow)
+        let shown = max(1, relaid.body.height + (relaid.message.isEmpty ? 0 : 1) - 3)
+        state.detailScroll = max(0, min(state.detailScroll, lineCount - shown))
+    } else {
+        state.detailScroll = 0
+    }
+    return (state, effects)
+}
+
+/// Lines of the allocation list of row `row`.
+func detailLineCount(_ snapshot: SessionSnapshot, row: Int) -> Int {
+    guard row < snapshot.pages.count else { return 1 }
+    let page = snapshot.pages[row]
+    let departures = snapshot.lastPass?.moves.filter { $0.sourcePage == page.id && $0.pool == page.pool && $0.operation != .ignore }.count ?? 0
+    return page.allocations.count + departures
+}

@@ -1,0 +1,56 @@
+// What the view remembers between frames: a value, changed only by `update`.
+
+/// How allocations are coloured.
+public enum ColourMode: String, Sendable, CaseIterable {
+    /// By size class (power-of-four buckets).
+    case size
+    /// By resource type (buffer, optimal image, linear image, unknown).
+    case type
+}
+
+/// The view's own state (the session's state is in the ``SessionSnapshot``).
+public struct ViewState: Hashable, Sendable {
+    /// The terminal size the state was last laid out for (``Command/resize(width:height:)``).
+    public var width: Int
+    public var height: Int
+    /// First page row shown.
+    public var scrollOffset = 0
+    /// Index of the selected row (pages, then pages released by the last pass).
+    public var selectedRow = 0
+    /// Auto-stepping.
+    public var isRunning = false
+    /// Index in ``ViewState/speeds``.
+    public var speedLevel = ViewState.defaultSpeedLevel
+    public var isHelpShown = false
+    /// The selected page's allocation list is open.
+    public var isDetailShown = false
+    /// First line of the allocation list shown.
+    public var detailScroll = 0
+    public var colourMode: ColourMode = .size
+    /// Draw with ASCII only (`#`, `+`, `.`).
+    public var ascii = false
+    /// No colours: the renderer picks glyphs that keep moves visible without colour.
+    public var monochrome = false
+    /// A transient message (an error from the driver), shown above the key bar.
+    public var message: String?
+
+    /// Auto-step speeds in passes per second.
+    public static let speeds: [Double] = [0.5, 1, 2, 4, 8, 16, 32, 60]
+    public static let defaultSpeedLevel = 2
+
+    public init(width: Int = 80, height: Int = 24, ascii: Bool = false, monochrome: Bool = false) {
+        self.width = width
+        self.height = height
+        self.ascii = ascii
+        self.monochrome = monochrome
+    }
+
+    /// Passes per second while running.
+    public var passesPerSecond: Double { ViewState.speeds[max(0, min(ViewState.speeds.count - 1, speedLevel))] }
+
+    /// "2/s", "0.5/s".
+    public var speedDescription: String {
+        let speed = passesPerSecond
+        return speed == speed.rounded() ? "\(Int(speed))/s" : "\(speed)/s"
+    }
+}
