@@ -153,15 +153,27 @@ func vulkanTransferQueueFamily(_ physicalDevice: OpaquePointer) -> UInt32? {
     return families.prefix(Int(count)).firstIndex { $0.queueCount > 0 && $0.queueFlags & transfer != 0 }.map(UInt32.init)
 }
 
-/// Indices of the memory types that are host-visible and host-coherent (so mapped writes and reads need no
-/// flush or invalidate), from `vkGetPhysicalDeviceMemoryProperties` (`memoryTypes` is a tuple).
-func vulkanHostCoherentMemoryTypes(_ physicalDevice: OpaquePointer) -> [UInt32] {
+/// A memory type that can back pages.
+struct VulkanMemoryType {
+    var index: UInt32
+    /// The size of its heap: no single allocation may be larger.
+    var heapSize: Int
+}
+
+/// The memory types that are host-visible and host-coherent (so mapped writes and reads need no flush or
+/// invalidate), from `vkGetPhysicalDeviceMemoryProperties` (`memoryTypes` and `memoryHeaps` are tuples).
+func vulkanHostCoherentMemoryTypes(_ physicalDevice: OpaquePointer) -> [VulkanMemoryType] {
     var properties = VkPhysicalDeviceMemoryProperties()
     vkGetPhysicalDeviceMemoryProperties(physicalDevice, &properties)
     let wanted = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT.rawValue | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT.rawValue
+    let heapSizes = withUnsafeBytes(of: properties.memoryHeaps) { raw in
+        raw.bindMemory(to: VkMemoryHeap.self).prefix(Int(properties.memoryHeapCount)).map { Int(clamping: $0.size) }
+    }
     return withUnsafeBytes(of: properties.memoryTypes) { raw in
         let types = raw.bindMemory(to: VkMemoryType.self)
-        return (0..<Int(properties.memoryTypeCount)).filter { types[$0].propertyFlags & wanted == wanted }.map(UInt32.init)
+        return (0..<Int(properties.memoryTypeCount))
+            .filter { types[$0].propertyFlags & wanted == wanted && Int(types[$0].heapIndex) < heapSizes.count }
+            .map { VulkanMemoryType(index: UInt32($0), heapSize: heapSizes[Int(types[$0].heapIndex)]) }
     }
 }
 
@@ -271,12 +283,20 @@ func vulkanWaitForFence(_ device: OpaquePointer, _ fence: OpaquePointer) throws 
 
 // MARK: - Memory and buffers
 
-/// `vkAllocateMemory` of `size` bytes from memory type `memoryTypeIndex`.
-func vulkanAllocateMemory(_ device: OpaquePointer, size: Int, memoryTypeIndex: UInt32, context: @autoclosure () -> String) throws -> OpaquePointer {
+/// `vkAllocateMemory` of `size` bytes from `memoryType`.
+///
+/// A size larger than the type's heap is not sent to the driver (the specification forbids it,
+/// VUID-vkAllocateMemory-pAllocateInfo-01713): it fails as the driver would, with
+/// `VK_ERROR_OUT_OF_DEVICE_MEMORY`, as VMA does.
+func vulkanAllocateMemory(_ device: OpaquePointer, size: Int, memoryType: VulkanMemoryType, context: @autoclosure () -> String) throws -> OpaquePointer {
+    guard size <= memoryType.heapSize else {
+        throw VulkanError(call: "vkAllocateMemory", result: vulkanResultName(VK_ERROR_OUT_OF_DEVICE_MEMORY),
+                          context: "\(context()): larger than the \(memoryType.heapSize)-byte heap, not sent to the driver")
+    }
     var info = VkMemoryAllocateInfo()
     info.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
     info.allocationSize = VkDeviceSize(size)
-    info.memoryTypeIndex = memoryTypeIndex
+    info.memoryTypeIndex = memoryType.index
     var memory: VkDeviceMemory?
     try check(vkAllocateMemory(device, &info, nil, &memory), "vkAllocateMemory", context())
     VulkanLedger.created(.memory)

@@ -12,7 +12,9 @@ final class VulkanContext {
     /// The physical device's name, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)".
     private(set) var deviceName = ""
     /// A host-visible, host-coherent memory type that transfer buffers can be bound to.
-    private(set) var memoryTypeIndex: UInt32 = 0
+    private(set) var memoryType = VulkanMemoryType(index: 0, heapSize: 0)
+    /// The alignment a transfer buffer asks of its offset in memory (lavapipe: 64).
+    private(set) var bufferAlignment = 1
 
     private init() {}
 
@@ -58,12 +60,14 @@ final class VulkanContext {
 
         // Buffers of the same usage share their memory type bits: ask a probe buffer.
         let probe = try vulkanCreateTransferBuffer(device, size: 256, context: "probe buffer")
-        let allowed = vulkanBufferMemoryRequirements(device, probe).memoryTypeBits
+        let probeRequirements = vulkanBufferMemoryRequirements(device, probe)
+        let allowed = probeRequirements.memoryTypeBits
+        bufferAlignment = probeRequirements.alignment
         vulkanDestroyBuffer(device, probe)
-        guard let index = vulkanHostCoherentMemoryTypes(chosen.handle).first(where: { allowed & (1 << $0) != 0 }) else {
+        guard let type = vulkanHostCoherentMemoryTypes(chosen.handle).first(where: { allowed & (1 << $0.index) != 0 }) else {
             throw VulkanError.failure("device selection", "\(chosen.name) has no host-visible, host-coherent memory type for transfer buffers")
         }
-        memoryTypeIndex = index
+        memoryType = type
     }
 
     deinit {

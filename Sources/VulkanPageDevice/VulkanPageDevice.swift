@@ -70,7 +70,7 @@ public final class VulkanPageDevice: PageDevice {
         guard pages[page] == nil else { throw PageDeviceError("vulkan: page \(page) exists already") }
         guard size > 0 else { throw PageDeviceError("vulkan: page \(page) must have a positive size, not \(size)") }
         let what = "\(size) bytes for page \(page)"
-        let memory = try vulkanAllocateMemory(device, size: size, memoryTypeIndex: vulkan.memoryTypeIndex, context: what)
+        let memory = try vulkanAllocateMemory(device, size: size, memoryType: vulkan.memoryType, context: what)
         do {
             let pointer = try vulkanMapMemory(device, memory, size: size, context: what)
             pages[page] = Page(memory: memory, bytes: UnsafeMutableRawBufferPointer(start: pointer, count: size))
@@ -111,7 +111,7 @@ public final class VulkanPageDevice: PageDevice {
         }
         let bindOffset = offset - bufferOffset
         guard bindOffset % requirements.alignment == 0, bindOffset + requirements.size <= pageBytes,
-              requirements.memoryTypeBits & (1 << vulkan.memoryTypeIndex) != 0 else {
+              requirements.memoryTypeBits & (1 << vulkan.memoryType.index) != 0 else {
             vulkanDestroyBuffer(device, buffer)
             throw VulkanError.failure("vkBindBufferMemory", "\(what): the buffer needs \(requirements.size) bytes aligned to \(requirements.alignment) at offset \(bindOffset), which the page of \(pageBytes) bytes cannot give")
         }
@@ -130,6 +130,13 @@ public final class VulkanPageDevice: PageDevice {
         pages[binding.page]?.allocations.remove(allocation)
         vulkanDestroyBuffer(device, binding.buffer)
     }
+
+    /// Where `allocation` starts inside its buffer (0 unless its offset is not a multiple of the buffer
+    /// alignment); nil when it is not bound.
+    package func bufferOffset(ofAllocation allocation: Int) -> Int? { bindings[allocation]?.bufferOffset }
+
+    /// The offset alignment a transfer buffer asks for on this device.
+    package var bufferAlignment: Int { vulkan.bufferAlignment }
 
     // MARK: bytes
 
