@@ -121,6 +121,13 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func record(slot: Int) -> Record { records[slot] }
     /// Bytes of all pages (VMA's heap usage without VK_EXT_memory_budget).
     public var blockBytes: Int { pages.count * options.pageSize }
+    /// Bytes the pool and its pages' metadata hold for bookkeeping (capacities of their arrays).
+    public var metadataFootprintBytes: Int {
+        pages.reduce(0) { $0 + $1.metadata.footprintBytes }
+            + records.capacity * MemoryLayout<Record>.stride + freeSlots.capacity * MemoryLayout<Int>.stride
+            + slotByID.capacity * (MemoryLayout<Int>.stride * 2 + 1)
+    }
+
     /// Whether any page is empty (VMA's HasEmptyBlock).
     public var hasEmptyPage: Bool { pages.contains { $0.metadata.isEmpty } }
 

@@ -7,9 +7,3 @@ struct Watch: ParsableCommand {
     @OptionGroup var backend: BackendOptions
     func run() throws { throw CLIError("watch: not yet") }
 }
-
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure planning, rendering and copy speed (release build).")
-    func run() throws { throw CLIError("bench: not yet") }
-}
-

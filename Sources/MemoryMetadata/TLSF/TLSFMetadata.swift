@@ -68,6 +68,11 @@ public final class TLSFMetadata: BlockMetadata {
     public var vmaFreeRegionsCount: Int { blocksFreeCount + 1 }
     public var sumFreeSize: Int { blocksFreeSize + nodes[Int(nullBlock)].size }
     public var isEmpty: Bool { nodes[Int(nullBlock)].offset == 0 }
+    /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
+    public var footprintBytes: Int {
+        nodes.capacity * MemoryLayout<Node>.stride + recycled.capacity * 4 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
+    }
+
     /// The granularity this page was made with.
     public var bufferImageGranularity: Int { granularity.granularity }
 

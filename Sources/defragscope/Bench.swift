@@ -1,0 +1,189 @@
+// `defragscope bench`: planning speed of the engine on the shared traces (metadata only, no bytes), and
+// the render and copy figures of the UI and the lavapipe backend.
+import ArgumentParser
+import Defragmentation
+import DefragSession
+import Foundation
+import MemoryMetadata
+import MemoryPools
+import Workloads
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure planning, rendering and copy speed (use a release build).",
+        discussion: """
+        Planning: each trace is replayed into a pool on a metadata-only device (no page bytes), then the
+        engine runs to completion; the time from the start of the run to the end of the last pass is
+        measured --repeat times and reported as median, min and max.
+        """
+    )
+
+    @Option(name: .customLong("trace"), help: ArgumentHelp("A trace file (repeatable; default: every trace in ../shared/traces).", valueName: "FILE"))
+    var traces: [String] = []
+
+    @Option(name: .customLong("algorithm"), help: ArgumentHelp("Algorithms (repeatable; default: all four).", valueName: "NAME"))
+    var algorithms: [Algorithm] = []
+
+    @Option(help: ArgumentHelp("memutils or vma.", valueName: "NAME"))
+    var dialect: Dialect = .vma
+
+    @Option(name: .customLong("budget"), help: ArgumentHelp("BYTES:ALLOCS per pass, 0:0 unlimited (repeatable; default: 0:0 and 67108864:256).", valueName: "B:A"))
+    var budgets: [String] = []
+
+    @Option(help: "Runs per case.")
+    var `repeat`: Int = 5
+
+    @Flag(help: "One JSON object per case instead of a table.")
+    var json = false
+
+    func validate() throws {
+        if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        for b in budgets where parseBudget(b) == nil { throw ValidationError("--budget '\(b)': expected BYTES:ALLOCS, e.g. 67108864:256 or 0:0") }
+    }
+
+    func run() throws {
+        #if DEBUG
+        FileHandle.standardError.write(Data("bench: this is a debug build; figures are meaningful only from `swift build -c release`\n".utf8))
+        #endif
+        let paths = traces.isEmpty ? defaultTraces() : traces
+        let budgetList = (budgets.isEmpty ? ["0:0", "67108864:256"] : budgets).compactMap(parseBudget)
+        let algorithmList = algorithms.isEmpty ? Algorithm.allCases : algorithms
+        if !json {
+            print(pad("trace", 20) + pad("algorithm", 10) + pad("budget", 14) + pad("replay ops/s", 14) + pad("plan median", 13)
+                  + pad("min", 10) + pad("max", 10) + pad("passes", 8) + pad("moves", 9) + pad("pages", 12) + pad("B/alloc", 8) + "peak RSS")
+        }
+        for path in paths {
+            let trace = try Trace.load(path: path)
+            for algorithm in algorithmList {
+                for budget in budgetList {
+                    let result = try PlanningBenchmark(trace: trace, configuration: EngineConfiguration(
+                        algorithm: algorithm, dialect: dialect, maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations)).run(repeat: `repeat`)
+                    if json {
+                        print(jsonLine(result.json))
+                    } else {
+                        print(pad(trace.displayName, 20) + pad("\(algorithm)", 10) + pad(budget.label, 14)
+                              + pad(String(format: "%.2fM", result.replayOpsPerSecond / 1e6), 14)
+                              + pad(seconds(result.planningMedian), 13) + pad(seconds(result.planningMin), 10) + pad(seconds(result.planningMax), 10)
+                              + pad("\(result.passes)", 8) + pad("\(result.moves)", 9)
+                              + pad("\(result.pagesBefore)→\(result.pagesAfter) (\(result.pagesLowerBound))", 12)
+                              + pad(String(format: "%.1f", result.metadataBytesPerAllocation), 8) + ByteFormat.short(result.peakRSSBytes))
+                    }
+                }
+            }
+        }
+    }
+
+    private func defaultTraces() -> [String] {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("../shared/traces")]
+        var dir = executable.deletingLastPathComponent()
+        for _ in 0..<5 { dir.deleteLastPathComponent(); candidates.append(dir.appendingPathComponent("shared/traces")) }
+        for candidate in candidates {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: candidate.path)) ?? []).filter { $0.hasSuffix(".trace") }.sorted()
+            if !names.isEmpty { return names.map { candidate.appendingPathComponent($0).standardized.path } }
+        }
+        return []
+    }
+}
+
+struct Budget {
+    var bytes: Int
+    var allocations: Int
+    var label: String
+}
+
+func parseBudget(_ text: String) -> Budget? {
+    let parts = text.split(separator: ":")
+    guard parts.count == 2, let b = Int(parts[0]), let a = Int(parts[1]), b >= 0, a >= 0 else { return nil }
+    return Budget(bytes: b == 0 ? .max : b, allocations: a == 0 ? .max : a, label: b == 0 && a == 0 ? "unlimited" : "\(ByteFormat.short(b))/\(a)")
+}
+
+func seconds(_ s: Double) -> String { s < 1 ? String(format: "%.1f ms", s * 1000) : String(format: "%.3f s", s) }
+
+/// One planning case: replay, then a whole run on a metadata-only device.
+struct PlanningBenchmark {
+    let trace: Trace
+    let configuration: EngineConfiguration
+
+    struct Result {
+        var trace: String, algorithm: Algorithm, dialect: Dialect, maxPassBytes: Int, maxPassAllocations: Int
+        var replayOpsPerSecond: Double
+        var planningMedian: Double, planningMin: Double, planningMax: Double
+        var passes = 0, moves = 0, bytesMoved = 0, pagesBefore = 0, pagesAfter = 0, pagesLowerBound = 0
+        var peakRSSBytes = 0
+        var metadataBytesPerAllocation: Double = 0
+
+        var json: [String: Any] {
+            ["trace": trace, "algorithm": algorithm.rawValue, "dialect": dialect.rawValue,
+             "maxPassBytes": maxPassBytes == .max ? 0 : maxPassBytes, "maxPassAllocations": maxPassAllocations == .max ? 0 : maxPassAllocations,
+             "replayOpsPerSecond": replayOpsPerSecond, "planningSecondsMedian": planningMedian, "planningSecondsMin": planningMin,
+             "planningSecondsMax": planningMax, "passes": passes, "moves": moves, "bytesMoved": bytesMoved, "pagesBefore": pagesBefore,
+             "pagesAfter": pagesAfter, "pagesLowerBound": pagesLowerBound, "peakRSSBytes": peakRSSBytes,
+             "metadataBytesPerAllocation": metadataBytesPerAllocation]
+        }
+    }
+
+    func run(repeat count: Int) throws -> Result {
+        var replayTimes: [Double] = [], planTimes: [Double] = []
+        var result = Result(trace: trace.displayName, algorithm: configuration.algorithm, dialect: configuration.dialect,
+                            maxPassBytes: configuration.maxPassBytes, maxPassAllocations: configuration.maxPassAllocations,
+                            replayOpsPerSecond: 0, planningMedian: 0, planningMin: 0, planningMax: 0)
+        for _ in 0..<count {
+            var options = PoolOptions(pageSize: trace.blockSize)
+            options.verifiesBytes = false
+            let pool = MemoryPool(options: options, device: MetadataOnlyPageDevice(), name: trace.displayName)
+            let replayStart = DispatchTime.now().uptimeNanoseconds
+            try trace.replay(into: pool)
+            let replayEnd = DispatchTime.now().uptimeNanoseconds
+            replayTimes.append(Double(replayEnd - replayStart) / 1e9)
+
+            var stats = Statistics()
+            pool.addStatistics(&stats)
+            result.pagesBefore = pool.blockCount
+            result.pagesLowerBound = (stats.allocationBytes + trace.blockSize - 1) / trace.blockSize
+            result.metadataBytesPerAllocation = Double(pool.metadataFootprintBytes) / Double(max(1, stats.allocationCount))
+
+            let planStart = DispatchTime.now().uptimeNanoseconds
+            pool.beginDefragmentation()
+            let context = MetadataDefragContext(blockList: pool, algorithm: configuration.algorithm, dialect: configuration.dialect) { move in
+                pool.complete(move)
+            }
+            try context.initialize()
+            var passes = 0, moves = 0, bytes = 0
+            while true {
+                var pass = PassContext(maxPassBytes: configuration.maxPassBytes, maxPassAllocations: configuration.maxPassAllocations)
+                context.collectMoves(&pass)
+                if context.moves.isEmpty { break }
+                passes += 1
+                moves += context.moves.count
+                bytes += context.moves.reduce(0) { $0 + $1.size }
+                try context.completePass(&pass)
+            }
+            pool.endDefragmentation()
+            let planEnd = DispatchTime.now().uptimeNanoseconds
+            planTimes.append(Double(planEnd - planStart) / 1e9)
+            result.passes = passes
+            result.moves = moves
+            result.bytesMoved = bytes
+            result.pagesAfter = pool.blockCount
+        }
+        replayTimes.sort()
+        planTimes.sort()
+        result.replayOpsPerSecond = Double(trace.operations.count) / replayTimes[replayTimes.count / 2]
+        result.planningMedian = planTimes[planTimes.count / 2]
+        result.planningMin = planTimes.first!
+        result.planningMax = planTimes.last!
+        result.peakRSSBytes = peakResidentBytes()
+        return result
+    }
+}
+
+/// The process's peak resident set (VmHWM), in bytes.
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let digits = line.split(separator: " ").compactMap { Int($0) }
+        if let kb = digits.first { return kb * 1024 }
+    }
+    return 0
+}
