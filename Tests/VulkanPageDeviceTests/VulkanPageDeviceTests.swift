@@ -2,7 +2,9 @@
 // when there is none. Every suite is nested in one serialized suite: the no-driver case changes the
 // process environment, and the leak checks count the Vulkan objects of the whole process.
 import Testing
+import Defragmentation  // through MemoryPools; the pool soak drives the engine
 import MemoryPools
+import TestSupport
 @testable import VulkanPageDevice
 #if canImport(Glibc)
 import Glibc
@@ -364,4 +366,59 @@ struct VulkanPageDeviceTests {
             #expect(device.pageCount == 0 && device.boundAllocationCount == 0, "its scratch pages are gone")
         }
     }
+}
+
+/// The pool and the engine over Vulkan pages, as over host pages: random sizes and alignments (so buffers
+/// land at offsets the buffer alignment does not divide, and at the ends of pages), frees, then whole
+/// defragmentation runs, every live byte verified after every pass.
+/// (Nested in the serialized suite: the no-driver test hides the driver from the whole process meanwhile.)
+extension VulkanPageDeviceTests {
+@Suite("In a pool", .enabled(if: VulkanAvailable.yes, noDriverReason))
+struct InAPool {
+    @Test(arguments: [Algorithm.fast, .full], [Dialect.memutils, .vma])
+    func defragmentsAPoolAndEveryByteSurvives(algorithm: Algorithm, dialect: Dialect) throws {
+        let objectsBefore = VulkanLedger.totalLive
+        do {
+            let device = try openDevice()
+            var rng = SeededRandom(seed: 7)
+            let pool = MemoryPool(options: PoolOptions(pageSize: 64 * 1024), device: device)
+            var live: [Int] = []
+            var nextID = 0
+            var moves = 0
+            for _ in 0..<3 {
+                for _ in 0..<300 {
+                    if live.isEmpty || rng.next() % 100 < 60 {
+                        try pool.allocate(id: nextID, size: Int(rng.next() % 4096) + 1, alignment: 1 << Int(rng.next() % 9))
+                        live.append(nextID)
+                        nextID += 1
+                    } else {
+                        let k = Int(rng.next() % UInt64(live.count))
+                        live.swapAt(k, live.count - 1)
+                        try pool.free(id: live.removeLast())
+                    }
+                }
+                #expect(device.boundAllocationCount == live.count)
+                pool.beginDefragmentation()
+                let context = MetadataDefragContext(blockList: pool, algorithm: algorithm, dialect: dialect) { pool.complete($0) }
+                try context.initialize()
+                for _ in 0..<500 {
+                    var pass = PassContext(maxPassBytes: .max, maxPassAllocations: .max)
+                    context.collectMoves(&pass)
+                    if context.moves.isEmpty { break }
+                    moves += context.moves.count
+                    try pool.device.copy(context.moves.map { pool.copy(for: $0) })
+                    try context.completePass(&pass)
+                    try pool.validate()
+                    try pool.verifyAll()
+                    #expect(device.boundAllocationCount == live.count, "temporary destinations are unbound")
+                }
+                pool.endDefragmentation()
+                #expect(device.pageCount == pool.pageIDs.count)
+            }
+            #expect(moves > 0)
+            #expect(pool.liveAllocationCount == live.count)
+        }
+        #expect(VulkanLedger.totalLive == objectsBefore)
+    }
+}
 }
