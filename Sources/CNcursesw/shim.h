@@ -90,9 +90,10 @@ static inline int ds_put(int y, int x, wchar_t character, attr_t attributes, sho
     return mvadd_wch(y, x, &cell);
 }
 
-/* Signals. The flag lives in this header, so each Swift file that calls these gets its own copy: install
-   and take must be called from the same Swift file (TerminalUI's Screen.swift). */
-static volatile sig_atomic_t ds_signal_received_flag = 0;
+/* Signals: the handler only records the number; the event loop polls it. The flag is a weak definition,
+   not a static: every object file that inlines these helpers (a release build splits a module into several)
+   must share one flag, and the linker merges weak definitions into one. */
+__attribute__((weak)) volatile sig_atomic_t ds_signal_received_flag = 0;
 static inline void ds_on_signal(int number) { ds_signal_received_flag = number; }
 static inline void ds_install_signal_handlers(void) {
     struct sigaction action;

@@ -31,6 +31,14 @@ public struct EventLoopOptions: Sendable {
     }
 }
 
+/// Why the loop ended.
+public enum EventLoopExit: Equatable, Sendable {
+    /// The user quit.
+    case quit
+    /// A signal arrived (SIGINT, SIGTERM or SIGHUP); the CLI exits with 128 + the number.
+    case signal(Int32)
+}
+
 public enum EventLoop {
     /// Runs the terminal UI until the user quits or a SIGINT, SIGTERM or SIGHUP arrives; the terminal is
     /// restored on every way out.
@@ -39,7 +47,9 @@ public enum EventLoop {
     ///   - options: how to start.
     /// - Throws: ``TerminalUIError/refused(_:)`` when this is not an interactive terminal (print the message,
     ///   exit 2), ``TerminalUIError/cannotStart(term:)`` when ncurses fails.
-    public static func run(driver: SessionDriver, options: EventLoopOptions) throws {
+    /// - Returns: why it ended.
+    @discardableResult
+    public static func run(driver: SessionDriver, options: EventLoopOptions) throws -> EventLoopExit {
         if let message = TerminalCheck.refusal(environment: options.environment) {
             throw TerminalUIError.refused(message)
         }
@@ -57,8 +67,9 @@ public enum EventLoop {
         var nextStep = now() + 1 / state.passesPerSecond
         var quickTimeouts = 0
 
-        loop: while true {
-            if screen.takeSignal() != 0 { break }
+        while true {
+            let signal = screen.takeSignal()
+            if signal != 0 { return .signal(signal) }
             if dirty {
                 let (width, height) = screen.size
                 if width != state.width || height != state.height {
@@ -81,7 +92,7 @@ public enum EventLoop {
                 // get_wch returned at once without a key: the terminal is gone or input is not a terminal.
                 quickTimeouts += 1
                 if quickTimeouts >= 10 {
-                    if isatty(STDIN_FILENO) == 0 { break }
+                    if isatty(STDIN_FILENO) == 0 { return .signal(SIGHUP) }
                     usleep(50_000)
                 }
             }
@@ -97,7 +108,7 @@ public enum EventLoop {
                 state = newState
                 if state.isRunning && !wasRunning { nextStep = now() + 1 / state.passesPerSecond }
                 for effect in effects {
-                    if effect == .quit { break loop }
+                    if effect == .quit { return .quit }
                     do {
                         try driver.perform(effect)
                         state.message = nil
