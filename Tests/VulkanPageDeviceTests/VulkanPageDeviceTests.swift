@@ -82,9 +82,9 @@ struct VulkanPageDeviceTests {
 
         /// The loader reads `VK_DRIVER_FILES` at `vkCreateInstance`, so changing it in this process simulates a
         /// machine without a driver. Nothing else in this test process opens a Vulkan device meanwhile.
-        @Test func noDriverGivesTheInstallHint() throws {
+        @Test func noDriverGivesTheInstallHint() {
             let before = VulkanLedger.totalLive
-            try withKnownEnvironment("VK_DRIVER_FILES", "/nonexistent.json") {
+            withKnownEnvironment("VK_DRIVER_FILES", "/nonexistent.json") {
                 // (The loader says why on standard error only when VK_LOADER_DEBUG was set at process start.)
                 let result = VulkanPageDevice.capturingStandardError { Result { try VulkanPageDevice() } }.value
                 #expect(throws: VulkanError.self) { try result.get() }
@@ -99,7 +99,7 @@ struct VulkanPageDeviceTests {
 
         @Test(.enabled(if: VulkanAvailable.yes, noDriverReason))
         func theDriverIsFoundAgainOnceTheVariableIsRestored() throws {
-            try withKnownEnvironment("VK_DRIVER_FILES", "/nonexistent.json") {
+            withKnownEnvironment("VK_DRIVER_FILES", "/nonexistent.json") {
                 #expect(throws: VulkanError.self) { try VulkanPageDevice.capturingStandardError { Result { try VulkanPageDevice() } }.value.get() }
             }
             #expect(try openDevice().name.contains("llvmpipe"))
