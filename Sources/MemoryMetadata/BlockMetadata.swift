@@ -1,22 +1,57 @@
 // Port of memutils/metadata (metadata.go, alloc_request.go, strategy.go, suballocation.go) from
 // github.com/vkngwrapper/arsenal, itself a port of VMA's VmaBlockMetadata.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Identifies one region (an allocation or a free range) inside one page's metadata.
 ///
 /// Handles are indices into storage the metadata owns, never object pointers. The generation makes a
-/// handle to a region that has since been merged away or reused detectable: such a handle is refused
-/// with ``MetadataError/unknownHandle(_:)``.
+/// handle to a region that has since been freed, merged away or reused detectable, and the owner makes a
+/// handle from another metadata detectable: such handles are refused with
+/// ``MetadataError/unknownHandle(_:)``.
 public struct AllocationHandle: Hashable, Sendable, CustomStringConvertible {
     public let index: UInt32
     public let generation: UInt32
+    /// The metadata instance that issued the handle (unique per instance in a process); 0 for none.
+    public let owner: UInt32
 
     @inlinable
-    public init(index: UInt32, generation: UInt32) {
+    public init(index: UInt32, generation: UInt32, owner: UInt32 = 0) {
         self.index = index
         self.generation = generation
+        self.owner = owner
     }
 
     public var description: String { "#\(index).\(generation)" }
+}
+
+/// Hands out the ``AllocationHandle/owner`` tags: one per metadata instance, never 0.
+enum OwnerTag {
+    private static let source = TagSource()
+    static func next() -> UInt32 { source.take() }
+
+    /// A counter behind a mutex: pages are created from any thread (tests run in parallel).
+    private final class TagSource: @unchecked Sendable {
+        private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+        private var next: UInt32 = 1
+        init() {
+            mutex = .allocate(capacity: 1)
+            pthread_mutex_init(mutex, nil)
+        }
+        func take() -> UInt32 {
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            let tag = next
+            next = next == UInt32.max ? 1 : next + 1
+            return tag
+        }
+    }
 }
 
 /// What kind of resource a suballocation holds; it matters only for buffer/image granularity.

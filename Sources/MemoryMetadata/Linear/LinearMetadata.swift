@@ -23,6 +23,8 @@ public final class LinearMetadata: BlockMetadata {
     private var generationCounter: UInt32 = 0
     private var liveCount = 0
     private var liveBytes = 0
+    /// Stamped on every handle this page issues, so another page's handles are refused.
+    private let owner = OwnerTag.next()
 
     public init(size: Int) {
         precondition(size > 0, "page size must be positive")
@@ -48,7 +50,7 @@ public final class LinearMetadata: BlockMetadata {
 
     private func index(of handle: AllocationHandle) throws -> Int {
         let i = Int(handle.index)
-        guard i < items.count, items[i].generation == handle.generation, items[i].live else {
+        guard handle.owner == owner, i < items.count, items[i].generation == handle.generation, items[i].live else {
             throw MetadataError.unknownHandle(handle)
         }
         return i
@@ -78,7 +80,7 @@ public final class LinearMetadata: BlockMetadata {
             if top < cursor {
                 try body(Region(handle: AllocationHandle(index: UInt32.max, generation: 0), offset: top, size: cursor - top, userData: 0, type: .free, isFree: true))
             }
-            try body(Region(handle: AllocationHandle(index: UInt32(i), generation: item.generation), offset: item.offset, size: item.size, userData: item.userData, type: item.type, isFree: false))
+            try body(Region(handle: AllocationHandle(index: UInt32(i), generation: item.generation, owner: owner), offset: item.offset, size: item.size, userData: item.userData, type: item.type, isFree: false))
             cursor = item.offset
         }
         if cursor > 0 {
@@ -115,12 +117,14 @@ public final class LinearMetadata: BlockMetadata {
         let offset = alignUp(end, alignment)
         guard offset + size <= self.size else { return nil }
         if strategy.contains(.minOffset) && offset >= maxOffset { return nil }
-        return AllocationRequest(handle: AllocationHandle(index: UInt32(items.count), generation: 0), size: size, offset: offset, kind: .endOf1st, type: type)
+        return AllocationRequest(handle: AllocationHandle(index: UInt32(items.count), generation: 0, owner: owner), size: size, offset: offset, kind: .endOf1st, type: type)
     }
 
     @discardableResult
     public func alloc(_ request: AllocationRequest, type: SuballocationType, userData: Int) throws -> AllocationHandle {
         guard request.kind == .endOf1st else { throw MetadataError.incompatibleRequest("made by another kind of metadata") }
+        guard request.handle.owner == owner else { throw MetadataError.incompatibleRequest("made by another page") }
+        guard request.size >= 1 else { throw MetadataError.invalidSize(request.size) }
         guard Int(request.handle.index) == items.count, request.offset >= end, request.offset + request.size <= size else {
             throw MetadataError.incompatibleRequest("the end of the stack moved since the request was made")
         }
@@ -128,7 +132,7 @@ public final class LinearMetadata: BlockMetadata {
         items.append(Item(offset: request.offset, size: request.size, userData: userData, type: type, live: true, generation: generationCounter))
         liveCount += 1
         liveBytes += request.size
-        return AllocationHandle(index: UInt32(items.count - 1), generation: generationCounter)
+        return AllocationHandle(index: UInt32(items.count - 1), generation: generationCounter, owner: owner)
     }
 
     public func free(_ handle: AllocationHandle) throws {

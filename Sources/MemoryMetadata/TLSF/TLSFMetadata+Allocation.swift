@@ -15,6 +15,10 @@ extension TLSFMetadata {
         // Quick check for a page that is too full.
         if allocSize > sumFreeSize { return nil }
 
+        // Nothing can hold it when the tail is too small and no free list holds a range that large: then
+        // VMA's search fails too, and failing searches change nothing, so answer at once.
+        if allocSize > nodes[Int(nullBlock)].size && allocSize > largestListedFreeSizeBound { return nil }
+
         // No free ranges besides the tail: only the tail can take it.
         if blocksFreeCount == 0 {
             if strategy.contains(.minOffset) && nodes[Int(nullBlock)].offset > maxOffset { return nil }
@@ -59,14 +63,15 @@ extension TLSFMetadata {
         } else if strategy.contains(.minOffset) {
             // Every free range in ascending offset order, then the tail. VMA checks all of them; the Go
             // port stops at maxOffset, which gives the same answer to a caller that only wants lower offsets.
-            var b = headBlock
-            while b != Self.none && b != nullBlock {
+            if offsetIndex == nil { enableOffsetIndex() }
+            var low = 0
+            while true {
+                let b = indexFirstFit(atOrAbove: low, size: allocSize)
+                if b == Self.none { break }
                 let n = nodes[Int(b)]
                 if n.offset >= maxOffset { break }
-                if !n.taken && n.size >= allocSize {
-                    if let r = checkBlock(b, listIndex(forSize: n.size), allocSize, alignment, type) { return r }
-                }
-                b = n.nextPhysical
+                if let r = checkBlock(b, listIndex(forSize: n.size), allocSize, alignment, type) { return r }
+                low = n.offset + 1
             }
             return checkBlock(nullBlock, listsCount, allocSize, alignment, type)
         } else {
@@ -137,6 +142,7 @@ extension TLSFMetadata {
     @discardableResult
     public func alloc(_ request: AllocationRequest, type: SuballocationType, userData: Int) throws -> AllocationHandle {
         guard request.kind == .tlsf else { throw MetadataError.incompatibleRequest("made by another kind of metadata") }
+        guard request.size >= 1 else { throw MetadataError.invalidSize(request.size) }
         let current = try node(request.handle)
         let c = Int(current)
         guard isFree(current) else { throw MetadataError.incompatibleRequest("its free range at offset \(nodes[c].offset) is taken") }
@@ -163,6 +169,13 @@ extension TLSFMetadata {
                     nodes[p].size += missingAlignment
                     insertFreeBlock(prev)
                 } else {
+                    // Same list: only the size grows, in place; the offset index must see it.
+                    if offsetIndex != nil {
+                        nodes[p].size -= missingAlignment
+                        indexRemove(prev)
+                        nodes[p].size += missingAlignment
+                        indexInsert(prev)
+                    }
                     blocksFreeSize += missingAlignment
                 }
             } else {
@@ -216,6 +229,9 @@ extension TLSFMetadata {
 
     public func free(_ handle: AllocationHandle) throws {
         var block = try allocationNode(handle)
+        // The node may live on as a free range and later hold another allocation: a new generation keeps
+        // this allocation's handle from naming it (a second free of it is refused, not obeyed).
+        nodes[Int(block)].generation &+= 1
         let next = nodes[Int(block)].nextPhysical
         granularity.freePages(offset: nodes[Int(block)].offset, size: nodes[Int(block)].size)
         allocCount -= 1

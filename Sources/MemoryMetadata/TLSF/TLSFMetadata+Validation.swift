@@ -74,5 +74,6 @@ extension TLSFMetadata {
         if allocs != allocCount { throw fail("\(allocs) allocations found, counted \(allocCount)") }
         if frees != blocksFreeCount { throw fail("\(frees) free blocks found, counted \(blocksFreeCount)") }
         try granularity.validate(allocations: taken)
+        try validateOffsetIndex()
     }
 }

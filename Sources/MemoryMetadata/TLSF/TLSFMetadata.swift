@@ -44,6 +44,10 @@ public final class TLSFMetadata: BlockMetadata {
     var blocksFreeCount = 0
     var blocksFreeSize = 0
     var granularity: BufferImageGranularity
+    /// Stamped on every handle this page issues, so another page's handles are refused.
+    let owner = OwnerTag.next()
+    /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
+    var offsetIndex: OffsetIndex?
 
     /// - Parameters:
     ///   - size: bytes in the page.
@@ -122,6 +126,7 @@ public final class TLSFMetadata: BlockMetadata {
         nodes.append(Node(offset: offset, size: size, prevPhysical: Self.none, nextPhysical: Self.none,
                           prevFree: Self.none, nextFree: Self.none, userData: 0, generation: 0,
                           taken: false, live: true, type: .free))
+        if offsetIndex != nil { indexGrow() }
         return Int32(nodes.count - 1)
     }
     
@@ -133,14 +138,14 @@ public final class TLSFMetadata: BlockMetadata {
     }
     
     func handle(_ index: Int32) -> AllocationHandle {
-        AllocationHandle(index: UInt32(index), generation: nodes[Int(index)].generation)
+        AllocationHandle(index: UInt32(index), generation: nodes[Int(index)].generation, owner: owner)
     }
 
     /// The node a handle names, if it is live.
     
     func node(_ handle: AllocationHandle) throws -> Int32 {
         let i = Int(handle.index)
-        guard i < nodes.count, nodes[i].live, nodes[i].generation == handle.generation else {
+        guard handle.owner == owner, i < nodes.count, nodes[i].live, nodes[i].generation == handle.generation else {
             throw MetadataError.unknownHandle(handle)
         }
         return Int32(i)
@@ -203,7 +208,8 @@ public final class TLSFMetadata: BlockMetadata {
     }
 
     public func visitAllRegions(_ body: (Region) throws -> Void) rethrows {
-        var b = nullBlock
+        // An empty tail (the page ends with an allocation) is no range; VMA's detailed map skips it too.
+        var b = nodes[Int(nullBlock)].size > 0 ? nullBlock : nodes[Int(nullBlock)].prevPhysical
         while b != Self.none {
             let n = nodes[Int(b)]
             try body(Region(handle: handle(b), offset: n.offset, size: n.size, userData: n.taken ? n.userData : 0,
@@ -232,8 +238,9 @@ public final class TLSFMetadata: BlockMetadata {
     }
 
     public func clear() {
-        nodes.removeAll(keepingCapacity: true)
-        recycled.removeAll(keepingCapacity: true)
+        // Release every node rather than forgetting them, so generations keep growing and handles
+        // issued before the clear stay refused.
+        for i in nodes.indices where nodes[i].live { releaseNode(Int32(i)) }
         for i in freeList.indices { freeList[i] = Self.none }
         for i in innerIsFreeBitmap.indices { innerIsFreeBitmap[i] = 0 }
         isFreeBitmap = 0
@@ -251,6 +258,7 @@ public final class TLSFMetadata: BlockMetadata {
         precondition(block != nullBlock, "TLSF: cannot remove the null block from a free list")
         precondition(isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is not free")
         let b = Int(block)
+        if offsetIndex != nil { indexRemove(block) }
         let next = nodes[b].nextFree, prev = nodes[b].prevFree
         if next != Self.none { nodes[Int(next)].prevFree = prev }
         if prev != Self.none {
@@ -296,6 +304,7 @@ public final class TLSFMetadata: BlockMetadata {
         }
         blocksFreeCount += 1
         blocksFreeSize += nodes[b].size
+        if offsetIndex != nil { indexInsert(block) }
     }
 
     /// Merges `prev` (physically just before `block`, not in a free list) into `block`.
@@ -312,6 +321,17 @@ public final class TLSFMetadata: BlockMetadata {
         releaseNode(prev)
     }
     
+    /// An upper bound of the largest range in the free lists: the top of the highest non-empty list's size
+    /// range (0 when the lists are empty).
+    var largestListedFreeSizeBound: Int {
+        if isFreeBitmap == 0 { return 0 }
+        let memoryClass = 31 - isFreeBitmap.leadingZeroBitCount
+        let second = 31 - innerIsFreeBitmap[memoryClass].leadingZeroBitCount
+        if memoryClass == 0 { return (second + 1) * 64 }
+        let shift = memoryClass + Self.memoryClassShift - Self.secondLevelIndex
+        return (((1 << Self.secondLevelIndex) + second + 1) << shift) - 1
+    }
+
     func findFreeBlock(_ size: Int) -> (block: Int32, listIndex: Int)? {
         var memoryClass = Self.sizeToMemoryClass(size)
         let shift = Self.sizeToSecondIndex(size, memoryClass)
