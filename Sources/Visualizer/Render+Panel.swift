@@ -47,7 +47,7 @@ enum StatsPanel {
         let pass = snapshot.lastPass
         let run = snapshot.runStats
         let items = [
-            Item(label: "pages", value: "\(m.pages) (start \(snapshot.pagesAtStart), min \(m.lowerBoundPages))"),
+            Item(label: "pages", value: "\(m.pages)/\(snapshot.pagesAtStart), min \(m.lowerBoundPages)"),
             Item(label: "live", value: ByteFormat.short(m.liveBytes)),
             Item(label: "free", value: ByteFormat.short(m.freeBytes)),
             Item(label: "largest free", value: ByteFormat.short(m.largestFreeRange)),
