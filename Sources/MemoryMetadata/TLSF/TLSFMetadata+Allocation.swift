@@ -83,6 +83,7 @@ extension TLSFMetadata {
                 }
             }
             if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
+            if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
         }
 
         // Worst case: search every list above the one tried first.
@@ -125,7 +126,7 @@ extension TLSFMetadata {
         }
         let request = AllocationRequest(handle: handle(block), size: allocSize, offset: alignedOffset, kind: .tlsf, type: type)
 
-        if false && listIndex != listsCount && nodes[b].prevFree != Self.none {
+        if listIndex != listsCount && nodes[b].prevFree != Self.none {
             let prev = nodes[b].prevFree, next = nodes[b].nextFree
             nodes[Int(prev)].nextFree = next
             if next != Self.none { nodes[Int(next)].prevFree = prev }
