@@ -18,6 +18,14 @@ public struct PoolOptions: Hashable, Sendable {
     public var bufferImageGranularity = 1
     /// Fill every allocation with its pattern and verify checksums (needs a device that stores bytes).
     public var verifiesBytes = true
+    /// Added to every page id and allocation slot the pool hands its device, so that several pools can
+    /// share one device (a VMA dump has a pool per memory type and per custom pool, each with its own
+    /// block ids). 0: the pool's own ids, as before.
+    public var deviceIDBase = 0
+    /// Each page holds one dedicated allocation of a VMA dump that fills it exactly (its own
+    /// VkDeviceMemory). Such pages have no free byte, so the engine never finds a move in them: they are
+    /// shown, never moved. Sessions may mark their pages dedicated.
+    public var holdsDedicatedAllocations = false
 
     public init(pageSize: Int) { self.pageSize = pageSize }
 
@@ -88,6 +96,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     private var freeSlots: [Int] = []
     private var slotByID: [Int: Int] = [:]
     private var nextPageID = 0
+    /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump).
+    private var pageBytes = 0
     private var incrementalSort = true
     private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 8)
     /// Page ids released since the caller last took them (``takeReleasedPages()``).
@@ -102,7 +112,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     deinit {
         scratch.deallocate()
-        for page in pages { device.destroyPage(page.id) }
+        for page in pages { device.destroyPage(devicePage(page.id)) }
     }
 
     private var storesBytes: Bool { options.verifiesBytes && device.storesBytes }
@@ -120,7 +130,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// The record in slot `slot` (an ``Allocation``).
     public func record(slot: Int) -> Record { records[slot] }
     /// Bytes of all pages (VMA's heap usage without VK_EXT_memory_budget).
-    public var blockBytes: Int { pages.count * options.pageSize }
+    public var blockBytes: Int { pageBytes }
     /// Bytes the pool and its pages' metadata hold for bookkeeping (capacities of their arrays).
     public var metadataFootprintBytes: Int {
         pages.reduce(0) { $0 + $1.metadata.footprintBytes }
@@ -165,7 +175,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let slot = newSlot(Record(id: -1, page: page.id, handle: handle, offset: request.offset, size: request.size,
                                   alignment: alignment, type: type, checksum: 0, live: true, name: nil))
         do {
-            try device.bindAllocation(slot, page: page.id, offset: request.offset, size: request.size)
+            try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
         } catch {
             try? page.metadata.free(handle)
             releaseSlot(slot)
@@ -229,6 +239,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
                 found = AllocationRequest(handle: region.handle, size: size, offset: offset, kind: .tlsf, type: type)
             }
         }
+        guard offset + size <= metadata.size else {
+            throw PoolError.allocationTooLarge(id: id, size: size, pageSize: metadata.size)
+        }
         guard let request = found else {
             throw PoolError.verification("allocation \(id) at offset \(offset) of page \(pageID) overlaps another allocation")
         }
@@ -243,10 +256,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let handle = try page.metadata.alloc(request, type: type, userData: slot)
         records[slot].handle = handle
         do {
-            try device.bindAllocation(slot, page: page.id, offset: request.offset, size: request.size)
+            try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
             if storesBytes { records[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
         } catch {
-            device.unbindAllocation(slot)
+            device.unbindAllocation(deviceAllocation(slot))
             try? page.metadata.free(handle)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
@@ -269,7 +282,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let index = pageIndex(record.page)
         let metadata = pages[index].metadata
         let hadEmptyPage = hasEmptyPage
-        device.unbindAllocation(slot)
+        device.unbindAllocation(deviceAllocation(slot))
         do { try metadata.free(record.handle) } catch {
             preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
         }
@@ -286,17 +299,35 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     private func createPage() throws -> Int {
         let id = nextPageID
-        do { try device.createPage(id, size: options.pageSize) } catch { throw PoolError.device("\(error)") }
+        do { try device.createPage(devicePage(id), size: options.pageSize) } catch { throw PoolError.device("\(error)") }
         nextPageID += 1
         pages.append(Page(id: id, metadata: TLSFMetadata(size: options.pageSize, bufferImageGranularity: options.bufferImageGranularity)))
+        pageBytes += options.pageSize
         return pages.count - 1
+    }
+
+    /// Adds an empty page with exactly this id and size, at the end of the pool's order (for rebuilding a
+    /// VMA dump, whose block ids come in any order, may have gaps, and whose blocks may differ in size).
+    /// Pages the pool creates itself later get higher ids. Normal allocation never uses this path.
+    public func addPage(id: Int, size: Int) throws {
+        guard id >= 0, size > 0 else { throw PoolError.device("page \(id): id and size \(size) must not be negative, size not 0") }
+        guard !pages.contains(where: { $0.id == id }) else { throw PoolError.device("page \(id) exists already") }
+        do { try device.createPage(devicePage(id), size: size) } catch { throw PoolError.device("\(error)") }
+        nextPageID = max(nextPageID, id + 1)
+        pages.append(Page(id: id, metadata: TLSFMetadata(size: size, bufferImageGranularity: options.bufferImageGranularity)))
+        pageBytes += size
     }
 
     private func releasePage(at index: Int) {
         let page = pages.remove(at: index)
-        device.destroyPage(page.id)
+        device.destroyPage(devicePage(page.id))
+        pageBytes -= page.metadata.size
         releasedPages.append(page.id)
     }
+
+    /// The ids the device knows a page and an allocation slot by (``PoolOptions/deviceIDBase``).
+    private func devicePage(_ id: Int) -> Int { id &+ options.deviceIDBase }
+    private func deviceAllocation(_ slot: Int) -> Int { slot &+ options.deviceIDBase }
 
     /// VMA's IncrementallySortBlocks: one bubble-sort swap at most.
     private func sortIncrementally() {
@@ -334,7 +365,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         }
         let buffer = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<size])
         AllocationPattern.fill(buffer, id: id)
-        try device.write(page: page, offset: offset, bytes: UnsafeRawBufferPointer(buffer))
+        try device.write(page: devicePage(page), offset: offset, bytes: UnsafeRawBufferPointer(buffer))
         return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
     }
 
@@ -344,7 +375,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
         let r = records[slot]
         let actual: UInt64
-        do { actual = try device.checksum(page: r.page, offset: r.offset, size: r.size) } catch { throw PoolError.device("\(error)") }
+        do { actual = try device.checksum(page: devicePage(r.page), offset: r.offset, size: r.size) } catch { throw PoolError.device("\(error)") }
         if actual != r.checksum {
             throw PoolError.verification("allocation \(r.id) (\(r.size) bytes) at page \(r.page) offset \(r.offset): checksum \(String(actual, radix: 16)) expected \(String(r.checksum, radix: 16))")
         }
@@ -411,10 +442,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             records[temporary] = t
             setUserData(source)
             setUserData(temporary)
-            device.unbindAllocation(source)
-            device.unbindAllocation(temporary)
-            try? device.bindAllocation(source, page: s.page, offset: s.offset, size: s.size)
-            try? device.bindAllocation(temporary, page: t.page, offset: t.offset, size: t.size)
+            device.unbindAllocation(deviceAllocation(source))
+            device.unbindAllocation(deviceAllocation(temporary))
+            try? device.bindAllocation(deviceAllocation(source), page: devicePage(s.page), offset: s.offset, size: s.size)
+            try? device.bindAllocation(deviceAllocation(temporary), page: devicePage(t.page), offset: t.offset, size: t.size)
             freeSlot(temporary)
         case .ignore:
             freeSlot(temporary)
@@ -440,7 +471,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// The byte copy of a move, for the device.
     public func copy(for move: DefragmentationMove<Int, TLSFMetadata>) -> PageCopy {
         let s = records[move.sourceAllocation], t = records[move.destinationAllocation!]
-        return PageCopy(sourceAllocation: move.sourceAllocation, destinationAllocation: move.destinationAllocation!,
-                        sourcePage: s.page, sourceOffset: s.offset, destinationPage: t.page, destinationOffset: t.offset, size: s.size)
+        return PageCopy(sourceAllocation: deviceAllocation(move.sourceAllocation), destinationAllocation: deviceAllocation(move.destinationAllocation!),
+                        sourcePage: devicePage(s.page), sourceOffset: s.offset, destinationPage: devicePage(t.page), destinationOffset: t.offset, size: s.size)
     }
 }

@@ -53,9 +53,12 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A built-in scenario: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "NAME"))
     var scenario: String?
 
+    @Option(name: .customLong("vma-dump"), help: ArgumentHelp("A VMA JSON dump (vmaBuildStatsString with the detailed map).", valueName: "FILE"))
+    var vmaDump: String?
+
     func validate() throws {
-        if [trace, scenario].compactMap({ $0 }).count > 1 {
-            throw ValidationError("give one input: --trace or --scenario")
+        if [trace, scenario, vmaDump].compactMap({ $0 }).count > 1 {
+            throw ValidationError("give one input: --trace, --scenario or --vma-dump")
         }
         if let scenario, Scenario(rawValue: scenario) == nil {
             throw ValidationError("unknown scenario '\(scenario)'; expected one of: \(Scenario.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -65,6 +68,7 @@ struct InputOptions: ParsableArguments {
     /// Loads the input; bad files throw a WorkloadError naming file and line.
     func load() throws -> Workload {
         if let trace { return .trace(try Trace.load(path: trace)) }
+        if let vmaDump { return .dump(try VMADump.load(path: vmaDump)) }
         let scenario = Scenario(rawValue: scenario ?? Scenario.allCases[0].rawValue)!
         return .trace(scenario.trace())
     }
@@ -115,10 +119,14 @@ extension Dialect: ExpressibleByArgument {}
 /// A loaded input.
 enum Workload {
     case trace(Trace)
+    /// Every default and custom pool of the dump is a pool of its own; dedicated allocations are pools of
+    /// full pages that never move (VMADump+Pools.swift).
+    case dump(VMADump)
 
     var title: String {
         switch self {
         case .trace(let t): return t.displayName
+        case .dump(let d): return d.displayName
         }
     }
 
@@ -129,6 +137,8 @@ enum Workload {
             var options = PoolOptions(pageSize: trace.blockSize)
             options.verifiesBytes = keepBytes
             return [try trace.makePool(device: device, options: options)]
+        case .dump(let dump):
+            return try dump.makePools(device: device, verifiesBytes: keepBytes)
         }
     }
 }
