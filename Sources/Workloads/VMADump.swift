@@ -255,6 +255,7 @@ private struct DumpReader {
         if let node = top["DefaultPools"] {
             let path = JSONPath.member(JSONPath.root, "DefaultPools")
             for (type, poolNode) in try object(node, path).members {
+                try checkListed(type, memoryTypes, poolNode, JSONPath.member(path, type))
                 defaultPools.append(try pool(poolNode, JSONPath.member(path, type), memoryType: type, isCustom: false))
             }
         }
@@ -263,21 +264,20 @@ private struct DumpReader {
             let path = JSONPath.member(JSONPath.root, "CustomPools")
             for (type, listNode) in try object(node, path).members {
                 let listPath = JSONPath.member(path, type)
+                try checkListed(type, memoryTypes, listNode, listPath)
                 let pools = try array(listNode, listPath).enumerated().map {
                     try pool($1, JSONPath.index(listPath, $0), memoryType: type, isCustom: true)
                 }
                 customPools.append((type, pools))
             }
         }
-        // A pool of a memory type MemoryInfo does not list cannot be exported back consistently.
-        if !memoryTypes.isEmpty {
-            for p in defaultPools + customPools.flatMap(\.pools) where !memoryTypes.contains(p.memoryType) {
-                let section = p.isCustom ? "CustomPools" : "DefaultPools"
-                throw fail(nil, JSONPath.member(JSONPath.member(JSONPath.root, section), p.memoryType),
-                           "memory type \(JSONPath.quoted(p.memoryType)) is not listed under MemoryInfo (expected one of: \(memoryTypes.sorted().joined(separator: ", ")))")
-            }
-        }
         return VMADump(file: file, general: general, heaps: heaps, defaultPools: defaultPools, customPools: customPools)
+    }
+
+    /// A pool of a memory type MemoryInfo does not list could not be exported back consistently.
+    func checkListed(_ type: String, _ memoryTypes: Set<String>, _ node: JSONNode, _ path: String) throws {
+        guard !memoryTypes.isEmpty, !memoryTypes.contains(type) else { return }
+        throw fail(node, path, "memory type \(JSONPath.quoted(type)) is not listed under MemoryInfo (expected one of: \(memoryTypes.sorted().joined(separator: ", ")))")
     }
 
     /// A `Stats` object: the required counts must be integers (the values are recomputed on export).
