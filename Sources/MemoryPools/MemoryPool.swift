@@ -84,6 +84,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     struct Page {
         let id: Int
         let metadata: TLSFMetadata
+        /// The metadata's free bytes and emptiness, cached so that the per-operation scans (VMA's
+        /// incremental sort, empty-page checks, page choice) read one contiguous array.
+        var free: Int
+        var isEmpty: Bool
     }
 
     public let options: PoolOptions
@@ -92,6 +96,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public var name: String
 
     private var pages: [Page] = []
+    /// Page id → index in `pages` (-1: released).
+    private var indexOfPage: [Int] = []
+    /// Pages whose metadata is empty.
+    private var emptyPageCount = 0
     public private(set) var records: [Record] = []
     private var freeSlots: [Int] = []
     private var slotByID: [Int: Int] = [:]
@@ -122,7 +130,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Pages in the pool's current order.
     public var pageIDs: [Int] { pages.map(\.id) }
     /// The metadata of page `id`.
-    public func metadata(ofPage id: Int) -> TLSFMetadata? { pages.first { $0.id == id }?.metadata }
+    public func metadata(ofPage id: Int) -> TLSFMetadata? {
+        id >= 0 && id < indexOfPage.count && indexOfPage[id] >= 0 ? pages[indexOfPage[id]].metadata : nil
+    }
     /// Live allocations made by the caller (not the engine's temporary ones).
     public var liveAllocationCount: Int { slotByID.count }
     /// The record of the caller's allocation `id`.
@@ -139,7 +149,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     /// Whether any page is empty (VMA's HasEmptyBlock).
-    public var hasEmptyPage: Bool { pages.contains { $0.metadata.isEmpty } }
+    public var hasEmptyPage: Bool { emptyPageCount > 0 }
 
     /// Page ids released since the last call, in release order.
     public func takeReleasedPages() -> [Int] {
@@ -172,19 +182,43 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
                                               userData: Int, type: SuballocationType) throws -> Int {
         let page = pages[blockIndex]
         let handle = try page.metadata.alloc(request, type: type, userData: userData)
+        refresh(blockIndex)
         let slot = newSlot(Record(id: -1, page: page.id, handle: handle, offset: request.offset, size: request.size,
                                   alignment: alignment, type: type, checksum: 0, live: true, name: nil))
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
         } catch {
             try? page.metadata.free(handle)
+            refresh(blockIndex)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
         }
         return slot
     }
 
-    public func swapBlocks(_ left: Int, _ right: Int) { pages.swapAt(left, right) }
+    public func swapBlocks(_ left: Int, _ right: Int) {
+        pages.swapAt(left, right)
+        indexOfPage[pages[left].id] = left
+        indexOfPage[pages[right].id] = right
+    }
+
+    /// Re-reads a page's free bytes and emptiness after its metadata changed.
+    private func refresh(_ index: Int) {
+        let metadata = pages[index].metadata
+        let empty = metadata.isEmpty
+        if empty != pages[index].isEmpty { emptyPageCount += empty ? 1 : -1 }
+        pages[index].isEmpty = empty
+        pages[index].free = metadata.sumFreeSize
+    }
+
+    private func appendPage(id: Int, size: Int) {
+        pages.append(Page(id: id, metadata: TLSFMetadata(size: size, bufferImageGranularity: options.bufferImageGranularity),
+                          free: size, isEmpty: true))
+        emptyPageCount += 1
+        while indexOfPage.count <= id { indexOfPage.append(-1) }
+        indexOfPage[id] = pages.count - 1
+        pageBytes += size
+    }
 
     // MARK: allocate and free (VMA's AllocatePage and Free)
 
@@ -198,7 +232,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         guard size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
 
         var placed: (index: Int, request: AllocationRequest)?
-        for (index, page) in pages.enumerated() {
+        for (index, page) in pages.enumerated() where page.free >= size {
             if let request = try page.metadata.createAllocationRequest(size: size, alignment: alignment, upperAddress: false,
                                                                       type: type, strategy: .default, maxOffset: .max) {
                 placed = (index, request)
@@ -230,7 +264,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         guard size >= 1 else { throw PoolError.invalidSize(id: id, size: size) }
         guard offset >= 0, offset + size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
         while nextPageID <= pageID { _ = try createPage() }
-        guard let index = pages.firstIndex(where: { $0.id == pageID }) else { throw PoolError.device("page \(pageID) was released") }
+        guard pageID < indexOfPage.count, indexOfPage[pageID] >= 0 else { throw PoolError.device("page \(pageID) was released") }
+        let index = indexOfPage[pageID]
         let metadata = pages[index].metadata
         // The free range containing the offset; a min-offset request bounded just above it lands there.
         var found: AllocationRequest?
@@ -253,7 +288,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let page = pages[index]
         let slot = newSlot(Record(id: id, page: page.id, handle: AllocationHandle(index: 0, generation: 0), offset: request.offset,
                                   size: request.size, alignment: alignment, type: type, checksum: 0, live: true, name: name))
-        let handle = try page.metadata.alloc(request, type: type, userData: slot)
+        let handle: AllocationHandle
+        do { handle = try page.metadata.alloc(request, type: type, userData: slot) } catch {
+            releaseSlot(slot)
+            throw error
+        }
+        refresh(index)
         records[slot].handle = handle
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
@@ -261,6 +301,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         } catch {
             device.unbindAllocation(deviceAllocation(slot))
             try? page.metadata.free(handle)
+            refresh(index)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
         }
@@ -287,11 +328,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
         }
         releaseSlot(slot)
+        refresh(index)
         if metadata.isEmpty {
             if hadEmptyPage || budgetExceeded || !options.keepOneEmptyPage {
                 releasePage(at: index)
             }
-        } else if hadEmptyPage, let last = pages.last, last.metadata.isEmpty {
+        } else if hadEmptyPage, let last = pages.last, last.isEmpty {
             releasePage(at: pages.count - 1)
         }
         sortIncrementally()
@@ -301,8 +343,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let id = nextPageID
         do { try device.createPage(devicePage(id), size: options.pageSize) } catch { throw PoolError.device("\(error)") }
         nextPageID += 1
-        pages.append(Page(id: id, metadata: TLSFMetadata(size: options.pageSize, bufferImageGranularity: options.bufferImageGranularity)))
-        pageBytes += options.pageSize
+        appendPage(id: id, size: options.pageSize)
         return pages.count - 1
     }
 
@@ -311,15 +352,17 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Pages the pool creates itself later get higher ids. Normal allocation never uses this path.
     public func addPage(id: Int, size: Int) throws {
         guard id >= 0, size > 0 else { throw PoolError.device("page \(id): id and size \(size) must not be negative, size not 0") }
-        guard !pages.contains(where: { $0.id == id }) else { throw PoolError.device("page \(id) exists already") }
+        guard metadata(ofPage: id) == nil else { throw PoolError.device("page \(id) exists already") }
         do { try device.createPage(devicePage(id), size: size) } catch { throw PoolError.device("\(error)") }
         nextPageID = max(nextPageID, id + 1)
-        pages.append(Page(id: id, metadata: TLSFMetadata(size: size, bufferImageGranularity: options.bufferImageGranularity)))
-        pageBytes += size
+        appendPage(id: id, size: size)
     }
 
     private func releasePage(at index: Int) {
         let page = pages.remove(at: index)
+        if page.isEmpty { emptyPageCount -= 1 }
+        indexOfPage[page.id] = -1
+        for i in index..<pages.count { indexOfPage[pages[i].id] = i }
         device.destroyPage(devicePage(page.id))
         pageBytes -= page.metadata.size
         releasedPages.append(page.id)
@@ -332,16 +375,15 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// VMA's IncrementallySortBlocks: one bubble-sort swap at most.
     private func sortIncrementally() {
         guard incrementalSort, pages.count > 1 else { return }
-        for i in 1..<pages.count where pages[i - 1].metadata.sumFreeSize > pages[i].metadata.sumFreeSize {
-            pages.swapAt(i - 1, i)
+        for i in 1..<pages.count where pages[i - 1].free > pages[i].free {
+            swapBlocks(i - 1, i)
             return
         }
     }
 
     private func pageIndex(_ id: Int) -> Int {
-        guard let index = pages.firstIndex(where: { $0.id == id }) else {
-            preconditionFailure("pool \(name): page \(id) is not in the pool")
-        }
+        let index = id >= 0 && id < indexOfPage.count ? indexOfPage[id] : -1
+        precondition(index >= 0, "pool \(name): page \(id) is not in the pool")
         return index
     }
 
@@ -417,10 +459,11 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func beginDefragmentation() {
         incrementalSort = false
         let order = pages.indices.sorted {
-            let a = pages[$0].metadata.sumFreeSize, b = pages[$1].metadata.sumFreeSize
+            let a = pages[$0].free, b = pages[$1].free
             return a != b ? a < b : $0 < $1
         }
         pages = order.map { pages[$0] }
+        for (i, page) in pages.enumerated() { indexOfPage[page.id] = i }
     }
 
     /// Ends a run: incremental sorting back on.

@@ -45,20 +45,15 @@ extension TLSFMetadata {
                 if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
             }
             if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
-            while nextListBlock != Self.none {
-                if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
-                nextListBlock = nodes[Int(nextListBlock)].nextFree
-            }
+            // VMA checks that first block again with the rest of its list.
+            if nextListBlock != Self.none, let r = scanList(nextListIndex, allocSize, alignment, type) { return r }
             if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
         } else if strategy.contains(.minMemory) {
             if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
             if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
             if let found = findFreeBlock(sizeForNextList) {
-                (nextListBlock, nextListIndex) = found
-                while nextListBlock != Self.none {
-                    if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
-                    nextListBlock = nodes[Int(nextListBlock)].nextFree
-                }
+                nextListIndex = found.listIndex
+                if let r = scanList(nextListIndex, allocSize, alignment, type) { return r }
             }
         } else if strategy.contains(.minOffset) {
             // Every free range in ascending offset order, then the tail. VMA checks all of them; the Go
@@ -76,11 +71,8 @@ extension TLSFMetadata {
             return checkBlock(nullBlock, listsCount, allocSize, alignment, type)
         } else {
             if let found = findFreeBlock(sizeForNextList) {
-                (nextListBlock, nextListIndex) = found
-                while nextListBlock != Self.none {
-                    if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
-                    nextListBlock = nodes[Int(nextListBlock)].nextFree
-                }
+                nextListIndex = found.listIndex
+                if let r = scanList(nextListIndex, allocSize, alignment, type) { return r }
             }
             if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
             if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
@@ -89,12 +81,28 @@ extension TLSFMetadata {
         // Worst case: search every list above the one tried first.
         nextListIndex += 1
         while nextListIndex < listsCount {
-            nextListBlock = freeList[nextListIndex]
-            while nextListBlock != Self.none {
-                if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
-                nextListBlock = nodes[Int(nextListBlock)].nextFree
-            }
+            if freeList[nextListIndex] != Self.none, let r = scanList(nextListIndex, allocSize, alignment, type) { return r }
             nextListIndex += 1
+        }
+        return nil
+    }
+
+    /// Checks every range of free list `list` in order, as VMA does, and returns the first that holds the
+    /// request. A scan that finds nothing is remembered per list and alignment (see ``failCache``): every
+    /// later request at least that large with that alignment fails there too, until a range joins the list.
+    private func scanList(_ list: Int, _ allocSize: Int, _ alignment: Int, _ type: SuballocationType) -> AllocationRequest? {
+        let exponent = alignment.trailingZeroBitCount
+        let cacheable = exponent < Self.failCacheAlignments && !granularity.isEnabled
+        if cacheable, !failCache.isEmpty, allocSize >= Int(failCache[list * Self.failCacheAlignments + exponent]) { return nil }
+        var b = freeList[list]
+        while b != Self.none {
+            if let r = checkBlock(b, list, allocSize, alignment, type) { return r }
+            b = nodes[Int(b)].nextFree
+        }
+        if cacheable && allocSize < Int(Int32.max) {
+            if failCache.isEmpty { failCache = Array(repeating: Int32.max, count: listsCount * Self.failCacheAlignments) }
+            let slot = list * Self.failCacheAlignments + exponent
+            failCache[slot] = min(failCache[slot], Int32(allocSize))
         }
         return nil
     }
@@ -103,12 +111,7 @@ extension TLSFMetadata {
     private func searchList(from found: (block: Int32, listIndex: Int)?, _ allocSize: Int, _ alignment: Int,
                             _ type: SuballocationType) -> AllocationRequest? {
         guard let found else { return nil }
-        var b = found.block
-        while b != Self.none {
-            if let r = checkBlock(b, found.listIndex, allocSize, alignment, type) { return r }
-            b = nodes[Int(b)].nextFree
-        }
-        return nil
+        return scanList(found.listIndex, allocSize, alignment, type)
     }
 
     /// Whether the free range `block` can hold the request; on success it moves to the front of its list
@@ -169,7 +172,9 @@ extension TLSFMetadata {
                     nodes[p].size += missingAlignment
                     insertFreeBlock(prev)
                 } else {
-                    // Same list: only the size grows, in place; the offset index must see it.
+                    // Same list: only the size grows, in place; the offset index and the list's failed
+                    // scans must see it.
+                    forgetFailedScans(oldList)
                     if offsetIndex != nil {
                         nodes[p].size -= missingAlignment
                         indexRemove(prev)

@@ -48,6 +48,13 @@ public final class TLSFMetadata: BlockMetadata {
     let owner = OwnerTag.next()
     /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
     var offsetIndex: OffsetIndex?
+    /// Failed list scans: `failCache[list * failCacheAlignments + log2(alignment)]` is the smallest request
+    /// size for which a scan of that whole list found nothing (Int32.max: none). Failing is monotone in the
+    /// size, and a scan that fails changes nothing, so a later request at least that large can skip the
+    /// list and get VMA's answer. Cleared for a list whenever a range joins it or grows in it. Made at the
+    /// first failed scan; never used with granularity tracking (conflicts depend on the type).
+    var failCache: [Int32] = []
+    static let failCacheAlignments = 24
 
     /// - Parameters:
     ///   - size: bytes in the page.
@@ -75,6 +82,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + recycled.capacity * 4 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
+            + failCache.capacity * 4 + (offsetIndex.map { $0.left.capacity * 20 } ?? 0)
     }
 
     /// The granularity this page was made with.
@@ -295,6 +303,7 @@ public final class TLSFMetadata: BlockMetadata {
         nodes[b].taken = false
         nodes[b].type = .free
         freeList[index] = block
+        forgetFailedScans(index)
         let next = nodes[b].nextFree
         if next != Self.none {
             nodes[Int(next)].prevFree = block
@@ -321,6 +330,13 @@ public final class TLSFMetadata: BlockMetadata {
         releaseNode(prev)
     }
     
+    /// A range joined list `list` or grew in it: earlier failed scans of it say nothing any more.
+    func forgetFailedScans(_ list: Int) {
+        guard !failCache.isEmpty else { return }
+        let base = list * Self.failCacheAlignments
+        for i in base..<base + Self.failCacheAlignments { failCache[i] = Int32.max }
+    }
+
     /// An upper bound of the largest range in the free lists: the top of the highest non-empty list's size
     /// range (0 when the lists are empty).
     var largestListedFreeSizeBound: Int {
