@@ -8,11 +8,20 @@
 // pays nothing for it. Its fields live in side arrays indexed like the nodes.
 
 extension TLSFMetadata {
+    /// One indexed free range: its key and size are copied here so that a search touches one cache line
+    /// per level.
+    struct IndexNode {
+        var offset: Int
+        var size: Int
+        var maxSize: Int
+        var left: Int32
+        var right: Int32
+        var priority: UInt32
+    }
+
     struct OffsetIndex {
-        var left: [Int32] = []
-        var right: [Int32] = []
-        var priority: [UInt32] = []
-        var maxSize: [Int] = []
+        /// Indexed like the metadata's nodes.
+        var nodes: [IndexNode] = []
         var root: Int32 = -1
         var seed: UInt32 = 0x9E37_79B9
 
@@ -22,118 +31,111 @@ extension TLSFMetadata {
             seed ^= seed << 5
             return seed
         }
+
+        mutating func update(_ t: Int32) {
+            let i = Int(t)
+            var m = nodes[i].size
+            let l = nodes[i].left, r = nodes[i].right
+            if l >= 0 { m = max(m, nodes[Int(l)].maxSize) }
+            if r >= 0 { m = max(m, nodes[Int(r)].maxSize) }
+            nodes[i].maxSize = m
+        }
+
+        /// Splits `t` into keys below `key` and keys at or above it.
+        mutating func split(_ t: Int32, _ key: Int) -> (Int32, Int32) {
+            if t < 0 { return (-1, -1) }
+            let i = Int(t)
+            if nodes[i].offset < key {
+                let (l, r) = split(nodes[i].right, key)
+                nodes[i].right = l
+                update(t)
+                return (t, r)
+            } else {
+                let (l, r) = split(nodes[i].left, key)
+                nodes[i].left = r
+                update(t)
+                return (l, t)
+            }
+        }
+
+        mutating func merge(_ a: Int32, _ b: Int32) -> Int32 {
+            if a < 0 { return b }
+            if b < 0 { return a }
+            if nodes[Int(a)].priority > nodes[Int(b)].priority {
+                nodes[Int(a)].right = merge(nodes[Int(a)].right, b)
+                update(a)
+                return a
+            } else {
+                nodes[Int(b)].left = merge(a, nodes[Int(b)].left)
+                update(b)
+                return b
+            }
+        }
+
+        mutating func insert(_ block: Int32, offset: Int, size: Int) {
+            let i = Int(block)
+            while nodes.count <= i { nodes.append(IndexNode(offset: 0, size: 0, maxSize: 0, left: -1, right: -1, priority: 0)) }
+            nodes[i] = IndexNode(offset: offset, size: size, maxSize: size, left: -1, right: -1, priority: nextPriority())
+            let (l, r) = split(root, offset)
+            root = merge(merge(l, block), r)
+        }
+
+        mutating func remove(_ block: Int32) {
+            let key = nodes[Int(block)].offset
+            let (l, r) = split(root, key)
+            let (m, r2) = split(r, key + 1)
+            precondition(m == block, "TLSF offset index: free range at offset \(key) is not indexed")
+            root = merge(l, r2)
+        }
+
+        /// The indexed range of lowest offset at or above `low` whose size is at least `size`.
+        func firstFit(atOrAbove low: Int, size: Int) -> Int32 {
+            nodes.withUnsafeBufferPointer { Self.firstFit(root, low, size, $0) }
+        }
+
+        private static func firstFit(_ t: Int32, _ low: Int, _ size: Int, _ nodes: UnsafeBufferPointer<IndexNode>) -> Int32 {
+            var t = t
+            while t >= 0 {
+                let n = nodes[Int(t)]
+                if n.maxSize < size { return -1 }
+                if n.offset >= low {
+                    let found = firstFit(n.left, low, size, nodes)
+                    if found >= 0 { return found }
+                    if n.size >= size { return t }
+                }
+                t = n.right
+            }
+            return -1
+        }
     }
 
     /// Builds the index from the current free ranges.
     func enableOffsetIndex() {
         var index = OffsetIndex()
-        index.left = Array(repeating: Self.none, count: nodes.count)
-        index.right = Array(repeating: Self.none, count: nodes.count)
-        index.priority = Array(repeating: 0, count: nodes.count)
-        index.maxSize = Array(repeating: 0, count: nodes.count)
-        offsetIndex = index
+        index.nodes.reserveCapacity(nodes.count)
         var b = headBlock
         while b != Self.none && b != nullBlock {
-            if !nodes[Int(b)].taken { indexInsert(b) }
+            if !nodes[Int(b)].taken { index.insert(b, offset: nodes[Int(b)].offset, size: nodes[Int(b)].size) }
             b = nodes[Int(b)].nextPhysical
         }
-    }
-
-    /// Keeps the side arrays as long as the node array.
-    func indexGrow() {
-        guard offsetIndex != nil else { return }
-        while offsetIndex!.left.count < nodes.count {
-            offsetIndex!.left.append(Self.none)
-            offsetIndex!.right.append(Self.none)
-            offsetIndex!.priority.append(0)
-            offsetIndex!.maxSize.append(0)
-        }
-    }
-
-    private func update(_ t: Int32) {
-        let i = Int(t)
-        var m = nodes[i].size
-        let l = offsetIndex!.left[i], r = offsetIndex!.right[i]
-        if l != Self.none { m = max(m, offsetIndex!.maxSize[Int(l)]) }
-        if r != Self.none { m = max(m, offsetIndex!.maxSize[Int(r)]) }
-        offsetIndex!.maxSize[i] = m
-    }
-
-    /// Splits `t` into keys below `key` and keys at or above it.
-    private func split(_ t: Int32, _ key: Int) -> (Int32, Int32) {
-        if t == Self.none { return (Self.none, Self.none) }
-        let i = Int(t)
-        if nodes[i].offset < key {
-            let (l, r) = split(offsetIndex!.right[i], key)
-            offsetIndex!.right[i] = l
-            update(t)
-            return (t, r)
-        } else {
-            let (l, r) = split(offsetIndex!.left[i], key)
-            offsetIndex!.left[i] = r
-            update(t)
-            return (l, t)
-        }
-    }
-
-    private func merge(_ a: Int32, _ b: Int32) -> Int32 {
-        if a == Self.none { return b }
-        if b == Self.none { return a }
-        if offsetIndex!.priority[Int(a)] > offsetIndex!.priority[Int(b)] {
-            offsetIndex!.right[Int(a)] = merge(offsetIndex!.right[Int(a)], b)
-            update(a)
-            return a
-        } else {
-            offsetIndex!.left[Int(b)] = merge(a, offsetIndex!.left[Int(b)])
-            update(b)
-            return b
-        }
+        offsetIndex = index
     }
 
     /// Adds a free range (not the tail) to the index.
     func indexInsert(_ block: Int32) {
         guard offsetIndex != nil else { return }
-        indexGrow()
-        let i = Int(block)
-        offsetIndex!.left[i] = Self.none
-        offsetIndex!.right[i] = Self.none
-        offsetIndex!.priority[i] = offsetIndex!.nextPriority()
-        offsetIndex!.maxSize[i] = nodes[i].size
-        let (l, r) = split(offsetIndex!.root, nodes[i].offset)
-        offsetIndex!.root = merge(merge(l, block), r)
+        offsetIndex!.insert(block, offset: nodes[Int(block)].offset, size: nodes[Int(block)].size)
     }
 
-    /// Removes a free range from the index (its offset must be the one it was inserted with).
+    /// Removes a free range from the index.
     func indexRemove(_ block: Int32) {
         guard offsetIndex != nil else { return }
-        let key = nodes[Int(block)].offset
-        let (l, r) = split(offsetIndex!.root, key)
-        let (m, r2) = split(r, key + 1)
-        precondition(m == block, "TLSF offset index: free range at offset \(key) is not indexed")
-        offsetIndex!.root = merge(l, r2)
+        offsetIndex!.remove(block)
     }
 
     /// The free range of lowest offset at or above `low` whose size is at least `size`.
     func indexFirstFit(atOrAbove low: Int, size: Int) -> Int32 {
-        var t = offsetIndex!.root
-        // Iterative descent with an explicit stack for the "left subtree first" order.
-        var stack: [Int32] = []
-        while true {
-            while t != Self.none {
-                let i = Int(t)
-                if offsetIndex!.maxSize[i] < size { t = Self.none; break }
-                if nodes[i].offset >= low {
-                    stack.append(t)
-                    t = offsetIndex!.left[i]
-                } else {
-                    t = offsetIndex!.right[i]
-                }
-            }
-            guard let top = stack.popLast() else { return Self.none }
-            let i = Int(top)
-            if nodes[i].size >= size { return top }
-            t = offsetIndex!.right[i]
-        }
+        offsetIndex!.firstFit(atOrAbove: low, size: size)
     }
 
     /// Checks the index against the physical list (for validate()).
@@ -145,11 +147,15 @@ extension TLSFMetadata {
             let i = Int(t)
             let o = nodes[i].offset
             if o < lo || o >= hi { throw MetadataError.corrupted("TLSF offset index: range at offset \(o) is out of order") }
-            let lm = try walk(index.left[i], lo, o)
+            let n = index.nodes[i]
+            if n.offset != o || n.size != nodes[i].size {
+                throw MetadataError.corrupted("TLSF offset index: range at offset \(o) is indexed as \(n.offset)+\(n.size), not +\(nodes[i].size)")
+            }
+            let lm = try walk(n.left, lo, o)
             inOrder.append(t)
-            let rm = try walk(index.right[i], o + 1, hi)
+            let rm = try walk(n.right, o + 1, hi)
             let m = max(nodes[i].size, lm, rm)
-            if m != index.maxSize[i] { throw MetadataError.corrupted("TLSF offset index: subtree at offset \(o) records max \(index.maxSize[i]), not \(m)") }
+            if m != n.maxSize { throw MetadataError.corrupted("TLSF offset index: subtree at offset \(o) records max \(n.maxSize), not \(m)") }
             return m
         }
         _ = try walk(index.root, Int.min, Int.max)

@@ -82,7 +82,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + recycled.capacity * 4 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
-            + failCache.capacity * 4 + (offsetIndex.map { $0.left.capacity * 20 } ?? 0)
+            + failCache.capacity * 4 + (offsetIndex.map { $0.nodes.capacity * MemoryLayout<IndexNode>.stride } ?? 0)
     }
 
     /// The granularity this page was made with.
@@ -134,7 +134,6 @@ public final class TLSFMetadata: BlockMetadata {
         nodes.append(Node(offset: offset, size: size, prevPhysical: Self.none, nextPhysical: Self.none,
                           prevFree: Self.none, nextFree: Self.none, userData: 0, generation: 0,
                           taken: false, live: true, type: .free))
-        if offsetIndex != nil { indexGrow() }
         return Int32(nodes.count - 1)
     }
     
