@@ -19,15 +19,45 @@ public final class TLSFMetadata: BlockMetadata {
         var size: Int
         var prevPhysical: Int32
         var nextPhysical: Int32
-        var prevFree: Int32
-        var nextFree: Int32
-        var userData: Int
+        /// As in VMA, a free range's list links and an allocation's user data share storage: a range is
+        /// never both (40-byte nodes instead of 48).
+        var link: Int
         var generation: UInt32
         /// Taken: an allocation, or a free node that was removed from its list (VMA's MarkTaken).
         var taken: Bool
         /// Whether the node is in use at all (not on the recycling stack).
         var live: Bool
         var type: SuballocationType
+
+        init(offset: Int, size: Int) {
+            self.offset = offset
+            self.size = size
+            prevPhysical = -1
+            nextPhysical = -1
+            link = -1 // both free-list links none
+            generation = 0
+            taken = false
+            live = true
+            type = .free
+        }
+
+        /// The previous range in a free list (free ranges only).
+        var prevFree: Int32 {
+            get { Int32(truncatingIfNeeded: link) }
+            set { link = (link & ~0xFFFF_FFFF) | Int(UInt32(bitPattern: newValue)) }
+        }
+
+        /// The next range in a free list (free ranges only).
+        var nextFree: Int32 {
+            get { Int32(truncatingIfNeeded: link >> 32) }
+            set { link = (link & 0xFFFF_FFFF) | (Int(UInt32(bitPattern: newValue)) << 32) }
+        }
+
+        /// The user data (allocations only).
+        var userData: Int {
+            get { link }
+            set { link = newValue }
+        }
     }
 
     public let size: Int
@@ -121,19 +151,12 @@ public final class TLSFMetadata: BlockMetadata {
             let i = Int(index)
             nodes[i].offset = offset
             nodes[i].size = size
-            nodes[i].prevPhysical = Self.none
-            nodes[i].nextPhysical = Self.none
-            nodes[i].prevFree = Self.none
-            nodes[i].nextFree = Self.none
-            nodes[i].userData = 0
-            nodes[i].taken = false
-            nodes[i].live = true
-            nodes[i].type = .free
+            let generation = nodes[i].generation
+            nodes[i] = Node(offset: offset, size: size)
+            nodes[i].generation = generation
             return index
         }
-        nodes.append(Node(offset: offset, size: size, prevPhysical: Self.none, nextPhysical: Self.none,
-                          prevFree: Self.none, nextFree: Self.none, userData: 0, generation: 0,
-                          taken: false, live: true, type: .free))
+        nodes.append(Node(offset: offset, size: size))
         return Int32(nodes.count - 1)
     }
     
