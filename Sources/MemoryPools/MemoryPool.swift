@@ -141,11 +141,16 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func record(slot: Int) -> Record { records[slot] }
     /// Bytes of all pages (VMA's heap usage without VK_EXT_memory_budget).
     public var blockBytes: Int { pageBytes }
-    /// Bytes the pool and its pages' metadata hold for bookkeeping (capacities of their arrays).
+    /// Bytes the pages' TLSF metadata holds (capacities of its arrays, caches and index included).
     public var metadataFootprintBytes: Int {
         pages.reduce(0) { $0 + $1.metadata.footprintBytes }
-            + records.capacity * MemoryLayout<Record>.stride + freeSlots.capacity * MemoryLayout<Int>.stride
+    }
+
+    /// Bytes the pool itself holds besides the metadata: its allocation records and id map.
+    public var recordFootprintBytes: Int {
+        records.capacity * MemoryLayout<Record>.stride + freeSlots.capacity * MemoryLayout<Int>.stride
             + slotByID.capacity * (MemoryLayout<Int>.stride * 2 + 1)
+            + pages.capacity * MemoryLayout<Page>.stride + indexOfPage.capacity * MemoryLayout<Int>.stride
     }
 
     /// Whether any page is empty (VMA's HasEmptyBlock).

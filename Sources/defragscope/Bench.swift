@@ -50,7 +50,7 @@ struct Bench: ParsableCommand {
         let algorithmList = algorithms.isEmpty ? Algorithm.allCases : algorithms
         if !json {
             print(pad("trace", 20) + pad("algorithm", 10) + pad("budget", 14) + pad("replay ops/s", 14) + pad("plan median", 13)
-                  + pad("min", 10) + pad("max", 10) + pad("passes", 8) + pad("moves", 9) + pad("pages", 12) + pad("B/alloc", 8) + "peak RSS")
+                  + pad("min", 10) + pad("max", 10) + pad("passes", 8) + pad("moves", 9) + pad("pages", 12) + pad("meta B/alloc", 13) + pad("pool B/alloc", 13) + "peak RSS")
         }
         for path in paths {
             let trace = try Trace.load(path: path)
@@ -66,7 +66,8 @@ struct Bench: ParsableCommand {
                               + pad(seconds(result.planningMedian), 13) + pad(seconds(result.planningMin), 10) + pad(seconds(result.planningMax), 10)
                               + pad("\(result.passes)", 8) + pad("\(result.moves)", 9)
                               + pad("\(result.pagesBefore)→\(result.pagesAfter) (\(result.pagesLowerBound))", 12)
-                              + pad(String(format: "%.1f", result.metadataBytesPerAllocation), 8) + ByteFormat.short(result.peakRSSBytes))
+                              + pad(String(format: "%.1f", result.metadataBytesPerAllocation), 13)
+                              + pad(String(format: "%.1f", result.poolBytesPerAllocation), 13) + ByteFormat.short(result.peakRSSBytes))
                     }
                 }
             }
@@ -112,6 +113,7 @@ struct PlanningBenchmark {
         var passes = 0, moves = 0, bytesMoved = 0, pagesBefore = 0, pagesAfter = 0, pagesLowerBound = 0
         var peakRSSBytes = 0
         var metadataBytesPerAllocation: Double = 0
+        var poolBytesPerAllocation: Double = 0
 
         var json: [String: Any] {
             ["trace": trace, "algorithm": algorithm.rawValue, "dialect": dialect.rawValue,
@@ -119,7 +121,7 @@ struct PlanningBenchmark {
              "replayOpsPerSecond": replayOpsPerSecond, "planningSecondsMedian": planningMedian, "planningSecondsMin": planningMin,
              "planningSecondsMax": planningMax, "passes": passes, "moves": moves, "bytesMoved": bytesMoved, "pagesBefore": pagesBefore,
              "pagesAfter": pagesAfter, "pagesLowerBound": pagesLowerBound, "peakRSSBytes": peakRSSBytes,
-             "metadataBytesPerAllocation": metadataBytesPerAllocation]
+             "metadataBytesPerAllocation": metadataBytesPerAllocation, "poolBytesPerAllocation": poolBytesPerAllocation]
         }
     }
 
@@ -141,7 +143,10 @@ struct PlanningBenchmark {
             pool.addStatistics(&stats)
             result.pagesBefore = pool.blockCount
             result.pagesLowerBound = (stats.allocationBytes + trace.blockSize - 1) / trace.blockSize
+            // After the replay: the TLSF metadata of every page (array capacities, so the high-water mark
+            // of the replay counts), and separately the pool's own records.
             result.metadataBytesPerAllocation = Double(pool.metadataFootprintBytes) / Double(max(1, stats.allocationCount))
+            result.poolBytesPerAllocation = Double(pool.recordFootprintBytes) / Double(max(1, stats.allocationCount))
 
             let planStart = DispatchTime.now().uptimeNanoseconds
             pool.beginDefragmentation()
