@@ -88,22 +88,18 @@ extension TLSFMetadata {
     }
 
     /// Checks every range of free list `list` in order, as VMA does, and returns the first that holds the
-    /// request. A scan that finds nothing is remembered per list and alignment (see ``failCache``): every
+    /// request. A scan that finds nothing is remembered per list and alignment (see ``failSlot``): every
     /// later request at least that large with that alignment fails there too, until a range joins the list.
     private func scanList(_ list: Int, _ allocSize: Int, _ alignment: Int, _ type: SuballocationType) -> AllocationRequest? {
         let exponent = alignment.trailingZeroBitCount
         let cacheable = exponent < Self.failCacheAlignments && !granularity.isEnabled
-        if cacheable, !failCache.isEmpty, allocSize >= Int(failCache[list * Self.failCacheAlignments + exponent]) { return nil }
+        if cacheable && knownToFail(list, allocSize, exponent) { return nil }
         var b = freeList[list]
         while b != Self.none {
             if let r = checkBlock(b, list, allocSize, alignment, type) { return r }
             b = nodes[Int(b)].nextFree
         }
-        if cacheable && allocSize < Int(Int32.max) {
-            if failCache.isEmpty { failCache = Array(repeating: Int32.max, count: listsCount * Self.failCacheAlignments) }
-            let slot = list * Self.failCacheAlignments + exponent
-            failCache[slot] = min(failCache[slot], Int32(allocSize))
-        }
+        if cacheable && allocSize < Int(Int32.max) { rememberFailure(list, allocSize, exponent) }
         return nil
     }
 

@@ -78,12 +78,14 @@ public final class TLSFMetadata: BlockMetadata {
     let owner = OwnerTag.next()
     /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
     var offsetIndex: OffsetIndex?
-    /// Failed list scans: `failCache[list * failCacheAlignments + log2(alignment)]` is the smallest request
-    /// size for which a scan of that whole list found nothing (Int32.max: none). Failing is monotone in the
-    /// size, and a scan that fails changes nothing, so a later request at least that large can skip the
-    /// list and get VMA's answer. Cleared for a list whenever a range joins it or grows in it. Made at the
-    /// first failed scan; never used with granularity tracking (conflicts depend on the type).
-    var failCache: [Int32] = []
+    /// Failed list scans: for a list that had one, `failSizes[(failSlot[list] - 1) * failCacheAlignments +
+    /// log2(alignment)]` is the smallest request size for which a scan of that whole list found nothing
+    /// (Int32.max: none). Failing is monotone in the size, and a scan that fails changes nothing, so a
+    /// later request at least that large can skip the list and get VMA's answer. Cleared for a list
+    /// whenever a range joins it or grows in it. Only lists that failed get a row; never used with
+    /// granularity tracking (conflicts depend on the type).
+    var failSlot: [UInt16] = []
+    var failSizes: [Int32] = []
     static let failCacheAlignments = 24
 
     /// - Parameters:
@@ -112,7 +114,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + recycled.capacity * 4 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
-            + failCache.capacity * 4 + (offsetIndex.map { $0.nodes.capacity * MemoryLayout<IndexNode>.stride } ?? 0)
+            + failSlot.capacity * 2 + failSizes.capacity * 4 + (offsetIndex.map { $0.nodes.capacity * MemoryLayout<IndexNode>.stride } ?? 0)
     }
 
     /// The granularity this page was made with.
@@ -354,9 +356,27 @@ public final class TLSFMetadata: BlockMetadata {
     
     /// A range joined list `list` or grew in it: earlier failed scans of it say nothing any more.
     func forgetFailedScans(_ list: Int) {
-        guard !failCache.isEmpty else { return }
-        let base = list * Self.failCacheAlignments
-        for i in base..<base + Self.failCacheAlignments { failCache[i] = Int32.max }
+        guard !failSlot.isEmpty, failSlot[list] != 0 else { return }
+        let base = (Int(failSlot[list]) - 1) * Self.failCacheAlignments
+        for i in base..<base + Self.failCacheAlignments { failSizes[i] = Int32.max }
+    }
+
+    /// Whether a scan of `list` is known to fail for this size and alignment exponent.
+    func knownToFail(_ list: Int, _ size: Int, _ exponent: Int) -> Bool {
+        guard !failSlot.isEmpty, failSlot[list] != 0 else { return false }
+        return size >= Int(failSizes[(Int(failSlot[list]) - 1) * Self.failCacheAlignments + exponent])
+    }
+
+    /// Remembers that a scan of `list` failed for this size and alignment exponent.
+    func rememberFailure(_ list: Int, _ size: Int, _ exponent: Int) {
+        if failSlot.isEmpty { failSlot = Array(repeating: 0, count: listsCount) }
+        if failSlot[list] == 0 {
+            guard failSizes.count / Self.failCacheAlignments < Int(UInt16.max) else { return }
+            failSizes.append(contentsOf: repeatElement(Int32.max, count: Self.failCacheAlignments))
+            failSlot[list] = UInt16(failSizes.count / Self.failCacheAlignments)
+        }
+        let i = (Int(failSlot[list]) - 1) * Self.failCacheAlignments + exponent
+        failSizes[i] = min(failSizes[i], Int32(size))
     }
 
     /// An upper bound of the largest range in the free lists: the top of the highest non-empty list's size
