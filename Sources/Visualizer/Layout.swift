@@ -20,6 +20,19 @@ enum PageRow: Equatable {
     case page(index: Int)
     /// A page the last pass released.
     case released(id: Int)
+    /// The heading of a pool's pages (only when the snapshot has several pools): its name, page count and
+    /// used bytes over page bytes.
+    case poolHeader(name: String, pages: Int, usedBytes: Int, bytes: Int)
+    /// The heading of released pages whose pool is not known (several pools only).
+    case releasedHeader
+
+    /// Headers are never selected.
+    var isSelectable: Bool {
+        switch self {
+        case .page, .released: return true
+        case .poolHeader, .releasedHeader: return false
+        }
+    }
 }
 
 /// The screen's regions for one frame.
@@ -41,12 +54,19 @@ struct Layout {
     var panelBeside = false
     var body = Rect.empty
 
-    init(width: Int, height: Int, hasMessage: Bool, narrowPanelItems: Int) {
+    /// The colour legend, just above the key bar (``ViewState/isLegendShown``).
+    var legend = Rect.empty
+
+    init(width: Int, height: Int, hasMessage: Bool, narrowPanelItems: Int, hasLegend: Bool = false) {
         guard width > 0, height > 0 else { return }
         header = Rect(x: 0, y: 0, width: width, height: 1)
         var bottom = height
         if height >= 3 {
             keyBar = Rect(x: 0, y: height - 1, width: width, height: 1)
+            bottom -= 1
+        }
+        if hasLegend && height >= 8 {
+            legend = Rect(x: 0, y: bottom - 1, width: width, height: 1)
             bottom -= 1
         }
         if hasMessage && height >= 6 {
@@ -72,21 +92,78 @@ struct Layout {
 
     init(width: Int, height: Int, snapshot: SessionSnapshot, state: ViewState) {
         self.init(width: width, height: height, hasMessage: messageText(snapshot, state) != nil,
-                  narrowPanelItems: StatsPanel.gridItemCount)
+                  narrowPanelItems: StatsPanel.gridItemCount, hasLegend: state.isLegendShown)
     }
 }
 
-/// The rows of the page list: every page, then the pages the last pass released.
+/// The rows of the page list: every page, then the pages the last pass released. With several pools, each
+/// pool's pages come under a header row, and a released page follows its pool's pages when a move of the
+/// last pass left it (else it goes under a last "released" header).
 func pageRows(_ snapshot: SessionSnapshot) -> [PageRow] {
-    var rows = snapshot.pages.indices.map { PageRow.page(index: $0) }
-    if let freed = snapshot.lastPass?.freedPages {
+    let freed = snapshot.lastPass?.freedPages ?? []
+    guard let firstPool = snapshot.pages.first?.pool, snapshot.pages.contains(where: { $0.pool != firstPool }) else {
+        var rows = snapshot.pages.indices.map { PageRow.page(index: $0) }
         rows += freed.map { PageRow.released(id: $0) }
+        return rows
+    }
+    // Pools in the order they first appear, each with its pages in snapshot order.
+    var order: [String] = []
+    var members: [String: [Int]] = [:]
+    for (index, page) in snapshot.pages.enumerated() {
+        if members[page.pool] == nil { order.append(page.pool) }
+        members[page.pool, default: []].append(index)
+    }
+    // A released page belongs to the pool a move left it from, if that pool has no live page of that id.
+    var releasedIn: [String: [Int]] = [:]
+    var unattributed: [Int] = []
+    for id in freed {
+        let pools = Set((snapshot.lastPass?.moves ?? []).filter { $0.sourcePage == id && $0.operation != .ignore }.map(\.pool))
+            .filter { pool in !(members[pool] ?? []).contains { snapshot.pages[$0].id == id } && members[pool] != nil }
+        if pools.count == 1, let pool = pools.first { releasedIn[pool, default: []].append(id) } else { unattributed.append(id) }
+    }
+    var rows: [PageRow] = []
+    rows.reserveCapacity(snapshot.pages.count + order.count + freed.count + 1)
+    for pool in order {
+        let indices = members[pool] ?? []
+        var used = 0, bytes = 0
+        for index in indices { used += snapshot.pages[index].usedBytes; bytes += snapshot.pages[index].size }
+        rows.append(.poolHeader(name: pool, pages: indices.count, usedBytes: used, bytes: bytes))
+        rows += indices.map { PageRow.page(index: $0) }
+        rows += (releasedIn[pool] ?? []).map { PageRow.released(id: $0) }
+    }
+    if !unattributed.isEmpty {
+        rows.append(.releasedHeader)
+        rows += unattributed.map { PageRow.released(id: $0) }
     }
     return rows
 }
 
 func pageRowCount(_ snapshot: SessionSnapshot) -> Int {
-    snapshot.pages.count + (snapshot.lastPass?.freedPages.count ?? 0)
+    pageRows(snapshot).count
+}
+
+/// The selectable row nearest `row` looking in `direction` (+1 or −1) first, then the other way; `row`
+/// clamped to the rows when nothing is selectable.
+func selectableRow(_ row: Int, in rows: [PageRow], direction: Int = 1) -> Int {
+    guard !rows.isEmpty else { return 0 }
+    let start = max(0, min(rows.count - 1, row))
+    for step in [direction >= 0 ? 1 : -1, direction >= 0 ? -1 : 1] {
+        var index = start
+        while index >= 0 && index < rows.count {
+            if rows[index].isSelectable { return index }
+            index += step
+        }
+    }
+    return start
+}
+
+/// ``clampedSelection(selected:scroll:rowCount:visible:)`` over `rows`, with the selection moved off header
+/// rows (in `direction` first), and a pool's header kept in view above its first page.
+func clampedSelection(selected: Int, scroll: Int, rows: [PageRow], visible: Int, direction: Int = 1) -> (selected: Int, scroll: Int) {
+    let row = rows.isEmpty ? selected : selectableRow(selected, in: rows, direction: direction)
+    var (selected, scroll) = clampedSelection(selected: row, scroll: scroll, rowCount: rows.count, visible: visible)
+    if visible >= 2, scroll > 0, scroll == selected, !rows[selected - 1].isSelectable { scroll -= 1 }
+    return (selected, scroll)
 }
 
 /// The text of the message row: the view's own message, else the session's notice, else a handler error.

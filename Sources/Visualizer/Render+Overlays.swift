@@ -91,9 +91,10 @@ extension Renderer {
 
     /// The lines of the selected row's allocation list.
     func detailLines() -> (title: String, header: String, lines: [(String, Role)]) {
-        let rows = pageRows(snapshot)
         guard selected < rows.count else { return ("no page", "", []) }
         switch rows[selected] {
+        case .poolHeader, .releasedHeader:
+            return ("no page", "", [])
         case .released(let id):
             let pass = snapshot.lastPass?.number ?? 0
             return ("page \(id)", "", [("released by pass \(pass): its allocations moved to other pages", .freedPage)])
@@ -109,6 +110,7 @@ extension Renderer {
         if !page.pool.isEmpty { title += " (\(page.pool))" }
         title += ": \(ByteFormat.short(page.size)), \(page.allocations.count) allocations, \(percent)% used"
         if page.isImmovable { title += ", immovable" }
+        if page.isDedicated { title += ", dedicated" }
         let digits = max(1, String(page.size, radix: 16).count)
         func hex(_ value: Int) -> String {
             let text = String(value, radix: 16)
@@ -126,7 +128,7 @@ extension Renderer {
             if move.destinationPage == page.id && move.operation == .copy {
                 arrivedFrom[MoveMarks.Arrival(id: move.id, offset: move.destinationOffset)] = move.sourcePage
             }
-            if move.sourcePage == page.id { departures.append(move) }
+            if move.sourcePage == page.id && !page.isDedicated { departures.append(move) }
         }
         var lines: [(String, Role)] = []
         lines.reserveCapacity(page.allocations.count + departures.count)

@@ -91,16 +91,21 @@ extension Renderer {
         let columns = RowColumns(rect: rect, maxID: maxID, maxCount: maxCount)
         let marks = MoveMarks(snapshot.lastPass)
         var slots: [Role] = []
-        let pageCount = snapshot.pages.count
-        let freed = snapshot.lastPass?.freedPages ?? []
         for line in 0..<rect.height {
             let row = scroll + line
             guard row < rowCount else { break }
             let y = rect.y + line
-            if row < pageCount {
-                drawPageRow(snapshot.pages[row], y: y, columns: columns, selected: row == selected, marks: marks, slots: &slots)
-            } else {
-                drawReleasedRow(id: freed[row - pageCount], y: y, columns: columns, selected: row == selected)
+            switch rows[row] {
+            case .page(let index):
+                drawPageRow(snapshot.pages[index], y: y, columns: columns, selected: row == selected, marks: marks, slots: &slots)
+            case .released(let id):
+                drawReleasedRow(id: id, y: y, columns: columns, selected: row == selected)
+            case .poolHeader(let name, let pages, let used, let bytes):
+                let percent = bytes > 0 ? used * 100 / bytes : 0
+                drawGroupHeader(name.isEmpty ? "(unnamed pool)" : name,
+                                detail: "\(pages) page\(pages == 1 ? "" : "s")\(glyphs.dot)\(percent)% used", y: y)
+            case .releasedHeader:
+                drawGroupHeader("released", detail: "by pass \(snapshot.lastPass?.number ?? 0)", y: y)
             }
         }
         // A scroll hint on the last column when rows are hidden.
@@ -109,6 +114,16 @@ extension Renderer {
             if scroll > 0 { canvas.put(x, rect.y, state.ascii ? "^" : "▲", .dimText) }
             if scroll + rect.height < rowCount { canvas.put(x, rect.maxY - 1, state.ascii ? "v" : "▼", .dimText) }
         }
+    }
+
+    /// "── Pool 2 'Textures' · 3 pages · 45% used ─────": a pool's heading in the page list.
+    mutating func drawGroupHeader(_ name: String, detail: String, y: Int) {
+        let rect = layout.pages
+        let rule = Cell(glyphs.horizontal, foreground: .border)
+        canvas.fill(x: rect.x, y: y, width: rect.width, height: 1, with: rule)
+        var x = canvas.write(String(glyphs.horizontal) + " ", x: rect.x, y: y, maxWidth: rect.width, foreground: .border)
+        x = canvas.writeTruncated(name, x: x, y: y, maxWidth: rect.maxX - x, foreground: .panelTitle, attributes: .bold, ascii: state.ascii)
+        canvas.writeTruncated(glyphs.dot + detail + " ", x: x, y: y, maxWidth: rect.maxX - x, foreground: .dimText, ascii: state.ascii)
     }
 
     mutating func drawLabel(id: Int, y: Int, columns: RowColumns, selected: Bool, flag: Unicode.Scalar, flagRole: Role) {
@@ -131,8 +146,9 @@ extension Renderer {
                   flagRole: page.isImmovable ? .immovable : .dimText)
         guard columns.barWidth > 0 else { return }
         let key = MoveMarks.PageKey(pool: page.pool, page: page.id)
-        fillSlots(&slots, page: page, width: columns.barWidth, sources: marks.sources[key] ?? [],
-                  arrivals: marks.arrivals[key] ?? [])
+        // A dedicated page is never a move's source or destination: nothing is marked on it.
+        fillSlots(&slots, page: page, width: columns.barWidth, sources: page.isDedicated ? [] : marks.sources[key] ?? [],
+                  arrivals: page.isDedicated ? [] : marks.arrivals[key] ?? [])
         drawBar(slots: slots, x: columns.barX, y: y, width: columns.barWidth)
         let used = page.usedBytes
         if let percentX = columns.percentX {
@@ -269,7 +285,7 @@ extension Renderer {
         case .movedDestination:
             canvas.put(x, y, glyphs.arrived, .movedDestination, .free)
         default:
-            canvas.put(x, y, glyphs.full, role, .free)
+            canvas.put(x, y, glyphs.fill(role), role, .free)
         }
     }
 }

@@ -23,9 +23,12 @@ struct Renderer {
     var canvas: Canvas
     let glyphs: Glyphs
     let layout: Layout
-    let rowCount: Int
+    /// The page list's rows (pages, pool headers, released pages).
+    let rows: [PageRow]
     let selected: Int
     let scroll: Int
+
+    var rowCount: Int { rows.count }
 
     init(snapshot: SessionSnapshot, state: ViewState, canvas: Canvas) {
         self.snapshot = snapshot
@@ -33,9 +36,9 @@ struct Renderer {
         self.canvas = canvas
         glyphs = Glyphs.forState(state)
         layout = Layout(width: canvas.width, height: canvas.height, snapshot: snapshot, state: state)
-        rowCount = pageRowCount(snapshot)
+        rows = pageRows(snapshot)
         (selected, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,
-                                              rowCount: rowCount, visible: layout.pages.height)
+                                              rows: rows, visible: layout.pages.height)
     }
 
     mutating func draw() {
@@ -43,6 +46,7 @@ struct Renderer {
         drawPageList()
         drawPanel()
         drawMessage()
+        drawLegend()
         drawKeyBar()
         if state.isDetailShown { drawDetail() }
         if state.isHelpShown { drawHelp() }
@@ -85,6 +89,34 @@ struct Renderer {
         let rect = layout.message
         guard !rect.isEmpty, let text = messageText(snapshot, state) else { return }
         canvas.writeTruncated(" ! " + text, x: 0, y: rect.y, maxWidth: rect.width, foreground: .warning, ascii: state.ascii)
+    }
+
+    /// The legend's entries for the colour mode: a role and what it stands for.
+    static func legendEntries(_ mode: ColourMode) -> [(role: Role, label: String)] {
+        switch mode {
+        case .type:
+            return [(.buffer, "buffer"), (.imageOptimal, "image optimal"), (.imageLinear, "image linear"), (.unknownType, "unknown")]
+        case .size:
+            let labels = ["<4 KiB", "<64 KiB", "<1 MiB", "<16 MiB", "<256 MiB", "larger"]
+            return (0..<Role.sizeClassCount).map { (Role.sizeClass($0), labels[$0]) }
+        }
+    }
+
+    /// " type: ■ buffer  ■ image optimal  ■ image linear  ■ unknown", each sample in its role's colour (and,
+    /// in monochrome or ASCII, its own fill glyph); entries that do not fit are left out.
+    mutating func drawLegend() {
+        let rect = layout.legend
+        guard !rect.isEmpty else { return }
+        let mode = state.colourMode
+        var x = canvas.write(mode == .type ? " type:" : " size:", x: rect.x, y: rect.y, maxWidth: rect.width, foreground: .dimText)
+        for (index, entry) in Renderer.legendEntries(mode).enumerated() {
+            let gap = index == 0 ? 1 : 2
+            let width = Canvas.displayWidth(entry.label, ascii: state.ascii) + 2 + gap
+            guard x + width <= rect.maxX else { break }
+            x += gap
+            canvas.put(x, rect.y, glyphs.legendSample(entry.role), entry.role, .free)
+            x = canvas.write(" " + entry.label, x: x + 1, y: rect.y, ascii: state.ascii)
+        }
     }
 
     struct KeyItem { var priority: Int; var key: String; var label: String }

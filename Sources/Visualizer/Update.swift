@@ -13,7 +13,10 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     var effects: [Effect] = []
     let layout = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
     let visible = max(1, layout.pages.height)
-    let rows = pageRowCount(snapshot)
+    let rowList = pageRows(snapshot)
+    let rows = rowList.count
+    /// Which way the selection moved, so that a header row is skipped in that direction.
+    var direction = 1
 
     switch command {
     case .step:
@@ -44,32 +47,33 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
                                         forward: forward)
         effects.append(.setBudget(maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations))
     case .scrollUp:
-        if state.isDetailShown { state.detailScroll = max(0, state.detailScroll - 1) } else { state.selectedRow -= 1 }
+        if state.isDetailShown { state.detailScroll = max(0, state.detailScroll - 1) }
+        else { state.selectedRow = selectableRow(state.selectedRow - 1, in: rowList, direction: -1); direction = -1 }
     case .scrollDown:
         if state.isDetailShown { state.detailScroll += 1 } else { state.selectedRow += 1 }
     case .pageUp:
         if state.isDetailShown { state.detailScroll = max(0, state.detailScroll - visible) }
-        else { state.selectedRow -= visible; state.scrollOffset -= visible }
+        else { state.selectedRow -= visible; state.scrollOffset -= visible; direction = -1 }
     case .pageDown:
         if state.isDetailShown { state.detailScroll += visible }
         else { state.selectedRow += visible; state.scrollOffset += visible }
     case .home:
         if state.isDetailShown { state.detailScroll = 0 } else { state.selectedRow = 0 }
     case .end:
-        if state.isDetailShown { state.detailScroll = Int.max / 2 } else { state.selectedRow = rows - 1 }
+        if state.isDetailShown { state.detailScroll = Int.max / 2 } else { state.selectedRow = rows - 1; direction = -1 }
     case .selectRow(let y):
         if state.isHelpShown { state.isHelpShown = false }
         else if !state.isDetailShown, y >= layout.pages.y, y < layout.pages.maxY {
-            let (_, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset, rowCount: rows, visible: visible)
+            let (_, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset, rows: rowList, visible: visible)
             let row = scroll + (y - layout.pages.y)
-            if row < rows {
+            if row < rows, rowList[row].isSelectable {
                 if row == state.selectedRow { state.isDetailShown = true; state.detailScroll = 0 }
                 state.selectedRow = row
                 state.scrollOffset = scroll
             }
         }
     case .openDetail:
-        if rows > 0 { state.isDetailShown = true; state.detailScroll = 0; state.isHelpShown = false }
+        if rowList.contains(where: \.isSelectable) { state.isDetailShown = true; state.detailScroll = 0; state.isHelpShown = false }
     case .closeDetail:
         if state.isHelpShown { state.isHelpShown = false }
         else if state.isDetailShown { state.isDetailShown = false }
@@ -91,10 +95,10 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
 
     let relaid = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
     (state.selectedRow, state.scrollOffset) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,
-                                                               rowCount: rows, visible: relaid.pages.height)
+                                                               rows: rowList, visible: relaid.pages.height, direction: direction)
     if state.isDetailShown {
         // Keep the list's scroll within its lines (two rows of box border, one of column names).
-        let lineCount = detailLineCount(snapshot, row: state.selectedRow)
+        let lineCount = detailLineCount(snapshot, rows: rowList, row: state.selectedRow)
         let shown = max(1, relaid.body.height + (relaid.message.isEmpty ? 0 : 1) - 3)
         state.detailScroll = max(0, min(state.detailScroll, lineCount - shown))
     } else {
@@ -103,10 +107,11 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     return (state, effects)
 }
 
-/// Lines of the allocation list of row `row`.
-func detailLineCount(_ snapshot: SessionSnapshot, row: Int) -> Int {
-    guard row < snapshot.pages.count else { return 1 }
-    let page = snapshot.pages[row]
-    let departures = snapshot.lastPass?.moves.filter { $0.sourcePage == page.id && $0.pool == page.pool && $0.operation != .ignore }.count ?? 0
+/// Lines of the allocation list of row `row` of `rows`.
+func detailLineCount(_ snapshot: SessionSnapshot, rows: [PageRow], row: Int) -> Int {
+    guard row >= 0, row < rows.count, case .page(let index) = rows[row] else { return 1 }
+    let page = snapshot.pages[index]
+    let departures = page.isDedicated ? 0
+        : snapshot.lastPass?.moves.filter { $0.sourcePage == page.id && $0.pool == page.pool && $0.operation != .ignore }.count ?? 0
     return page.allocations.count + departures
 }

@@ -1,4 +1,5 @@
 // What the view remembers between frames: a value, changed only by `update`.
+import DefragSession
 
 /// How allocations are coloured.
 public enum ColourMode: String, Sendable, CaseIterable {
@@ -6,6 +7,15 @@ public enum ColourMode: String, Sendable, CaseIterable {
     case size
     /// By resource type (buffer, optimal image, linear image, unknown).
     case type
+
+    /// `.type` when the snapshot comes from a dump (some allocation has a type other than `.unknown`: traces
+    /// and scenarios carry none), else `.size`.
+    public static func preferred(for snapshot: SessionSnapshot) -> ColourMode {
+        for page in snapshot.pages {
+            for allocation in page.allocations where allocation.type != .unknown { return .type }
+        }
+        return .size
+    }
 }
 
 /// The view's own state (the session's state is in the ``SessionSnapshot``).
@@ -15,7 +25,8 @@ public struct ViewState: Hashable, Sendable {
     public var height: Int
     /// First page row shown.
     public var scrollOffset = 0
-    /// Index of the selected row (pages, then pages released by the last pass).
+    /// Index of the selected row (pages, then pages released by the last pass; with several pools, the rows
+    /// include each pool's header, which is never selected).
     public var selectedRow = 0
     /// Auto-stepping.
     public var isRunning = false
@@ -27,6 +38,10 @@ public struct ViewState: Hashable, Sendable {
     /// First line of the allocation list shown.
     public var detailScroll = 0
     public var colourMode: ColourMode = .size
+    /// A one-line legend of the colour mode's roles above the key bar. Off in a bare `ViewState()` (the frames
+    /// the render tests compare were drawn without it); ``init(width:height:ascii:monochrome:opening:)`` turns
+    /// it on.
+    public var isLegendShown = false
     /// Draw with ASCII only (`#`, `+`, `.`).
     public var ascii = false
     /// No colours: the renderer picks glyphs that keep moves visible without colour.
@@ -43,6 +58,14 @@ public struct ViewState: Hashable, Sendable {
         self.height = height
         self.ascii = ascii
         self.monochrome = monochrome
+    }
+
+    /// The state a session opens with: colour by type when the snapshot comes from a dump
+    /// (``ColourMode/preferred(for:)``), and the legend shown.
+    public init(width: Int, height: Int, ascii: Bool = false, monochrome: Bool = false, opening snapshot: SessionSnapshot) {
+        self.init(width: width, height: height, ascii: ascii, monochrome: monochrome)
+        colourMode = .preferred(for: snapshot)
+        isLegendShown = true
     }
 
     /// Passes per second while running.
