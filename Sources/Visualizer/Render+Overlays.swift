@@ -107,10 +107,10 @@ extension Renderer {
         let used = page.usedBytes
         let percent = page.size > 0 ? used * 100 / page.size : 0
         var title = "page \(page.id)"
-        if !page.pool.isEmpty { title += " (\(page.pool))" }
+        let origin = [page.pool, page.isDedicated ? "dedicated" : ""].filter { !$0.isEmpty }.joined(separator: ", ")
+        if !origin.isEmpty { title += " (\(origin))" }
         title += ": \(ByteFormat.short(page.size)), \(page.allocations.count) allocations, \(percent)% used"
         if page.isImmovable { title += ", immovable" }
-        if page.isDedicated { title += ", dedicated" }
         let digits = max(1, String(page.size, radix: 16).count)
         func hex(_ value: Int) -> String {
             let text = String(value, radix: 16)
