@@ -59,7 +59,9 @@ public enum EventLoop {
         defer { screen.end() }
 
         let (width, height) = screen.size
-        var state = ViewState(width: width, height: height, ascii: options.ascii || !utf8, monochrome: screen.depth == .none)
+        // The opening state picks colours by type for dumps and shows the legend.
+        var state = ViewState(width: width, height: height, ascii: options.ascii || !utf8, monochrome: screen.depth == .none,
+                              opening: driver.snapshot)
         state.speedLevel = options.speedLevel
         state.isRunning = options.startRunning && !driver.snapshot.isFinished
         var snapshot = driver.snapshot
