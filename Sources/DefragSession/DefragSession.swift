@@ -22,7 +22,15 @@ public final class DefragSession<Device: PageDevice> {
 
     /// The input's name.
     public let title: String
+    /// The engine settings. Budgets may change between passes (``setBudget(maxPassBytes:maxPassAllocations:)``);
+    /// a new algorithm or dialect needs ``reset(configuration:)``.
     public private(set) var configuration: EngineConfiguration
+
+    /// Budgets apply per pass, so they can change between passes without restarting the run.
+    public func setBudget(maxPassBytes: Int, maxPassAllocations: Int) {
+        configuration.maxPassBytes = maxPassBytes
+        configuration.maxPassAllocations = maxPassAllocations
+    }
     public private(set) var pools: [Pool] = []
     private var contexts: [Context] = []
     /// Passes so far.
@@ -254,8 +262,8 @@ public final class DefragSession<Device: PageDevice> {
                     let r = pool.record(slot: region.userData)
                     return AllocationSnapshot(id: r.id, offset: r.offset, size: r.size, type: r.type, name: r.name)
                 }
-                result.append(PageSnapshot(id: id, size: pool.options.pageSize, pool: pool.name, allocations: allocations,
-                                           isImmovable: immovable.contains(id)))
+                result.append(PageSnapshot(id: id, size: metadata.size, pool: pool.name, allocations: allocations,
+                                           isImmovable: immovable.contains(id), isDedicated: pool.options.holdsDedicatedAllocations))
             }
         }
         return result

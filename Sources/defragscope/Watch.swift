@@ -1,9 +1,71 @@
+// `defragscope watch` (the default command): the terminal UI.
 import ArgumentParser
+import DefragSession
+import Foundation
+import MemoryPools
+import TerminalUI
+import Visualizer
+import VulkanPageDevice
 
 struct Watch: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Open the terminal UI (the default command).")
+    static let configuration = CommandConfiguration(
+        abstract: "Open the terminal UI (the default command).",
+        discussion: """
+        Needs an interactive terminal: with stdin or stdout not a terminal, or TERM unset or dumb, it refuses to
+        start (exit 2) and points to `defragscope run`. Keys: space/n step, r run/pause, +/- speed, R reset,
+        a algorithm, d dialect, b/B budget, arrows/j/k/PgUp/PgDn scroll, Enter a page's allocations, ? help, q quit.
+        """
+    )
+
     @OptionGroup var input: InputOptions
     @OptionGroup var engine: EngineOptions
     @OptionGroup var backend: BackendOptions
-    func run() throws { throw CLIError("watch: not yet") }
+
+    @Flag(help: "Draw with ASCII characters only (also chosen when the locale is not UTF-8).")
+    var ascii = false
+
+    @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.")
+    var noMouse = false
+
+    @Flag(name: .customLong("run"), help: "Start stepping at once.")
+    var startRunning = false
+
+    @Option(help: ArgumentHelp("Byte checks after each pass: none, moved or all.", valueName: "WHAT"))
+    var verify: Verification = .moved
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let refusal = TerminalCheck.refusal(environment: environment) {
+            throw CLIError(refusal)
+        }
+        let workload = try input.load()
+        var options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
+        options.noColour = nil
+        let exit: EventLoopExit
+        switch backend.backend {
+        case .host:
+            exit = try show(workload, device: HostPageDevice(), notice: nil, options: options)
+        case .lavapipe:
+            // A device that cannot be opened is shown in the UI, which goes on with host memory.
+            do {
+                let (device, _) = try openVulkanDevice(backend)
+                exit = try show(workload, device: device, notice: nil, options: options)
+            } catch let error as CLIError {
+                exit = try show(workload, device: HostPageDevice(), notice: "\(error) — showing host memory instead", options: options)
+            }
+        }
+        if case .signal(let number) = exit { throw ExitCode(128 + number) }
+    }
+
+    private func show<D: PageDevice>(_ workload: Workload, device: D, notice: String?, options: EventLoopOptions) throws -> EventLoopExit {
+        let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
+            try workload.makePools(device: device, keepBytes: verify != .none)
+        }
+        let driver = SessionDriverAdapter(session: session, notice: notice)
+        do {
+            return try EventLoop.run(driver: driver, options: options)
+        } catch let error as TerminalUIError {
+            throw CLIError("\(error)")
+        }
+    }
 }
