@@ -64,6 +64,7 @@ struct Reporter<D: PageDevice> {
             let s = session.runStats
             let object: [String: Any] = [
                 "summary": true, "trace": session.title, "algorithm": config.algorithm.rawValue, "dialect": config.dialect.rawValue,
+                "backend": session.backendName,
                 "passes": passes, "moves": moves, "bytesMoved": s.bytesMoved, "allocationsMoved": s.allocationsMoved,
                 "bytesFreed": s.bytesFreed, "pagesFreed": s.deviceMemoryBlocksFreed, "pagesBefore": session.metricsAtStart.pages,
                 "pagesAfter": after.pages, "pagesNonEmpty": after.nonEmptyPages, "pagesLowerBound": after.lowerBoundPages,
