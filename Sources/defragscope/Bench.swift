@@ -15,6 +15,9 @@ struct Bench: ParsableCommand {
         Planning: each trace is replayed into a pool on a metadata-only device (no page bytes), then the
         engine runs to completion; the time from the start of the run to the end of the last pass is
         measured --repeat times and reported as median, min and max.
+        With --backend lavapipe: copy throughput instead, Vulkan against memcpy of the same bytes, side by
+        side (median of --repeat runs), for synthetic batches and for every pass of each trace (default:
+        checkerboard and textures, algorithm full, unlimited budget).
         """
     )
 
@@ -36,6 +39,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "One JSON object per case instead of a table.")
     var json = false
 
+    /// `--backend lavapipe`: copy throughput against memcpy instead of planning (VulkanCopyBench, Backends.swift).
+    @OptionGroup var backend: BackendOptions
+
     func validate() throws {
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
         for b in budgets where parseBudget(b) == nil { throw ValidationError("--budget '\(b)': expected BYTES:ALLOCS, e.g. 67108864:256 or 0:0") }
@@ -48,6 +54,12 @@ struct Bench: ParsableCommand {
         let paths = traces.isEmpty ? defaultTraces() : traces
         let budgetList = (budgets.isEmpty ? ["0:0", "67108864:256"] : budgets).compactMap(parseBudget)
         let algorithmList = algorithms.isEmpty ? Algorithm.allCases : algorithms
+        if backend.backend == .lavapipe {
+            let copyTraces = traces.isEmpty ? paths.filter { $0.hasSuffix("/checkerboard.trace") || $0.hasSuffix("/textures.trace") } : traces
+            return try VulkanCopyBench(options: backend, traces: copyTraces, algorithms: algorithms.isEmpty ? [.full] : algorithms,
+                                       dialect: dialect, budgets: budgets.isEmpty ? [parseBudget("0:0")!] : budgetList,
+                                       runs: `repeat`, json: json).run()
+        }
         if !json {
             print(pad("trace", 20) + pad("algorithm", 10) + pad("budget", 14) + pad("replay ops/s", 14) + pad("plan median", 13)
                   + pad("min", 10) + pad("max", 10) + pad("passes", 8) + pad("moves", 9) + pad("pages", 12) + pad("meta B/alloc", 13) + pad("pool B/alloc", 13) + "peak RSS")
