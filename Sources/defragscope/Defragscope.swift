@@ -88,15 +88,51 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("max-pass-allocations"), help: "Allocations moved per pass at most (0: unlimited).")
     var maxPassAllocations: Int = 0
 
+    @Option(name: .customLong("ignore-ids"),
+            help: ArgumentHelp("Answer `ignore` to every move of these allocations (comma-separated ids): they stay put and their page becomes immovable for the rest of the run.", valueName: "ID,..."))
+    var ignoreIDs: IDList?
+
     func validate() throws {
         if maxPassBytes < 0 { throw ValidationError("--max-pass-bytes must be 0 (unlimited) or positive") }
         if maxPassAllocations < 0 { throw ValidationError("--max-pass-allocations must be 0 (unlimited) or positive") }
+    }
+
+    /// The consumer's answers other than copy, or nil when every move is copied.
+    var faultPlan: FaultPlan? {
+        guard let ignoreIDs, !ignoreIDs.ids.isEmpty else { return nil }
+        return FaultPlan(ignoredIDs: Set(ignoreIDs.ids))
+    }
+
+    /// Sets the session's answers (`--ignore-ids`); call it wherever a session is made. An id that names no
+    /// live allocation of the input is refused (a typo would otherwise show an ordinary run).
+    func applyFaults<D: PageDevice>(to session: DefragSession<D>) throws {
+        guard let plan = faultPlan else { return }
+        let unknown = plan.ignoredIDs.sorted().filter { id in !session.pools.contains { $0.record(id: id) != nil } }
+        if !unknown.isEmpty {
+            throw CLIError("--ignore-ids: no live allocation with id \(unknown.map(String.init).joined(separator: ", ")) in \(session.title)")
+        }
+        session.faults = plan
     }
 
     var configuration: EngineConfiguration {
         EngineConfiguration(algorithm: algorithm, dialect: dialect,
                             maxPassBytes: maxPassBytes == 0 ? .max : maxPassBytes,
                             maxPassAllocations: maxPassAllocations == 0 ? .max : maxPassAllocations)
+    }
+}
+
+/// A comma-separated list of allocation ids (`12,40`).
+struct IDList: ExpressibleByArgument {
+    var ids: [Int]
+
+    init?(argument: String) {
+        var ids: [Int] = []
+        for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let id = Int(part.trimmingCharacters(in: .whitespaces)), id >= 0 else { return nil }
+            ids.append(id)
+        }
+        guard !ids.isEmpty else { return nil }
+        self.ids = ids
     }
 }
 

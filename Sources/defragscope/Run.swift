@@ -45,6 +45,7 @@ struct Run: ParsableCommand {
         let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
             try workload.makePools(device: device, keepBytes: verify != .none)
         }
+        try engine.applyFaults(to: session)
         let out = StandardOutput()
         defer { out.flush() }
         try Reporter(format: format, session: session, out: out, maxPasses: maxPasses == 0 ? .max : maxPasses).run()
