@@ -6,6 +6,7 @@ import DefragSession
 import Foundation
 import MemoryMetadata
 import MemoryPools
+import Visualizer
 import Workloads
 
 struct Bench: ParsableCommand {
@@ -39,6 +40,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "One JSON object per case instead of a table.")
     var json = false
 
+    @Flag(help: "Frames per second of the UI's render for 256 pages at 200×60 instead (median of --repeat runs).")
+    var render = false
+
     /// `--backend lavapipe`: copy throughput against memcpy instead of planning (VulkanCopyBench, Backends.swift).
     @OptionGroup var backend: BackendOptions
 
@@ -51,6 +55,7 @@ struct Bench: ParsableCommand {
         #if DEBUG
         FileHandle.standardError.write(Data("bench: this is a debug build; figures are meaningful only from `swift build -c release`\n".utf8))
         #endif
+        if render { return runRender() }
         let paths = traces.isEmpty ? defaultTraces() : traces
         let budgetList = (budgets.isEmpty ? ["0:0", "67108864:256"] : budgets).compactMap(parseBudget)
         let algorithmList = algorithms.isEmpty ? Algorithm.allCases : algorithms
@@ -96,6 +101,24 @@ struct Bench: ParsableCommand {
             if !names.isEmpty { return names.map { candidate.appendingPathComponent($0).standardized.path } }
         }
         return []
+    }
+}
+
+extension Bench {
+    /// `--render`: `render` of a synthetic 256-page snapshot at 200×60, frames per second, median of the runs.
+    func runRender() {
+        let pages = 256, width = 200, height = 60
+        let snapshot = RenderBenchmark.syntheticSnapshot(pages: pages)
+        _ = RenderBenchmark.framesPerSecond(snapshot, width: width, height: height, iterations: 50) // warm-up
+        let runs = (0..<max(3, `repeat`)).map { _ in RenderBenchmark.framesPerSecond(snapshot, width: width, height: height, iterations: 300) }.sorted()
+        let medianFPS = runs.count % 2 == 1 ? runs[runs.count / 2] : (runs[runs.count / 2 - 1] + runs[runs.count / 2]) / 2
+        if json {
+            print(jsonLine(["render": true, "pages": pages, "width": width, "height": height, "framesPerSecondMedian": medianFPS,
+                            "framesPerSecondMin": runs.first!, "framesPerSecondMax": runs.last!, "runs": runs.count]))
+        } else {
+            print(String(format: "render: %d pages at %d×%d: %.0f frames/s median (min %.0f, max %.0f, %d runs of 300 frames)",
+                         pages, width, height, medianFPS, runs.first!, runs.last!, runs.count))
+        }
     }
 }
 
