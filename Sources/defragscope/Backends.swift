@@ -194,6 +194,7 @@ struct VulkanCopyBench {
                              + pad(gbps(p.vulkanBytesPerSecond), 13) + pad(gbps(p.memcpyBytesPerSecond), 13) + String(format: "%.2f", p.ratio))
                     }
                     // Per case: the median of the passes' ratios, and all bytes over all time.
+                    if timed.passes.isEmpty { continue }
                     let bytes = timed.passes.reduce(0) { $0 + $1.bytes }
                     let vulkanTime = timed.passes.reduce(0) { $0 + $1.vulkanSeconds }, memcpyTime = timed.passes.reduce(0) { $0 + $1.memcpySeconds }
                     let medianRatio = median(timed.passes.map(\.ratio))
