@@ -4,12 +4,15 @@ import DefragSession
 import MemoryPools
 import Visualizer
 
-/// Drives a `DefragSession` for the event loop.
+/// Drives a `DefragSession` for the event loop. The snapshot is built once per change, not per redraw.
 final class SessionDriverAdapter<Device: PageDevice>: SessionDriver {
     let session: DefragSession<Device>
     private var cached: SessionSnapshot
-    /// A message that outlives the session's own (a backend that could not be opened).
+    /// A message that outlives the session's own (a backend that could not be opened); settable.
     var standingNotice: String? { didSet { refresh() } }
+    /// A pass that threw (a device error, a verification failure) leaves the engine mid-pass: further steps
+    /// are refused with this message until a reset rebuilds the pools.
+    private(set) var failure: String?
 
     init(session: DefragSession<Device>, notice: String? = nil) {
         self.session = session
@@ -25,15 +28,24 @@ final class SessionDriverAdapter<Device: PageDevice>: SessionDriver {
         var configuration = session.configuration
         switch effect {
         case .step:
-            try session.step()
+            if let failure { throw DriverError(description: failure) }
+            do {
+                try session.step()
+            } catch {
+                failure = "pass \(session.history.count + 1) failed: \(error) — press R to reset"
+                throw DriverError(description: failure!)
+            }
         case .reset:
             try session.reset()
+            failure = nil
         case .setAlgorithm(let algorithm):
             configuration.algorithm = algorithm
             try session.reset(configuration: configuration)
+            failure = nil
         case .setDialect(let dialect):
             configuration.dialect = dialect
             try session.reset(configuration: configuration)
+            failure = nil
         case .setBudget(let bytes, let allocations):
             session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
         case .quit:
@@ -43,8 +55,12 @@ final class SessionDriverAdapter<Device: PageDevice>: SessionDriver {
 
     private func refresh() {
         cached = session.snapshot()
-        if let standingNotice {
-            cached.notice = cached.notice.map { "\(standingNotice) — \($0)" } ?? standingNotice
-        }
+        let parts = [standingNotice, failure, cached.notice].compactMap { $0 }
+        cached.notice = parts.isEmpty ? nil : parts.joined(separator: " — ")
     }
+}
+
+/// A failure shown on the UI's message line.
+struct DriverError: Error, CustomStringConvertible {
+    var description: String
 }

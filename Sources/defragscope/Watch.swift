@@ -36,23 +36,27 @@ struct Watch: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         if let refusal = TerminalCheck.refusal(environment: environment) {
-            throw CLIError(refusal)
+            // The message already names the command and points to `run`.
+            FileHandle.standardError.write(Data((refusal + "\n").utf8))
+            throw ExitCode(2)
         }
         let workload = try input.load()
-        var options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
-        options.noColour = nil
+        let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
         let exit: EventLoopExit
         switch backend.backend {
         case .host:
             exit = try show(workload, device: HostPageDevice(), notice: nil, options: options)
         case .lavapipe:
-            // A device that cannot be opened is shown in the UI, which goes on with host memory.
+            // A device that cannot be opened is shown in the UI (the UI owns the screen, so nothing goes to
+            // stderr), which goes on with host memory. Driver messages are dropped for the same reason.
+            let device: VulkanPageDevice
             do {
-                let (device, _) = try openVulkanDevice(backend)
-                exit = try show(workload, device: device, notice: nil, options: options)
-            } catch let error as CLIError {
+                device = try openVulkanDevice(backend).device
+            } catch {
                 exit = try show(workload, device: HostPageDevice(), notice: "\(error) — showing host memory instead", options: options)
+                break
             }
+            exit = try show(workload, device: device, notice: nil, options: options)
         }
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
     }
@@ -61,11 +65,13 @@ struct Watch: ParsableCommand {
         let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
             try workload.makePools(device: device, keepBytes: verify != .none)
         }
+        try engine.applyFaults(to: session)
         let driver = SessionDriverAdapter(session: session, notice: notice)
         do {
             return try EventLoop.run(driver: driver, options: options)
         } catch let error as TerminalUIError {
-            throw CLIError("\(error)")
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
         }
     }
 }
