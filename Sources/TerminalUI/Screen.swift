@@ -22,13 +22,13 @@ public enum TerminalUIError: Error, CustomStringConvertible {
 
 /// Locale setup: block characters need a UTF-8 codeset.
 public enum TerminalLocale {
-    /// Sets the locale from the environment, falling back to C.UTF-8.
+    /// Sets the locale from the environment. The locale says what the terminal can show: when its codeset
+    /// is not UTF-8 (`LANG` unset, `LC_ALL=C`) the UI draws ASCII, as the issue asks, rather than overriding
+    /// the user's locale with C.UTF-8 and sending block characters to a terminal that may not show them.
     /// - Returns: whether the codeset is UTF-8 (otherwise draw ASCII).
     public static func configure() -> Bool {
         setlocale(LC_ALL, "")
-        if ds_codeset_is_utf8() != 0 { return true }
-        if setlocale(LC_ALL, "C.UTF-8") != nil, ds_codeset_is_utf8() != 0 { return true }
-        return false
+        return ds_codeset_is_utf8() != 0
     }
 }
 
