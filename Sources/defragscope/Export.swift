@@ -43,6 +43,7 @@ struct Export: ParsableCommand {
             let s = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
                 try workload.makePools(device: device, keepBytes: keepBytes)
             }
+            try engine.applyFaults(to: s)
             let pagesBefore = s.metrics.pages
             let reports = try s.runToCompletion()
             let failures = reports.flatMap(\.errors)
