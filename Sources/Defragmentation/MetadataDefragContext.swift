@@ -219,55 +219,53 @@ public final class MetadataDefragContext<List: BlockList> {
         return false
     }
 
-    /// Fast: only between pages. Returns true when the pass is over.
-    private func computeFast(_ pass: inout PassContext) -> Bool {
+    /// The walk of Fast, Full and Balanced (the seed's walkSuballocations): pages from the last down to the
+    /// lowest movable one, skipping immovable pages, and in each page its allocations in the metadata's
+    /// order. `body` gets each allocation that fits the pass's byte budget, with its page index, metadata,
+    /// handle and move data, and a per-page state reset to 0 at every page; it returns true to end the pass.
+    /// Returns true when the pass ended early.
+    private func walkAllocations(_ pass: inout PassContext,
+                                 _ body: (Int, List.Metadata, AllocationHandle, inout MoveData, inout PassContext, inout Int) -> Bool) -> Bool {
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
-            if isImmovable(metadata) { blockIndex -= 1; continue }
-            var handle = firstAllocation(metadata)
-            while let h = handle {
-                switch visit(h, metadata, &pass) {
-                case .skip: break
-                case .end: return true
-                case .move(var data):
-                    // The seed ends the pass on reaching page 0; VMA never walks it.
-                    if blockIndex == 0 { return true }
-                    if allocInOtherBlock(0, blockIndex, &data, &pass).passOver { return true }
+            if !isImmovable(metadata) {
+                var pageState = 0
+                var handle = firstAllocation(metadata)
+                while let h = handle {
+                    switch visit(h, metadata, &pass) {
+                    case .skip: break
+                    case .end: return true
+                    case .move(var data):
+                        if body(blockIndex, metadata, h, &data, &pass, &pageState) { return true }
+                    }
+                    handle = nextAllocation(h, metadata)
                 }
-                handle = nextAllocation(h, metadata)
             }
             blockIndex -= 1
         }
         return false
     }
 
+    /// Fast: only between pages. Returns true when the pass is over.
+    private func computeFast(_ pass: inout PassContext) -> Bool {
+        walkAllocations(&pass) { blockIndex, _, _, data, pass, _ in
+            // The seed ends the pass on reaching page 0; VMA never walks it.
+            if blockIndex == 0 { return true }
+            return allocInOtherBlock(0, blockIndex, &data, &pass).passOver
+        }
+    }
+
     /// Full: into an earlier page, else lower in its own page. Returns true when the pass is over.
     private func computeFull(_ pass: inout PassContext) -> Bool {
-        var blockIndex = blockList.blockCount - 1
-        while blockIndex >= lowestSourceIndex {
-            let metadata = blockList.metadata(forBlock: blockIndex)
-            if isImmovable(metadata) { blockIndex -= 1; continue }
-            var handle = firstAllocation(metadata)
-            while let h = handle {
-                switch visit(h, metadata, &pass) {
-                case .skip: break
-                case .end: return true
-                case .move(var data):
-                    let other = allocInOtherBlock(0, blockIndex, &data, &pass)
-                    if other.passOver { return true }
-                    if !other.placed {
-                        let current = offset(h, metadata)
-                        if current != 0 && mightFit(metadata, data) {
-                            if allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver { return true }
-                        }
-                    }
-                }
-                handle = nextAllocation(h, metadata)
-            }
-            blockIndex -= 1
+        walkAllocations(&pass) { blockIndex, metadata, handle, data, pass, _ in
+            let other = allocInOtherBlock(0, blockIndex, &data, &pass)
+            if other.passOver { return true }
+            if other.placed { return false }
+            let current = offset(handle, metadata)
+            guard current != 0 && mightFit(metadata, data) else { return false }
+            return allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver
         }
-        return false
     }
 
     /// VMA's UpdateVectorStatistics.
@@ -288,34 +286,18 @@ public final class MetadataDefragContext<List: BlockList> {
     private func computeBalanced(_ pass: inout PassContext) -> Bool {
         if averageAllocationSize == .max { updateBalancedStatistics() }
         let minimalFreeRegion = averageFreeSize / 2
-        var blockIndex = blockList.blockCount - 1
-        while blockIndex >= lowestSourceIndex {
-            let metadata = blockList.metadata(forBlock: blockIndex)
-            if isImmovable(metadata) { blockIndex -= 1; continue }
-            var prevFreeRegionSize = 0
-            var handle = firstAllocation(metadata)
-            while let h = handle {
-                switch visit(h, metadata, &pass) {
-                case .skip: break
-                case .end: return true
-                case .move(var data):
-                    let other = allocInOtherBlock(0, blockIndex, &data, &pass)
-                    if other.passOver { return true }
-                    let nextFreeRegionSize = (try? metadata.nextFreeRegionSize(after: h)) ?? 0
-                    let current = offset(h, metadata)
-                    if !other.placed && current != 0 && mightFit(metadata, data) {
-                        if prevFreeRegionSize >= minimalFreeRegion || nextFreeRegionSize >= minimalFreeRegion
-                            || data.move.size <= averageFreeSize || data.move.size <= averageAllocationSize {
-                            if allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver { return true }
-                        }
-                    }
-                    prevFreeRegionSize = nextFreeRegionSize
-                }
-                handle = nextAllocation(h, metadata)
-            }
-            blockIndex -= 1
+        // The page state is the size of the free range before the previous allocation of the walk.
+        return walkAllocations(&pass) { blockIndex, metadata, handle, data, pass, prevFreeRegionSize in
+            let other = allocInOtherBlock(0, blockIndex, &data, &pass)
+            if other.passOver { return true }
+            let nextFreeRegionSize = (try? metadata.nextFreeRegionSize(after: handle)) ?? 0
+            defer { prevFreeRegionSize = nextFreeRegionSize }
+            let current = offset(handle, metadata)
+            guard !other.placed && current != 0 && mightFit(metadata, data) else { return false }
+            guard prevFreeRegionSize >= minimalFreeRegion || nextFreeRegionSize >= minimalFreeRegion
+                || data.move.size <= averageFreeSize || data.move.size <= averageAllocationSize else { return false }
+            return allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver
         }
-        return false
     }
 
     // MARK: completing a pass
