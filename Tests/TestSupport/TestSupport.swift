@@ -1,5 +1,8 @@
 // Shared helpers for the test targets: where things are, running the built binary, reference files.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Locations the tests need.
 public enum TestPaths {
@@ -44,37 +47,64 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs `executable` with `arguments`, stdin from /dev/null, and collects its output.
-public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment {
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    }
-    process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-    let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-\(UUID().uuidString).out")
-    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+///
+/// Spawned with posix_spawn and reaped with waitpid rather than Foundation's `Process`: a child that starts
+/// a daemon (`tmux new-session -d`) makes `Process.waitUntilExit()` wait forever on Linux. A child still
+/// running after `timeout` seconds is killed and reported with status -1 (a test then fails, it never hangs).
+public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                       timeout: Double = 600) throws -> ProcessResult {
+    let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-\(UUID().uuidString).out").path
+    let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-\(UUID().uuidString).err").path
     defer {
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
+        try? FileManager.default.removeItem(atPath: outPath)
+        try? FileManager.default.removeItem(atPath: errPath)
     }
-    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return ProcessResult(status: process.terminationStatus,
-                         stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+    let env = (environment.map { ProcessInfo.processInfo.environment.merging($0) { _, new in new } } ?? ProcessInfo.processInfo.environment)
+        .map { "\($0.key)=\($0.value)" }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup($0) } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    guard spawned == 0 else {
+        throw NSError(domain: "runProcess", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"])
+    }
+    var status: Int32 = 0
+    let deadline = Date().addingTimeInterval(timeout)
+    var exitStatus: Int32 = -1
+    while true {
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid {
+            if status & 0x7f == 0 { exitStatus = (status >> 8) & 0xff } else { exitStatus = 128 + (status & 0x7f) }
+            break
+        }
+        if r < 0 { break }
+        if Date() > deadline {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+            exitStatus = -1
+            break
+        }
+        usleep(2_000)
+    }
+    return ProcessResult(status: exitStatus,
+                         stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }
 
 /// Runs the built `defragscope`.
-public func runDefragscope(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-    try runProcess(TestPaths.binary, arguments, environment: environment)
+public func runDefragscope(_ arguments: [String], environment: [String: String]? = nil, timeout: Double = 600) throws -> ProcessResult {
+    try runProcess(TestPaths.binary, arguments, environment: environment, timeout: timeout)
 }
 
 /// One file of `shared/reference/` or `shared/reference-memutils/`.
