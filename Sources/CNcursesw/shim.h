@@ -103,6 +103,15 @@ static inline void ds_install_signal_handlers(void) {
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
+    /* A parent may start us with these blocked (a child inherits its mask; a Swift test process or a
+       supervisor blocks most signals): then q is the only way out and ncurses never sees SIGWINCH. */
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGINT);
+    sigaddset(&wanted, SIGTERM);
+    sigaddset(&wanted, SIGHUP);
+    sigaddset(&wanted, SIGWINCH);
+    sigprocmask(SIG_UNBLOCK, &wanted, NULL);
 }
 static inline void ds_restore_signal_handlers(void) {
     signal(SIGINT, SIG_DFL);

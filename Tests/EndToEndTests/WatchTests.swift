@@ -2,6 +2,9 @@
 // pseudo-terminal it creates, send-keys types, capture-pane reads the screen. Nothing here depends on the
 // terminal the tests were started from (CI has none, and no stdin).
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 
@@ -48,8 +51,8 @@ final class TmuxSession {
     }
 
     @discardableResult
-    func tmux(_ arguments: [String]) throws -> ProcessResult {
-        try runProcess(tmuxPath!, ["-L", socket, "-f", "/dev/null"] + arguments)
+    func tmux(_ arguments: [String]) throws -> SpawnResult {
+        try spawnClean(tmuxPath!, ["-L", socket, "-f", "/dev/null"] + arguments)
     }
 
     func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", name]).stdout }
@@ -87,6 +90,55 @@ final class TmuxSession {
 }
 
 struct TmuxFailure: Error, CustomStringConvertible { var description: String }
+
+/// Runs a program the way a shell would: no descriptor but stdin (/dev/null), stdout and stderr (files), no
+/// blocked signal. Not `Foundation.Process`: the first tmux command forks the server, which would keep the
+/// descriptor Process watches for the child's exit (so waitUntilExit never returns) and any descriptor of
+/// other tests' processes; and a test thread's blocked signals would reach tmux and the program.
+struct SpawnResult { var status: Int32; var stdout: String; var stderr: String }
+
+func spawnClean(_ executable: String, _ arguments: [String]) throws -> SpawnResult {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+        let result = try runProcess(executable, arguments) // glibc before 2.34
+        return SpawnResult(status: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+    let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-tmux-\(UUID().uuidString)").path
+    let outPath = base + ".out", errPath = base + ".err"
+    defer { unlink(outPath); unlink(errPath) }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    _ = closeFrom(&actions, 3)
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t(), defaults = sigset_t()
+    sigemptyset(&none)
+    sigemptyset(&defaults)
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGWINCH] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let started = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    guard started == 0 else { throw TmuxFailure(description: "posix_spawn \(executable): \(String(cString: strerror(started)))") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return SpawnResult(status: exitStatus,
+                         stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+}
 
 // MARK: reading the screen
 
@@ -213,17 +265,34 @@ struct WatchTests {
         #expect(screen.contains(reason) && screen.contains("defragscope run"), "\(screen)")
     }
 
+    @Test("SIGTERM ends the UI with exit status 128+15")
+    func terminated() throws {
+        let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard"), "--run"])
+        defer { t.close() }
+        try t.waitFor("the bars, running") { passNumber($0) != nil && hasBlockBars($0) }
+        // The pane's shell runs the program as its only child.
+        let shell = try t.tmux(["display-message", "-p", "-t", t.name, "#{pane_pid}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        let program = try #require(children.split(separator: " ").compactMap { pid_t($0) }.first, "no child of the pane's shell \(shell)")
+        #expect(kill(program, SIGTERM) == 0)
+        #expect(t.exitStatus() == "EXIT=143")
+    }
+
     @Test("a locale that is not UTF-8 (LANG unset, LC_ALL=C) draws ASCII: bars of #, no block characters",
           arguments: [["TERM": "tmux-256color", "LANG": nil, "LC_ALL": nil] as [String: String?],
                       ["TERM": "tmux-256color", "LANG": "C.UTF-8", "LC_ALL": "C"]])
     func asciiLocale(environment: [String: String?]) throws {
-        let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard")], environment: environment)
+        // textures has allocations larger than a cell: full cells are #, partly covered +, free space .
+        let t = try TmuxSession(["watch", "--trace", TestPaths.trace("textures"), "--verify", "none"], environment: environment)
         defer { t.close() }
-        let screen = try t.waitFor("ASCII bars") { passNumber($0) == 0 && pageRows($0).contains { $0.contains("###") } }
+        var screen = try t.waitFor("ASCII bars", timeout: 20) { s in
+            passNumber(s) == 0 && pageRows(s).count == 11 && pageRows(s).allSatisfy { $0.range(of: #"^\s*\d+\s+[#+.]{40}"#, options: .regularExpression) != nil }
+        }
+        #expect(pageRows(screen).contains { $0.contains("#####") }, "bars made of #: \(screen)")
         #expect(!screen.contains { nonASCIIGlyphs.contains($0) }, "no block or box characters: \(screen)")
-        #expect(pageRows(screen).count == 9)
         try t.send("Space")
-        try t.waitFor("pass 1 in ASCII") { passNumber($0) == 1 && !$0.contains { nonASCIIGlyphs.contains($0) } }
+        screen = try t.waitFor("pass 1 in ASCII") { passNumber($0) == 1 }
+        #expect(!screen.contains { nonASCIIGlyphs.contains($0) }, "no block or box characters: \(screen)")
         try t.send("q")
         #expect(t.exitStatus() == "EXIT=0")
     }
