@@ -203,16 +203,28 @@ public final class MetadataDefragContext<List: BlockList> {
     private func reallocWithinBlock(_ blockIndex: Int, _ pass: inout PassContext) -> Bool {
         let metadata = blockList.metadata(forBlock: blockIndex)
         if isImmovable(metadata) { return false }
+        var unused = 0
+        return walkPage(blockIndex, metadata, &pass, &unused) { blockIndex, metadata, handle, data, pass, _ in
+            let current = offset(handle, metadata)
+            guard current != 0 && mightFit(metadata, data) else { return false }
+            return allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver
+        }
+    }
+
+    typealias WalkBody = (Int, List.Metadata, AllocationHandle, inout MoveData, inout PassContext, inout Int) -> Bool
+
+    /// One page of a walk: its allocations in the metadata's order (TLSF: highest offset first); `body`
+    /// gets each that is not this run's own destination and fits the pass's byte budget. Returns true
+    /// when the pass is over.
+    private func walkPage(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext, _ pageState: inout Int,
+                          _ body: WalkBody) -> Bool {
         var handle = firstAllocation(metadata)
         while let h = handle {
             switch visit(h, metadata, &pass) {
             case .skip: break
             case .end: return true
             case .move(var data):
-                let current = offset(h, metadata)
-                if current != 0 && mightFit(metadata, data) {
-                    if allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver { return true }
-                }
+                if body(blockIndex, metadata, h, &data, &pass, &pageState) { return true }
             }
             handle = nextAllocation(h, metadata)
         }
@@ -220,27 +232,15 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// The walk of Fast, Full and Balanced (the seed's walkSuballocations): pages from the last down to the
-    /// lowest movable one, skipping immovable pages, and in each page its allocations in the metadata's
-    /// order. `body` gets each allocation that fits the pass's byte budget, with its page index, metadata,
-    /// handle and move data, and a per-page state reset to 0 at every page; it returns true to end the pass.
-    /// Returns true when the pass ended early.
-    private func walkAllocations(_ pass: inout PassContext,
-                                 _ body: (Int, List.Metadata, AllocationHandle, inout MoveData, inout PassContext, inout Int) -> Bool) -> Bool {
+    /// lowest movable one, skipping immovable pages, each walked by ``walkPage``; `body` also gets a per-page
+    /// state reset to 0 at every page. Returns true when the pass ended early.
+    private func walkAllocations(_ pass: inout PassContext, _ body: WalkBody) -> Bool {
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
             if !isImmovable(metadata) {
                 var pageState = 0
-                var handle = firstAllocation(metadata)
-                while let h = handle {
-                    switch visit(h, metadata, &pass) {
-                    case .skip: break
-                    case .end: return true
-                    case .move(var data):
-                        if body(blockIndex, metadata, h, &data, &pass, &pageState) { return true }
-                    }
-                    handle = nextAllocation(h, metadata)
-                }
+                if walkPage(blockIndex, metadata, &pass, &pageState, body) { return true }
             }
             blockIndex -= 1
         }
