@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// Pages as plain host memory.
-public final class HostPageDevice: PageDevice {
+public final class HostPageDevice: MappedPageDevice {
     private var pages: [Int: UnsafeMutableRawBufferPointer] = [:]
     /// A page that cannot be created, for fault tests: `createPage` throws for these page ids.
     public var failingPages: Set<Int> = []
@@ -41,35 +41,17 @@ public final class HostPageDevice: PageDevice {
     public func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws {}
     public func unbindAllocation(_ allocation: Int) {}
 
-    private func range(_ page: Int, _ offset: Int, _ size: Int) throws -> UnsafeMutableRawBufferPointer {
-        guard let memory = pages[page] else { throw PageDeviceError("host memory: page \(page) does not exist") }
-        guard offset >= 0, size >= 0, offset + size <= memory.count else {
-            throw PageDeviceError("host memory: range \(offset)+\(size) is outside page \(page) of \(memory.count) bytes")
-        }
-        return UnsafeMutableRawBufferPointer(rebasing: memory[offset..<offset + size])
-    }
-
-    public func write(page: Int, offset: Int, bytes: UnsafeRawBufferPointer) throws {
-        let target = try range(page, offset, bytes.count)
-        if bytes.count > 0 { target.copyMemory(from: bytes) }
-    }
-
-    public func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
-        let source = try range(page, offset, buffer.count)
-        if buffer.count > 0 { buffer.copyMemory(from: UnsafeRawBufferPointer(source)) }
-    }
+    public var errorPrefix: String { "host memory" }
+    public func mappedBytes(ofPage page: Int) -> UnsafeMutableRawBufferPointer? { pages[page] }
 
     public func copy(_ copies: [PageCopy]) throws {
         for c in copies {
-            let source = try range(c.sourcePage, c.sourceOffset, c.size)
-            let destination = try range(c.destinationPage, c.destinationOffset, c.size)
+            let source = try mappedRange(c.sourcePage, c.sourceOffset, c.size)
+            let destination = try mappedRange(c.destinationPage, c.destinationOffset, c.size)
             if c.size > 0 { memmove(destination.baseAddress!, source.baseAddress!, c.size) }
         }
     }
 
-    public func checksum(page: Int, offset: Int, size: Int) throws -> UInt64 {
-        PageChecksum.compute(UnsafeRawBufferPointer(try range(page, offset, size)))
-    }
 }
 
 /// A device that keeps no bytes: only the metadata is exercised. For planning benchmarks.

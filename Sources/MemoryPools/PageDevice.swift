@@ -63,6 +63,40 @@ public protocol PageDevice: AnyObject {
     func checksum(page: Int, offset: Int, size: Int) throws -> UInt64
 }
 
+/// A device whose pages are bytes the process can address: host memory, or persistently mapped Vulkan
+/// memory. Writing, reading and checksumming are then the same for every such device.
+public protocol MappedPageDevice: PageDevice {
+    /// A short prefix for error messages ("host memory", "vulkan").
+    var errorPrefix: String { get }
+    /// The bytes of page `page`, or nil when it does not exist.
+    func mappedBytes(ofPage page: Int) -> UnsafeMutableRawBufferPointer?
+}
+
+extension MappedPageDevice {
+    /// The bytes `offset..<offset + size` of `page`; throws naming the page and the range when they are not there.
+    public func mappedRange(_ page: Int, _ offset: Int, _ size: Int) throws -> UnsafeMutableRawBufferPointer {
+        guard let bytes = mappedBytes(ofPage: page) else { throw PageDeviceError("\(errorPrefix): page \(page) does not exist") }
+        guard offset >= 0, size >= 0, offset <= bytes.count - size else {
+            throw PageDeviceError("\(errorPrefix): range \(offset)+\(size) is outside page \(page) of \(bytes.count) bytes")
+        }
+        return UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<offset + size])
+    }
+
+    public func write(page: Int, offset: Int, bytes: UnsafeRawBufferPointer) throws {
+        let target = try mappedRange(page, offset, bytes.count)
+        if bytes.count > 0 { target.copyMemory(from: bytes) }
+    }
+
+    public func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        let source = try mappedRange(page, offset, buffer.count)
+        if buffer.count > 0 { buffer.copyMemory(from: UnsafeRawBufferPointer(source)) }
+    }
+
+    public func checksum(page: Int, offset: Int, size: Int) throws -> UInt64 {
+        PageChecksum.compute(UnsafeRawBufferPointer(try mappedRange(page, offset, size)))
+    }
+}
+
 /// The checksum every device computes the same way: 64-bit FNV-1a over 8-byte little-endian words, then
 /// over the remaining bytes. Fast enough to verify every live byte after every pass.
 public enum PageChecksum {

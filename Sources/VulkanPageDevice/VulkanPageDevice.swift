@@ -13,7 +13,7 @@ import MemoryPools
 /// Not thread-safe: one pool drives one device. Vulkan failures throw ``VulkanError``; a caller's mistake
 /// (an unknown page or allocation, a range outside a page) throws `PageDeviceError`. Every Vulkan object
 /// is destroyed on every path; what is left when the device goes away is destroyed by `deinit`.
-public final class VulkanPageDevice: PageDevice {
+public final class VulkanPageDevice: MappedPageDevice {
     private struct Page {
         var memory: OpaquePointer
         /// The whole page, mapped.
@@ -95,7 +95,7 @@ public final class VulkanPageDevice: PageDevice {
             throw PageDeviceError("vulkan: allocation \(allocation) is bound already")
         }
         guard size > 0 else { throw PageDeviceError("vulkan: allocation \(allocation) must have a positive size, not \(size)") }
-        _ = try range(page, offset, size)  // the page exists and holds the allocation
+        _ = try mappedRange(page, offset, size)  // the page exists and holds the allocation
         let pageBytes = pages[page]!.bytes.count
         let what = "allocation \(allocation) of \(size) bytes at offset \(offset) of page \(page)"
 
@@ -140,28 +140,9 @@ public final class VulkanPageDevice: PageDevice {
 
     // MARK: bytes
 
-    /// The mapped bytes `offset..<offset + size` of `page`.
-    private func range(_ page: Int, _ offset: Int, _ size: Int) throws -> UnsafeMutableRawBufferPointer {
-        guard let bytes = pages[page]?.bytes else { throw PageDeviceError("vulkan: page \(page) does not exist") }
-        guard offset >= 0, size >= 0, offset <= bytes.count - size else {
-            throw PageDeviceError("vulkan: range \(offset)+\(size) is outside page \(page) of \(bytes.count) bytes")
-        }
-        return UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<offset + size])
-    }
-
-    public func write(page: Int, offset: Int, bytes: UnsafeRawBufferPointer) throws {
-        let target = try range(page, offset, bytes.count)
-        if bytes.count > 0 { target.copyMemory(from: bytes) }
-    }
-
-    public func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
-        let source = try range(page, offset, buffer.count)
-        if buffer.count > 0 { buffer.copyMemory(from: UnsafeRawBufferPointer(source)) }
-    }
-
-    public func checksum(page: Int, offset: Int, size: Int) throws -> UInt64 {
-        PageChecksum.compute(UnsafeRawBufferPointer(try range(page, offset, size)))
-    }
+    public var errorPrefix: String { "vulkan" }
+    /// The mapped bytes of `page` (write, read and checksum come from ``MappedPageDevice``).
+    public func mappedBytes(ofPage page: Int) -> UnsafeMutableRawBufferPointer? { pages[page]?.bytes }
 
     // MARK: copies
 

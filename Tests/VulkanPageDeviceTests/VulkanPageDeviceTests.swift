@@ -109,12 +109,12 @@ struct VulkanPageDeviceTests {
     @Suite("On a device", .enabled(if: VulkanAvailable.yes, noDriverReason))
     struct OnDevice {
         @Test func opensLavapipeByDefault() throws {
-            let (device, messages) = try VulkanPageDevice.openCapturingDriverMessages()
+            // What the driver prints is captured process-wide, so in a parallel test run it may also hold
+            // other tests' stderr: its content is checked where nothing else runs (the direct fd 2 test).
+            let (device, _) = try VulkanPageDevice.openCapturingDriverMessages()
             #expect(device.name.contains("llvmpipe"))
             #expect(device.storesBytes)
             #expect(device.pageCount == 0)
-            // Whatever lavapipe printed was captured, not lost: it names lavapipe when it is there at all.
-            #expect(messages.isEmpty || messages.contains("lavapipe"))
         }
 
         @Test func aDeviceFilterThatMatchesNothingSaysWhatThereIs() throws {
