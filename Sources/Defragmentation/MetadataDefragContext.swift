@@ -143,7 +143,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// has false negatives, so both give the same moves.
     private func mightFit(_ metadata: List.Metadata, _ data: MoveData) -> Bool {
         switch dialect {
-        case .vma: return metadata.sumFreeSize >= data.move.size
+        case .vma: return metadata.sumFreeSize >= data.move.size && metadata.largestFreeRangeBound >= data.move.size
         case .memutils: return metadata.mayHaveFreeBlock(type: data.suballocationType, size: data.move.size)
         }
     }

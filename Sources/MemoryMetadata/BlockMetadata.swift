@@ -203,6 +203,9 @@ public protocol BlockMetadata: AnyObject {
     /// VMA's count of free regions, used by the Balanced heuristic. TLSF counts its tail range even when
     /// it is empty; other metadata may answer ``freeRegionsCount``.
     var vmaFreeRegionsCount: Int { get }
+    /// At least the size of the largest free range (never less): a request larger than this cannot fit.
+    /// Callers use it to skip pages cheaply; ``sumFreeSize`` is always a valid answer.
+    var largestFreeRangeBound: Int { get }
     /// Free bytes in the page.
     var sumFreeSize: Int { get }
     /// A fast check whether an allocation of `size` bytes might fit. Must never answer `false` when a
@@ -259,6 +262,7 @@ public protocol BlockMetadata: AnyObject {
 
 extension BlockMetadata {
     public var vmaFreeRegionsCount: Int { freeRegionsCount }
+    public var largestFreeRangeBound: Int { sumFreeSize }
 
     /// Every live allocation as (handle, offset, size, user data), ascending by offset.
     public func allocations() -> [Region] {

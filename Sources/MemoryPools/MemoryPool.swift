@@ -88,6 +88,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         /// incremental sort, empty-page checks, page choice) read one contiguous array.
         var free: Int
         var isEmpty: Bool
+        /// An upper bound of the largest free range (TLSF's `largestFreeRangeBound`).
+        var largestFreeRange: Int
     }
 
     public let options: PoolOptions
@@ -214,11 +216,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         if empty != pages[index].isEmpty { emptyPageCount += empty ? 1 : -1 }
         pages[index].isEmpty = empty
         pages[index].free = metadata.sumFreeSize
+        pages[index].largestFreeRange = metadata.largestFreeRangeBound
     }
 
     private func appendPage(id: Int, size: Int) {
         pages.append(Page(id: id, metadata: TLSFMetadata(size: size, bufferImageGranularity: options.bufferImageGranularity),
-                          free: size, isEmpty: true))
+                          free: size, isEmpty: true, largestFreeRange: size))
         emptyPageCount += 1
         while indexOfPage.count <= id { indexOfPage.append(-1) }
         indexOfPage[id] = pages.count - 1
@@ -237,7 +240,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         guard size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
 
         var placed: (index: Int, request: AllocationRequest)?
-        for (index, page) in pages.enumerated() where page.free >= size {
+        // A page whose largest free range is smaller cannot take it (TLSF would answer nil at once).
+        for (index, page) in pages.enumerated() where page.largestFreeRange >= size {
             if let request = try page.metadata.createAllocationRequest(size: size, alignment: alignment, upperAddress: false,
                                                                       type: type, strategy: .default, maxOffset: .max) {
                 placed = (index, request)

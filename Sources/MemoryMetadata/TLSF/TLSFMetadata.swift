@@ -381,6 +381,9 @@ public final class TLSFMetadata: BlockMetadata {
 
     /// An upper bound of the largest range in the free lists: the top of the highest non-empty list's size
     /// range (0 when the lists are empty).
+    /// The tail or the top of the highest non-empty free list, whichever is larger.
+    public var largestFreeRangeBound: Int { max(nodes[Int(nullBlock)].size, largestListedFreeSizeBound) }
+
     var largestListedFreeSizeBound: Int {
         if isFreeBitmap == 0 { return 0 }
         let memoryClass = 31 - isFreeBitmap.leadingZeroBitCount
