@@ -4,6 +4,7 @@ import Defragmentation
 import Foundation
 import MemoryMetadata
 import MemoryPools
+import Workloads
 
 /// Which live allocations a session checks after each pass.
 public enum Verification: String, Sendable, CaseIterable {
@@ -42,7 +43,7 @@ public final class DefragSession<Device: PageDevice> {
     /// Metrics when the run began.
     public private(set) var metricsAtStart = Metrics()
     /// Answers other than copy, for fault tests and demos.
-    public var faults: FaultPlan? { didSet { rng = SplitMix64(state: faults?.seed ?? 1) } }
+    public var faults: FaultPlan? { didSet { rng = SplitMix64(seed: faults?.seed ?? 1) } }
     /// What to check after each pass. `moved` always checks moved allocations; `all` checks every live one.
     public var verification: Verification
     /// Check every page's metadata after each pass (tests, debug).
@@ -53,7 +54,7 @@ public final class DefragSession<Device: PageDevice> {
     public private(set) var notice: String?
 
     private let makePools: () throws -> [Pool]
-    private var rng = SplitMix64(state: 1)
+    private var rng = SplitMix64(seed: 1)
 
     /// - Parameter makePools: builds the pools in their starting state (replaying the workload); called
     ///   again by ``reset(configuration:)``.
@@ -73,7 +74,7 @@ public final class DefragSession<Device: PageDevice> {
         runStats = DefragmentationStats()
         isFinished = false
         notice = nil
-        rng = SplitMix64(state: faults?.seed ?? 1)
+        rng = SplitMix64(seed: faults?.seed ?? 1)
         for pool in pools {
             pool.beginDefragmentation()
             _ = pool.takeReleasedPages()
@@ -209,7 +210,7 @@ public final class DefragSession<Device: PageDevice> {
     private func answer(for id: Int) -> FaultPlan.Answer {
         guard let faults else { return .copy }
         if faults.ignoredIDs.contains(id) { return .ignore }
-        let roll = rng.nextDouble()
+        let roll = rng.unit()
         if roll < faults.failureRate { return .fail }
         if roll < faults.failureRate + faults.ignoreRate { return .ignore }
         if roll < faults.failureRate + faults.ignoreRate + faults.destroyRate { return .destroy }

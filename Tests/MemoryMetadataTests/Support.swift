@@ -1,19 +1,13 @@
 // Helpers shared by the MemoryMetadata tests: a seeded PRNG, one-call placement, and a compact text
 // rendering of a page's layout that the scenario tables compare against.
 import MemoryMetadata
+import TestSupport
 import Testing
 
-/// SplitMix64 (Steele, Lea, Flood 2014): small, deterministic on every platform.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The project's SplitMix64, with the draws these tests use.
+typealias SplitMix64 = SeededRandom
+
+extension SeededRandom {
     /// Uniform in `range` (closed).
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
     mutating func chance(_ oneIn: Int) -> Bool { int(0...(oneIn - 1)) == 0 }

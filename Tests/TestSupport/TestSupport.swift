@@ -1,5 +1,6 @@
 // Shared helpers for the test targets: where things are, running the built binary, reference files.
 import Foundation
+import Workloads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -156,15 +157,5 @@ public struct ReferenceFile: CustomStringConvertible, Sendable {
     }
 }
 
-/// SplitMix64, for seeded tests.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// SplitMix64, for seeded tests: the project's one generator.
+public typealias SeededRandom = SplitMix64
