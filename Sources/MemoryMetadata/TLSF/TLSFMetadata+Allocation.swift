@@ -61,7 +61,7 @@ extension TLSFMetadata {
             if offsetIndex == nil { enableOffsetIndex() }
             var low = 0
             while true {
-                let b = indexFirstFit(atOrAbove: low, size: allocSize)
+                let b = indexFirstFit(atOrAbove: low, size: allocSize, alignment: alignment)
                 if b == Self.none { break }
                 let n = nodes[Int(b)]
                 if n.offset >= maxOffset { break }

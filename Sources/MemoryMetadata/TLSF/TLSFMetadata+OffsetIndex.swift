@@ -1,120 +1,217 @@
 // An index over the free ranges by offset, so that a min-offset request ("the lowest free range that
-// holds this") costs O(log n) instead of VMA's walk over every range of the page (which made VMA need
-// 43.6 s to plan the `scale` trace). It answers exactly what VMA's walk answers: the free ranges of at
-// least the requested size, in ascending offset, each checked in turn.
+// holds this") does not walk every range of the page as VMA does (which made VMA need 43.6 s to plan the
+// `scale` trace). It answers exactly what VMA's walk answers: the free ranges of at least the requested
+// size, in ascending offset, each checked in turn.
 //
-// A treap keyed by offset, augmented with the largest size in each subtree. It is built the first time a
-// page gets a min-offset request (defragmentation) and maintained from then on, so replaying a workload
-// pays nothing for it. Its fields live in side arrays indexed like the nodes.
+// The ranges are kept sorted by offset in chunks of at most `chunkCapacity` entries, each chunk with the
+// largest size it holds. A search skips whole chunks by that maximum and scans the rest: a few contiguous
+// arrays, so it costs a handful of cache lines where a balanced tree (the first version here, a treap) paid
+// a cache miss per level. Chunks split when full and merge with a neighbour when sparse, so there are
+// between n / chunkCapacity and 4n / chunkCapacity of them.
+//
+// It is built the first time a page gets a min-offset request (defragmentation) and maintained from then
+// on, so replaying a workload pays nothing for it.
 
 extension TLSFMetadata {
-    /// One indexed free range: its key and size are copied here so that a search touches one cache line
-    /// per level.
-    struct IndexNode {
-        var offset: Int
-        var size: Int
-        var maxSize: Int
-        var left: Int32
-        var right: Int32
-        var priority: UInt32
-    }
-
     struct OffsetIndex {
-        /// Indexed like the metadata's nodes.
-        var nodes: [IndexNode] = []
-        var root: Int32 = -1
-        var seed: UInt32 = 0x9E37_79B9
+        static let chunkCapacity = 64
 
-        mutating func nextPriority() -> UInt32 {
-            seed ^= seed << 13
-            seed ^= seed >> 17
-            seed ^= seed << 5
-            return seed
+        // Entry storage: chunk slot s holds its entries at s * chunkCapacity ..< s * chunkCapacity + count.
+        var offsets: [Int] = []
+        var sizes: [Int] = []
+        var blocks: [Int32] = []
+        var recycledSlots: [Int] = []
+
+        // The chunks in offset order.
+        var slotOf: [Int] = []
+        var countOf: [Int] = []
+        var maxSizeOf: [Int] = []
+        var firstOffsetOf: [Int] = []
+
+        var count = 0
+
+        var footprintBytes: Int {
+            offsets.capacity * 8 + sizes.capacity * 8 + blocks.capacity * 4 + recycledSlots.capacity * 8
+                + (slotOf.capacity + countOf.capacity + maxSizeOf.capacity + firstOffsetOf.capacity) * 8
         }
 
-        mutating func update(_ t: Int32) {
-            let i = Int(t)
-            var m = nodes[i].size
-            let l = nodes[i].left, r = nodes[i].right
-            if l >= 0 { m = max(m, nodes[Int(l)].maxSize) }
-            if r >= 0 { m = max(m, nodes[Int(r)].maxSize) }
-            nodes[i].maxSize = m
-        }
-
-        /// Splits `t` into keys below `key` and keys at or above it.
-        mutating func split(_ t: Int32, _ key: Int) -> (Int32, Int32) {
-            if t < 0 { return (-1, -1) }
-            let i = Int(t)
-            if nodes[i].offset < key {
-                let (l, r) = split(nodes[i].right, key)
-                nodes[i].right = l
-                update(t)
-                return (t, r)
-            } else {
-                let (l, r) = split(nodes[i].left, key)
-                nodes[i].left = r
-                update(t)
-                return (l, t)
+        /// The chunk that holds `offset` or would: the last whose first offset is at most `offset` (0 if none).
+        func chunk(containing offset: Int) -> Int {
+            var lo = 0, hi = firstOffsetOf.count // first chunk whose first offset > offset
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if firstOffsetOf[mid] <= offset { lo = mid + 1 } else { hi = mid }
             }
+            return max(lo - 1, 0)
         }
 
-        mutating func merge(_ a: Int32, _ b: Int32) -> Int32 {
-            if a < 0 { return b }
-            if b < 0 { return a }
-            if nodes[Int(a)].priority > nodes[Int(b)].priority {
-                nodes[Int(a)].right = merge(nodes[Int(a)].right, b)
-                update(a)
-                return a
-            } else {
-                nodes[Int(b)].left = merge(a, nodes[Int(b)].left)
-                update(b)
-                return b
+        /// Position in chunk `c` of the first entry whose offset is at least `offset`.
+        func position(in c: Int, atOrAbove offset: Int) -> Int {
+            let base = slotOf[c] * Self.chunkCapacity
+            var lo = 0, hi = countOf[c]
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if offsets[base + mid] < offset { lo = mid + 1 } else { hi = mid }
             }
+            return lo
+        }
+
+        mutating func newSlot() -> Int {
+            if let s = recycledSlots.popLast() { return s }
+            let s = offsets.count / Self.chunkCapacity
+            offsets.append(contentsOf: repeatElement(0, count: Self.chunkCapacity))
+            sizes.append(contentsOf: repeatElement(0, count: Self.chunkCapacity))
+            blocks.append(contentsOf: repeatElement(-1, count: Self.chunkCapacity))
+            return s
+        }
+
+        mutating func recomputeMax(_ c: Int) {
+            let base = slotOf[c] * Self.chunkCapacity
+            var m = 0
+            for i in base..<base + countOf[c] where sizes[i] > m { m = sizes[i] }
+            maxSizeOf[c] = m
+        }
+
+        /// Splits full chunk `c` into two halves.
+        mutating func split(_ c: Int) {
+            let half = countOf[c] / 2
+            let from = slotOf[c] * Self.chunkCapacity, to = newSlot()
+            let toBase = to * Self.chunkCapacity
+            let moving = countOf[c] - half
+            for k in 0..<moving {
+                offsets[toBase + k] = offsets[from + half + k]
+                sizes[toBase + k] = sizes[from + half + k]
+                blocks[toBase + k] = blocks[from + half + k]
+            }
+            countOf[c] = half
+            slotOf.insert(to, at: c + 1)
+            countOf.insert(moving, at: c + 1)
+            maxSizeOf.insert(0, at: c + 1)
+            firstOffsetOf.insert(offsets[toBase], at: c + 1)
+            recomputeMax(c)
+            recomputeMax(c + 1)
+        }
+
+        /// Appends chunk `c + 1` to chunk `c` and drops it.
+        mutating func mergeWithNext(_ c: Int) {
+            let base = slotOf[c] * Self.chunkCapacity + countOf[c], from = slotOf[c + 1] * Self.chunkCapacity
+            for k in 0..<countOf[c + 1] {
+                offsets[base + k] = offsets[from + k]
+                sizes[base + k] = sizes[from + k]
+                blocks[base + k] = blocks[from + k]
+            }
+            countOf[c] += countOf[c + 1]
+            maxSizeOf[c] = max(maxSizeOf[c], maxSizeOf[c + 1])
+            removeChunk(c + 1)
+        }
+
+        mutating func removeChunk(_ c: Int) {
+            recycledSlots.append(slotOf[c])
+            slotOf.remove(at: c)
+            countOf.remove(at: c)
+            maxSizeOf.remove(at: c)
+            firstOffsetOf.remove(at: c)
         }
 
         mutating func insert(_ block: Int32, offset: Int, size: Int) {
-            let i = Int(block)
-            while nodes.count <= i { nodes.append(IndexNode(offset: 0, size: 0, maxSize: 0, left: -1, right: -1, priority: 0)) }
-            nodes[i] = IndexNode(offset: offset, size: size, maxSize: size, left: -1, right: -1, priority: nextPriority())
-            let (l, r) = split(root, offset)
-            root = merge(merge(l, block), r)
-        }
-
-        mutating func remove(_ block: Int32) {
-            let key = nodes[Int(block)].offset
-            let (l, r) = split(root, key)
-            let (m, r2) = split(r, key + 1)
-            precondition(m == block, "TLSF offset index: free range at offset \(key) is not indexed")
-            root = merge(l, r2)
-        }
-
-        /// The indexed range of lowest offset at or above `low` whose size is at least `size`.
-        func firstFit(atOrAbove low: Int, size: Int) -> Int32 {
-            nodes.withUnsafeBufferPointer { Self.firstFit(root, low, size, $0) }
-        }
-
-        private static func firstFit(_ t: Int32, _ low: Int, _ size: Int, _ nodes: UnsafeBufferPointer<IndexNode>) -> Int32 {
-            var t = t
-            while t >= 0 {
-                let n = nodes[Int(t)]
-                if n.maxSize < size { return -1 }
-                if n.offset >= low {
-                    let found = firstFit(n.left, low, size, nodes)
-                    if found >= 0 { return found }
-                    if n.size >= size { return t }
-                }
-                t = n.right
+            if slotOf.isEmpty {
+                slotOf.append(newSlot())
+                countOf.append(0)
+                maxSizeOf.append(0)
+                firstOffsetOf.append(offset)
             }
-            return -1
+            var c = chunk(containing: offset)
+            if countOf[c] == Self.chunkCapacity {
+                split(c)
+                if offset >= firstOffsetOf[c + 1] { c += 1 }
+            }
+            let p = position(in: c, atOrAbove: offset)
+            let base = slotOf[c] * Self.chunkCapacity
+            var i = base + countOf[c]
+            while i > base + p {
+                offsets[i] = offsets[i - 1]
+                sizes[i] = sizes[i - 1]
+                blocks[i] = blocks[i - 1]
+                i -= 1
+            }
+            offsets[base + p] = offset
+            sizes[base + p] = size
+            blocks[base + p] = block
+            countOf[c] += 1
+            if size > maxSizeOf[c] { maxSizeOf[c] = size }
+            if p == 0 { firstOffsetOf[c] = offset }
+            count += 1
+        }
+
+        /// Removes the range at `offset`; returns the block it indexed (-1: none).
+        @discardableResult
+        mutating func remove(offset: Int) -> Int32 {
+            guard !slotOf.isEmpty else { return -1 }
+            let c = chunk(containing: offset)
+            let p = position(in: c, atOrAbove: offset)
+            let base = slotOf[c] * Self.chunkCapacity
+            guard p < countOf[c], offsets[base + p] == offset else { return -1 }
+            let block = blocks[base + p], size = sizes[base + p]
+            let n = countOf[c]
+            for i in base + p..<base + n - 1 {
+                offsets[i] = offsets[i + 1]
+                sizes[i] = sizes[i + 1]
+                blocks[i] = blocks[i + 1]
+            }
+            countOf[c] = n - 1
+            count -= 1
+            if n == 1 {
+                removeChunk(c)
+                return block
+            }
+            if p == 0 { firstOffsetOf[c] = offsets[base] }
+            if size == maxSizeOf[c] { recomputeMax(c) }
+            // Keep chunks at least a quarter full on average: merge with a neighbour when both fit in half.
+            let half = Self.chunkCapacity / 2
+            if c + 1 < countOf.count && countOf[c] + countOf[c + 1] <= half {
+                mergeWithNext(c)
+            } else if c > 0 && countOf[c - 1] + countOf[c] <= half {
+                mergeWithNext(c - 1)
+            }
+            return block
+        }
+
+        /// The indexed range of lowest offset at or above `low` that holds `size` bytes at an offset aligned
+        /// to `alignment` (-1: none). This is the first half of TLSF's checkBlock, which has no side effect
+        /// when it fails, so ranges it skips are ranges VMA's walk would have rejected.
+        func firstFit(atOrAbove low: Int, size: Int, alignment: Int) -> Int32 {
+            if slotOf.isEmpty { return -1 }
+            var c = 0, p = 0
+            if low > firstOffsetOf[0] {
+                c = chunk(containing: low)
+                p = position(in: c, atOrAbove: low)
+            }
+            let chunks = countOf.count, mask = alignment - 1
+            return sizes.withUnsafeBufferPointer { sizes in
+                offsets.withUnsafeBufferPointer { offsets in
+                    while c < chunks {
+                        if maxSizeOf[c] >= size {
+                            let base = slotOf[c] * Self.chunkCapacity
+                            for i in base + p..<base + countOf[c] where sizes[i] >= size {
+                                let o = offsets[i]
+                                if sizes[i] - ((o + mask) & ~mask) + o >= size { return blocks[i] }
+                            }
+                        }
+                        c += 1
+                        p = 0
+                    }
+                    return -1
+                }
+            }
         }
     }
 
     /// Builds the index from the current free ranges.
     func enableOffsetIndex() {
         var index = OffsetIndex()
-        index.nodes.reserveCapacity(nodes.count)
         var b = headBlock
         while b != Self.none && b != nullBlock {
+            // In physical order, so every insert appends.
             if !nodes[Int(b)].taken { index.insert(b, offset: nodes[Int(b)].offset, size: nodes[Int(b)].size) }
             b = nodes[Int(b)].nextPhysical
         }
@@ -130,43 +227,47 @@ extension TLSFMetadata {
     /// Removes a free range from the index.
     func indexRemove(_ block: Int32) {
         guard offsetIndex != nil else { return }
-        offsetIndex!.remove(block)
+        let removed = offsetIndex!.remove(offset: nodes[Int(block)].offset)
+        precondition(removed == block, "TLSF offset index: free range at offset \(nodes[Int(block)].offset) is not indexed")
     }
 
-    /// The free range of lowest offset at or above `low` whose size is at least `size`.
-    func indexFirstFit(atOrAbove low: Int, size: Int) -> Int32 {
-        offsetIndex!.firstFit(atOrAbove: low, size: size)
+    /// The free range of lowest offset at or above `low` that holds `size` bytes aligned to `alignment`.
+    func indexFirstFit(atOrAbove low: Int, size: Int, alignment: Int) -> Int32 {
+        offsetIndex!.firstFit(atOrAbove: low, size: size, alignment: alignment)
     }
 
     /// Checks the index against the physical list (for validate()).
     func validateOffsetIndex() throws {
         guard let index = offsetIndex else { return }
-        var inOrder: [Int32] = []
-        func walk(_ t: Int32, _ lo: Int, _ hi: Int) throws -> Int {
-            if t == Self.none { return 0 }
-            let i = Int(t)
-            let o = nodes[i].offset
-            if o < lo || o >= hi { throw MetadataError.corrupted("TLSF offset index: range at offset \(o) is out of order") }
-            let n = index.nodes[i]
-            if n.offset != o || n.size != nodes[i].size {
-                throw MetadataError.corrupted("TLSF offset index: range at offset \(o) is indexed as \(n.offset)+\(n.size), not +\(nodes[i].size)")
-            }
-            let lm = try walk(n.left, lo, o)
-            inOrder.append(t)
-            let rm = try walk(n.right, o + 1, hi)
-            let m = max(nodes[i].size, lm, rm)
-            if m != n.maxSize { throw MetadataError.corrupted("TLSF offset index: subtree at offset \(o) records max \(n.maxSize), not \(m)") }
-            return m
-        }
-        _ = try walk(index.root, Int.min, Int.max)
         var expected: [Int32] = []
         var b = headBlock
         while b != Self.none && b != nullBlock {
             if !nodes[Int(b)].taken { expected.append(b) }
             b = nodes[Int(b)].nextPhysical
         }
-        if inOrder != expected {
-            throw MetadataError.corrupted("TLSF offset index holds \(inOrder.count) ranges, the page has \(expected.count) free ranges")
+        if index.count != expected.count {
+            throw MetadataError.corrupted("TLSF offset index holds \(index.count) ranges, the page has \(expected.count) free ranges")
+        }
+        var k = 0, previous = Int.min
+        for c in 0..<index.slotOf.count {
+            let base = index.slotOf[c] * OffsetIndex.chunkCapacity, n = index.countOf[c]
+            if n < 1 || n > OffsetIndex.chunkCapacity { throw MetadataError.corrupted("TLSF offset index: chunk \(c) holds \(n) ranges") }
+            if index.firstOffsetOf[c] != index.offsets[base] {
+                throw MetadataError.corrupted("TLSF offset index: chunk \(c) records first offset \(index.firstOffsetOf[c]), holds \(index.offsets[base])")
+            }
+            var m = 0
+            for i in base..<base + n {
+                let block = expected[k], node = nodes[Int(block)]
+                k += 1
+                let o = index.offsets[i]
+                if o <= previous { throw MetadataError.corrupted("TLSF offset index: range at offset \(o) is out of order") }
+                previous = o
+                if index.blocks[i] != block || o != node.offset || index.sizes[i] != node.size {
+                    throw MetadataError.corrupted("TLSF offset index: entry \(o)+\(index.sizes[i]) does not match the free range at \(node.offset)+\(node.size)")
+                }
+                m = max(m, index.sizes[i])
+            }
+            if m != index.maxSizeOf[c] { throw MetadataError.corrupted("TLSF offset index: chunk \(c) records max \(index.maxSizeOf[c]), not \(m)") }
         }
     }
 }

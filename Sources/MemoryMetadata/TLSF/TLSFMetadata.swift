@@ -114,7 +114,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + recycled.capacity * 4 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
-            + failSlot.capacity * 2 + failSizes.capacity * 4 + (offsetIndex.map { $0.nodes.capacity * MemoryLayout<IndexNode>.stride } ?? 0)
+            + failSlot.capacity * 2 + failSizes.capacity * 4 + (offsetIndex?.footprintBytes ?? 0)
     }
 
     /// The granularity this page was made with.
