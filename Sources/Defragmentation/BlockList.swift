@@ -32,4 +32,25 @@ public protocol BlockList: AnyObject {
                                        userData: Int, type: SuballocationType) throws -> Allocation
     /// Exchanges two pages' positions. The engine holds the lock while it calls this.
     func swapBlocks(_ left: Int, _ right: Int)
+
+    /// The number of pages and their bytes, as ``addStatistics(_:)`` counts them. The engine reads this
+    /// around every move to account for pages released; a pool that keeps the totals can answer in O(1).
+    var blockTotals: (count: Int, bytes: Int) { get }
+    /// Page `index`'s free bytes and an upper bound of its largest free range (its metadata's
+    /// `sumFreeSize` and `largestFreeRangeBound`); a pool that caches them saves the engine a visit to the
+    /// metadata of every page it considers as a destination.
+    func freeSpace(forBlock index: Int) -> (free: Int, largestRangeBound: Int)
+}
+
+extension BlockList {
+    public var blockTotals: (count: Int, bytes: Int) {
+        var stats = Statistics()
+        addStatistics(&stats)
+        return (stats.blockCount, stats.blockBytes)
+    }
+
+    public func freeSpace(forBlock index: Int) -> (free: Int, largestRangeBound: Int) {
+        let metadata = self.metadata(forBlock: index)
+        return (metadata.sumFreeSize, metadata.largestFreeRangeBound)
+    }
 }

@@ -23,7 +23,7 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// The metadata user data that marks the temporary destinations of this context: unique per context
     /// and negative, so it never collides with a pool's own user data.
-    public var sentinel: Int { -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 1) }
+    public private(set) var sentinel = -1
 
     /// Pages that answered `.ignore` are swapped to the front and never walked again in this run.
     public private(set) var immovableBlockCount = 0
@@ -54,6 +54,7 @@ public final class MetadataDefragContext<List: BlockList> {
         self.algorithm = algorithm ?? dialect.defaultAlgorithm
         self.dialect = dialect
         self.handler = handler
+        sentinel = -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 1)
     }
 
     /// Prepares a fresh run (the seed's `Init`): every page must support random access.
@@ -153,9 +154,15 @@ public final class MetadataDefragContext<List: BlockList> {
     private func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
                                    _ pass: inout PassContext) -> (placed: Bool, passOver: Bool) {
         var index = start
+        let size = data.move.size
         while index < end {
+            if dialect == .vma {
+                // VMA compares free bytes; the bound of the largest range has no false negatives either.
+                let space = blockList.freeSpace(forBlock: index)
+                if space.free < size || space.largestRangeBound < size { index += 1; continue }
+            }
             let destination = blockList.metadata(forBlock: index)
-            if mightFit(destination, data) {
+            if dialect == .vma || mightFit(destination, data) {
                 if let request = try? destination.createAllocationRequest(
                     size: data.move.size, alignment: data.alignment, upperAddress: false,
                     type: data.suballocationType, strategy: .default, maxOffset: .max),
@@ -310,8 +317,7 @@ public final class MetadataDefragContext<List: BlockList> {
         var errors: [Error] = []
         var immovable: [List.Metadata] = []
         for move in moves {
-            var before = Statistics()
-            blockList.addStatistics(&before)
+            let before = blockList.blockTotals
             do {
                 try handler(move)
             } catch {
@@ -320,11 +326,10 @@ public final class MetadataDefragContext<List: BlockList> {
                 pass.stats.allocationsMoved -= 1
                 continue
             }
-            var after = Statistics()
-            blockList.addStatistics(&after)
-            let pagesFreed = before.blockCount - after.blockCount
+            let after = blockList.blockTotals
+            let pagesFreed = before.count - after.count
             pass.stats.deviceMemoryBlocksFreed += pagesFreed
-            pass.stats.bytesFreed += before.blockBytes - after.blockBytes
+            pass.stats.bytesFreed += before.bytes - after.bytes
             if algorithm == .extensive { extensive.pagesReleased(pagesFreed, blockList) }
 
             switch move.operation {

@@ -9,6 +9,11 @@
 // a cache miss per level. Chunks split when full and merge with a neighbour when sparse, so there are
 // between n / chunkCapacity and 4n / chunkCapacity of them.
 //
+// Sizes alone prune badly: on `scale`, most chunks hold a range large enough that alignment padding then
+// makes too small (holes left by allocations of similar sizes). So each chunk also remembers, per
+// alignment it was asked about, the most bytes any of its ranges can hold at that alignment, computed
+// at the first such search and forgotten when the chunk changes.
+//
 // It is built the first time a page gets a min-offset request (defragmentation) and maintained from then
 // on, so replaying a workload pays nothing for it.
 
@@ -30,8 +35,15 @@ extension TLSFMetadata {
 
         var count = 0
 
+        /// Per chunk slot: bit k set when `usable[slot * alignmentClasses + k]` holds the most bytes a range
+        /// of the chunk holds at alignment 2^k.
+        var usableKnown: [UInt32] = []
+        var usable: [Int] = []
+        static let alignmentClasses = 24
+
         var footprintBytes: Int {
             offsets.capacity * 8 + sizes.capacity * 8 + blocks.capacity * 4 + recycledSlots.capacity * 8
+                + usableKnown.capacity * 4 + usable.capacity * 8
                 + (slotOf.capacity + countOf.capacity + maxSizeOf.capacity + firstOffsetOf.capacity) * 8
         }
 
@@ -57,12 +69,32 @@ extension TLSFMetadata {
         }
 
         mutating func newSlot() -> Int {
-            if let s = recycledSlots.popLast() { return s }
+            if let s = recycledSlots.popLast() {
+                usableKnown[s] = 0
+                return s
+            }
             let s = offsets.count / Self.chunkCapacity
             offsets.append(contentsOf: repeatElement(0, count: Self.chunkCapacity))
             sizes.append(contentsOf: repeatElement(0, count: Self.chunkCapacity))
             blocks.append(contentsOf: repeatElement(-1, count: Self.chunkCapacity))
+            usableKnown.append(0)
+            usable.append(contentsOf: repeatElement(0, count: Self.alignmentClasses))
             return s
+        }
+
+        /// The most bytes a range of chunk slot `slot` (holding `n` entries) can hold at alignment 2^k.
+        mutating func usableBytes(slot: Int, count n: Int, alignmentLog2 k: Int) -> Int {
+            let i = slot * Self.alignmentClasses + k
+            if usableKnown[slot] & (1 << UInt32(k)) != 0 { return usable[i] }
+            let mask = (1 << k) - 1, base = slot * Self.chunkCapacity
+            var m = 0
+            for e in base..<base + n {
+                let o = offsets[e]
+                m = max(m, sizes[e] - (((o + mask) & ~mask) - o))
+            }
+            usable[i] = m
+            usableKnown[slot] |= 1 << UInt32(k)
+            return m
         }
 
         mutating func recomputeMax(_ c: Int) {
@@ -84,6 +116,7 @@ extension TLSFMetadata {
                 blocks[toBase + k] = blocks[from + half + k]
             }
             countOf[c] = half
+            usableKnown[slotOf[c]] = 0
             slotOf.insert(to, at: c + 1)
             countOf.insert(moving, at: c + 1)
             maxSizeOf.insert(0, at: c + 1)
@@ -101,6 +134,7 @@ extension TLSFMetadata {
                 blocks[base + k] = blocks[from + k]
             }
             countOf[c] += countOf[c + 1]
+            usableKnown[slotOf[c]] = 0
             maxSizeOf[c] = max(maxSizeOf[c], maxSizeOf[c + 1])
             removeChunk(c + 1)
         }
@@ -138,6 +172,7 @@ extension TLSFMetadata {
             sizes[base + p] = size
             blocks[base + p] = block
             countOf[c] += 1
+            usableKnown[slotOf[c]] = 0
             if size > maxSizeOf[c] { maxSizeOf[c] = size }
             if p == 0 { firstOffsetOf[c] = offset }
             count += 1
@@ -159,6 +194,7 @@ extension TLSFMetadata {
                 blocks[i] = blocks[i + 1]
             }
             countOf[c] = n - 1
+            usableKnown[slotOf[c]] = 0
             count -= 1
             if n == 1 {
                 removeChunk(c)
@@ -179,30 +215,27 @@ extension TLSFMetadata {
         /// The indexed range of lowest offset at or above `low` that holds `size` bytes at an offset aligned
         /// to `alignment` (-1: none). This is the first half of TLSF's checkBlock, which has no side effect
         /// when it fails, so ranges it skips are ranges VMA's walk would have rejected.
-        func firstFit(atOrAbove low: Int, size: Int, alignment: Int) -> Int32 {
+        mutating func firstFit(atOrAbove low: Int, size: Int, alignment: Int) -> Int32 {
             if slotOf.isEmpty { return -1 }
             var c = 0, p = 0
             if low > firstOffsetOf[0] {
                 c = chunk(containing: low)
                 p = position(in: c, atOrAbove: low)
             }
-            let chunks = countOf.count, mask = alignment - 1
-            return sizes.withUnsafeBufferPointer { sizes in
-                offsets.withUnsafeBufferPointer { offsets in
-                    while c < chunks {
-                        if maxSizeOf[c] >= size {
-                            let base = slotOf[c] * Self.chunkCapacity
-                            for i in base + p..<base + countOf[c] where sizes[i] >= size {
-                                let o = offsets[i]
-                                if sizes[i] - ((o + mask) & ~mask) + o >= size { return blocks[i] }
-                            }
-                        }
-                        c += 1
-                        p = 0
+            let chunks = countOf.count, mask = alignment - 1, k = alignment.trailingZeroBitCount
+            while c < chunks {
+                let n = countOf[c], slot = slotOf[c]
+                if maxSizeOf[c] >= size && (k >= Self.alignmentClasses || usableBytes(slot: slot, count: n, alignmentLog2: k) >= size) {
+                    let base = slot * Self.chunkCapacity
+                    for i in base + p..<base + n where sizes[i] >= size {
+                        let o = offsets[i]
+                        if sizes[i] - ((o + mask) & ~mask) + o >= size { return blocks[i] }
                     }
-                    return -1
                 }
+                c += 1
+                p = 0
             }
+            return -1
         }
     }
 
@@ -268,6 +301,15 @@ extension TLSFMetadata {
                 m = max(m, index.sizes[i])
             }
             if m != index.maxSizeOf[c] { throw MetadataError.corrupted("TLSF offset index: chunk \(c) records max \(index.maxSizeOf[c]), not \(m)") }
+            let slot = index.slotOf[c]
+            for k in 0..<OffsetIndex.alignmentClasses where index.usableKnown[slot] & (1 << UInt32(k)) != 0 {
+                let mask = (1 << k) - 1
+                var u = 0
+                for i in base..<base + n { u = max(u, index.sizes[i] - (((index.offsets[i] + mask) & ~mask) - index.offsets[i])) }
+                if u != index.usable[slot * OffsetIndex.alignmentClasses + k] {
+                    throw MetadataError.corrupted("TLSF offset index: chunk \(c) remembers \(index.usable[slot * OffsetIndex.alignmentClasses + k]) usable bytes at alignment \(1 << k), holds \(u)")
+                }
+            }
         }
     }
 }
