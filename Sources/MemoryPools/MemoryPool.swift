@@ -103,18 +103,19 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Pages whose metadata is empty.
     private var emptyPageCount = 0
     public private(set) var records: [Record] = []
-    /// What the engine asks of a slot for every allocation it walks (``moveData(forUserData:)``), kept
-    /// beside `records` in 16 bytes instead of a 96-byte record, so a walk's lookups stay in cache.
-    private struct MoveInfo {
+    /// What the hot paths read of a slot (the engine's ``moveData(forUserData:)`` for every allocation it
+    /// walks, `free`), kept beside `records` in 32 bytes instead of a 96-byte record, so they stay in cache.
+    private struct SlotInfo {
         var size: Int
+        var handle: AllocationHandle
         var page: Int32
         var alignmentLog2: UInt8
         var type: SuballocationType
         var live: Bool
     }
-    private var moveInfo: [MoveInfo] = []
+    private var slotInfo: [SlotInfo] = []
     private var freeSlots: [Int] = []
-    private var slotByID: [Int: Int] = [:]
+    private var slotByID = SlotTable()
     private var nextPageID = 0
     /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump).
     private var pageBytes = 0
@@ -160,8 +161,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// Bytes the pool itself holds besides the metadata: its allocation records and id map.
     public var recordFootprintBytes: Int {
-        records.capacity * MemoryLayout<Record>.stride + moveInfo.capacity * MemoryLayout<MoveInfo>.stride + freeSlots.capacity * MemoryLayout<Int>.stride
-            + slotByID.capacity * (MemoryLayout<Int>.stride * 2 + 1)
+        records.capacity * MemoryLayout<Record>.stride + slotInfo.capacity * MemoryLayout<SlotInfo>.stride + freeSlots.capacity * MemoryLayout<Int>.stride
+            + slotByID.footprintBytes
             + pages.capacity * MemoryLayout<Page>.stride + indexOfPage.capacity * MemoryLayout<Int>.stride
     }
 
@@ -187,9 +188,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     public func moveData(forUserData userData: Int) -> MoveAllocationData<Int, TLSFMetadata> {
-        precondition(userData >= 0 && userData < moveInfo.count && moveInfo[userData].live,
+        precondition(userData >= 0 && userData < slotInfo.count && slotInfo[userData].live,
                      "pool \(name): no live allocation in slot \(userData)")
-        let r = moveInfo[userData]
+        let r = slotInfo[userData]
         let metadata = pages[pageIndex(Int(r.page))].metadata
         return MoveAllocationData(alignment: 1 << Int(r.alignmentLog2), suballocationType: r.type, flags: 0,
                                   move: DefragmentationMove(size: r.size, sourceMetadata: metadata, sourceAllocation: userData))
@@ -320,6 +321,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         }
         refresh(index)
         records[slot].handle = handle
+        slotInfo[slot].handle = handle
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
             if storesBytes { records[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
@@ -344,12 +346,13 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// VMA's VmaBlockVector::Free for any slot (the caller's or a temporary destination).
     private func freeSlot(_ slot: Int) {
         let budgetExceeded = blockBytes >= options.budgetBytes
-        let record = records[slot]
-        let index = pageIndex(record.page)
+        let info = slotInfo[slot]
+        let index = pageIndex(Int(info.page))
         let metadata = pages[index].metadata
         let hadEmptyPage = hasEmptyPage
         device.unbindAllocation(deviceAllocation(slot))
-        do { try metadata.free(record.handle) } catch {
+        do { try metadata.free(info.handle) } catch {
+            let record = records[slot]
             preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
         }
         releaseSlot(slot)
@@ -413,21 +416,21 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     private func newSlot(_ record: Record) -> Int {
-        let info = MoveInfo(size: record.size, page: Int32(record.page), alignmentLog2: UInt8(record.alignment.trailingZeroBitCount),
-                            type: record.type, live: true)
+        let info = SlotInfo(size: record.size, handle: record.handle, page: Int32(record.page),
+                            alignmentLog2: UInt8(record.alignment.trailingZeroBitCount), type: record.type, live: true)
         if let slot = freeSlots.popLast() {
             records[slot] = record
-            moveInfo[slot] = info
+            slotInfo[slot] = info
             return slot
         }
         records.append(record)
-        moveInfo.append(info)
+        slotInfo.append(info)
         return records.count - 1
     }
 
     private func releaseSlot(_ slot: Int) {
         records[slot].live = false
-        moveInfo[slot].live = false
+        slotInfo[slot].live = false
         freeSlots.append(slot)
     }
 
@@ -459,7 +462,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Checks every live allocation's bytes.
     public func verifyAll() throws {
         guard storesBytes else { return }
-        for id in slotByID.keys.sorted() { try verify(id: id) }
+        for id in slotByID.ids { try verify(id: id) }
     }
 
     /// Checks every page's metadata, and that the pool's records agree with it.
@@ -483,8 +486,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             if let error { throw PoolError.verification(error) }
         }
         for (slot, r) in records.enumerated() {
-            let m = moveInfo[slot]
-            guard m.live == r.live, !r.live || (Int(m.page) == r.page && m.size == r.size && 1 << Int(m.alignmentLog2) == r.alignment && m.type == r.type) else {
+            let m = slotInfo[slot]
+            guard m.live == r.live, !r.live || (Int(m.page) == r.page && m.handle == r.handle && m.size == r.size
+                                                && 1 << Int(m.alignmentLog2) == r.alignment && m.type == r.type) else {
                 throw PoolError.verification("pool \(name): the engine's view of slot \(slot) disagrees with its record")
             }
         }
@@ -522,8 +526,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             swap(&s.offset, &t.offset)
             records[source] = s
             records[temporary] = t
-            moveInfo[source].page = Int32(s.page)
-            moveInfo[temporary].page = Int32(t.page)
+            slotInfo[source].page = Int32(s.page)
+            slotInfo[temporary].page = Int32(t.page)
+            slotInfo[source].handle = s.handle
+            slotInfo[temporary].handle = t.handle
             setUserData(source)
             setUserData(temporary)
             device.unbindAllocation(deviceAllocation(source))
@@ -546,8 +552,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     private func setUserData(_ slot: Int) {
-        let r = records[slot]
-        do { try pages[pageIndex(r.page)].metadata.setUserData(slot, of: r.handle) } catch {
+        let r = slotInfo[slot]
+        do { try pages[pageIndex(Int(r.page))].metadata.setUserData(slot, of: r.handle) } catch {
             preconditionFailure("pool \(name): \(error)")
         }
     }
