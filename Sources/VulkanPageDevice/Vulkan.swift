@@ -9,6 +9,8 @@ import Foundation
 /// The kinds of Vulkan object the wrappers create.
 package enum VulkanObjectKind: String, CaseIterable, Sendable {
     case instance, device, commandPool, commandBuffer, fence, memory, mapping, buffer
+    /// A buffer over the whole of a page's memory, the source or destination of that page's copies.
+    case pageBuffer
 }
 
 /// Counts the Vulkan objects alive in this process, by kind: each wrapper that creates an object counts it
@@ -321,8 +323,10 @@ func vulkanUnmapMemory(_ device: OpaquePointer, _ memory: OpaquePointer) {
     VulkanLedger.destroyed(.mapping)
 }
 
-/// `vkCreateBuffer` of `size` bytes usable as the source and the destination of copies.
-func vulkanCreateTransferBuffer(_ device: OpaquePointer, size: Int, context: @autoclosure () -> String) throws -> OpaquePointer {
+/// `vkCreateBuffer` of `size` bytes usable as the source and the destination of copies, counted in the
+/// ledger as `kind` (`.buffer` for an allocation's buffer, `.pageBuffer` for a whole page's).
+func vulkanCreateTransferBuffer(_ device: OpaquePointer, size: Int, kind: VulkanObjectKind = .buffer,
+                                context: @autoclosure () -> String) throws -> OpaquePointer {
     var info = VkBufferCreateInfo()
     info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
     info.size = VkDeviceSize(size)
@@ -330,13 +334,13 @@ func vulkanCreateTransferBuffer(_ device: OpaquePointer, size: Int, context: @au
     info.sharingMode = VK_SHARING_MODE_EXCLUSIVE
     var buffer: VkBuffer?
     try check(vkCreateBuffer(device, &info, nil, &buffer), "vkCreateBuffer", context())
-    VulkanLedger.created(.buffer)
+    VulkanLedger.created(kind)
     return buffer!
 }
 
-func vulkanDestroyBuffer(_ device: OpaquePointer, _ buffer: OpaquePointer) {
+func vulkanDestroyBuffer(_ device: OpaquePointer, _ buffer: OpaquePointer, kind: VulkanObjectKind = .buffer) {
     vkDestroyBuffer(device, buffer, nil)
-    VulkanLedger.destroyed(.buffer)
+    VulkanLedger.destroyed(kind)
 }
 
 /// A buffer's needs, from `vkGetBufferMemoryRequirements`.
@@ -360,14 +364,26 @@ func vulkanBindBufferMemory(_ device: OpaquePointer, _ buffer: OpaquePointer, _ 
 
 // MARK: - Recording and submitting copies
 
-/// One `vkCmdCopyBuffer` region: `size` bytes from `sourceOffset` in `source` to `destinationOffset` in
-/// `destination`.
-struct VulkanBufferCopy {
-    var source: OpaquePointer
-    var sourceOffset: Int
-    var destination: OpaquePointer
-    var destinationOffset: Int
-    var size: Int
+/// The regions of one `vkCmdCopyBuffer` (one source buffer, one destination buffer), kept between
+/// batches so that recording allocates nothing once it has grown.
+struct VulkanCopyRegions {
+    private var regions: [VkBufferCopy] = []
+
+    mutating func removeAll() { regions.removeAll(keepingCapacity: true) }
+
+    /// Adds a region: `size` bytes from `sourceOffset` to `destinationOffset`.
+    mutating func append(sourceOffset: Int, destinationOffset: Int, size: Int) {
+        regions.append(VkBufferCopy(srcOffset: VkDeviceSize(sourceOffset), dstOffset: VkDeviceSize(destinationOffset),
+                                    size: VkDeviceSize(size)))
+    }
+
+    /// `vkCmdCopyBuffer` of every region from `source` to `destination`, in one command.
+    func record(_ commandBuffer: OpaquePointer, source: OpaquePointer, destination: OpaquePointer) {
+        guard !regions.isEmpty else { return }
+        regions.withUnsafeBufferPointer { pointer in
+            vkCmdCopyBuffer(commandBuffer, source, destination, UInt32(pointer.count), pointer.baseAddress)
+        }
+    }
 }
 
 /// `vkResetCommandBuffer` then `vkBeginCommandBuffer` for one submission.
@@ -377,13 +393,6 @@ func vulkanBeginCommandBuffer(_ commandBuffer: OpaquePointer) throws {
     info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
     info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT.rawValue
     try check(vkBeginCommandBuffer(commandBuffer, &info), "vkBeginCommandBuffer")
-}
-
-/// `vkCmdCopyBuffer` with one region.
-func vulkanCmdCopyBuffer(_ commandBuffer: OpaquePointer, _ copy: VulkanBufferCopy) {
-    var region = VkBufferCopy(srcOffset: VkDeviceSize(copy.sourceOffset), dstOffset: VkDeviceSize(copy.destinationOffset),
-                              size: VkDeviceSize(copy.size))
-    vkCmdCopyBuffer(commandBuffer, copy.source, copy.destination, 1, &region)
 }
 
 /// `vkCmdPipelineBarrier` that makes transfer writes visible to host reads: a fence wait alone makes them

@@ -293,14 +293,16 @@ struct VulkanPageDeviceTests {
 
         @Test func destroyingAPageDestroysItsBuffers() throws {
             let device = try openDevice()
-            let buffers = live(.buffer)
+            let buffers = live(.buffer), pageBuffers = live(.pageBuffer)
             try device.createPage(0, size: 65536)
             try device.createPage(1, size: 65536)
+            #expect(live(.pageBuffer) == pageBuffers + 2, "a buffer over each whole page, for its copies")
             for id in 0..<10 { try device.bindAllocation(id, page: id % 2, offset: id * 1024, size: 1024) }
             #expect(live(.buffer) == buffers + 10)
             device.destroyPage(0)
             #expect(device.boundAllocationCount == 5)
             #expect(live(.buffer) == buffers + 5)
+            #expect(live(.pageBuffer) == pageBuffers + 1)
             // The allocations of page 0 are gone: their ids bind again, elsewhere.
             try device.bindAllocation(0, page: 1, offset: 32768, size: 1024)
             device.unbindAllocation(1)  // still bound in page 1: unbinds
@@ -308,6 +310,7 @@ struct VulkanPageDeviceTests {
             device.destroyPage(1)
             #expect(device.boundAllocationCount == 0)
             #expect(live(.buffer) == buffers)
+            #expect(live(.pageBuffer) == pageBuffers)
         }
 
         @Test func droppingTheDeviceDestroysEverything() throws {
@@ -320,8 +323,8 @@ struct VulkanPageDeviceTests {
                 try device.bindAllocation(2, page: 1, offset: 0, size: 1024)
                 try device.copy([PageCopy(sourceAllocation: 1, destinationAllocation: 2, sourcePage: 0, sourceOffset: 0,
                                           destinationPage: 1, destinationOffset: 0, size: 1024)])
-                #expect(VulkanLedger.totalLive == before + 1 + 1 + 1 + 1 + 1 + 2 + 2 + 2,
-                        "instance, device, pool, command buffer, fence, 2 memories, 2 mappings, 2 buffers")
+                #expect(VulkanLedger.totalLive == before + 1 + 1 + 1 + 1 + 1 + 2 + 2 + 2 + 2,
+                        "instance, device, pool, command buffer, fence, 2 memories, 2 mappings, 2 allocation buffers, 2 page buffers")
             }
             #expect(VulkanLedger.totalLive == before, "\(VulkanLedger.live)")
         }
