@@ -14,17 +14,22 @@ public struct VulkanCopyThroughput: Sendable, CustomStringConvertible {
     public var copies: Int
     public var bytesPerCopy: Int
     public var runs: Int
-    /// Median over the runs of batch bytes / time of one `copy(_:)` call.
-    public var vulkanBytesPerSecond: Double
-    /// Median over the runs of the same bytes / time of `copies` calls of `memcpy` between host buffers.
-    public var memcpyBytesPerSecond: Double
+    /// Median over the runs of the time of one `copy(_:)` call: recording, one submit, the fence wait.
+    public var vulkanSeconds: Double
+    /// Median over the runs of the time of `copies` calls of `memcpy` of the same bytes between host buffers.
+    public var memcpySeconds: Double
+    /// Batch bytes / ``vulkanSeconds``.
+    public var vulkanBytesPerSecond: Double { Double(copies * bytesPerCopy) / vulkanSeconds }
+    /// Batch bytes / ``memcpySeconds``.
+    public var memcpyBytesPerSecond: Double { Double(copies * bytesPerCopy) / memcpySeconds }
     /// Vulkan against memcpy: 1 is as fast.
     public var ratio: Double { vulkanBytesPerSecond / memcpyBytesPerSecond }
 
     public var description: String {
         func rounded(_ x: Double) -> String { "\((x * 100).rounded() / 100)" }
         return "\(deviceName): \(copies) copies × \(bytesPerCopy) bytes, median of \(runs) runs: "
-            + "vulkan \(rounded(vulkanBytesPerSecond / 1e9)) GB/s, memcpy \(rounded(memcpyBytesPerSecond / 1e9)) GB/s, "
+            + "vulkan \(rounded(vulkanBytesPerSecond / 1e9)) GB/s (\(rounded(vulkanSeconds * 1e6)) µs), "
+            + "memcpy \(rounded(memcpyBytesPerSecond / 1e9)) GB/s (\(rounded(memcpySeconds * 1e6)) µs), "
             + "ratio \(rounded(ratio))"
     }
 }
@@ -104,9 +109,7 @@ extension VulkanPageDevice {
             let s = xs.sorted()
             return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
-        let bytes = Double(copies * bytesPerCopy)
         return VulkanCopyThroughput(deviceName: name, copies: copies, bytesPerCopy: bytesPerCopy, runs: runs,
-                                    vulkanBytesPerSecond: bytes / median(vulkanTimes),
-                                    memcpyBytesPerSecond: bytes / median(memcpyTimes))
+                                    vulkanSeconds: median(vulkanTimes), memcpySeconds: median(memcpyTimes))
     }
 }
