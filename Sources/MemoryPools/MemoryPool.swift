@@ -102,9 +102,11 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     private var indexOfPage: [Int] = []
     /// Pages whose metadata is empty.
     private var emptyPageCount = 0
-    public private(set) var records: [Record] = []
-    /// What the hot paths read of a slot (the engine's ``moveData(forUserData:)`` for every allocation it
-    /// walks, `free`), kept beside `records` in 32 bytes instead of a 96-byte record, so they stay in cache.
+    /// Every slot's record, live or not, indexed by slot (built on demand from the slot arrays).
+    public var records: [Record] { (0..<slotInfo.count).map { record(slot: $0) } }
+    /// A slot is what the hot paths read (the engine's ``moveData(forUserData:)`` for every allocation it
+    /// walks, `free`) in 32 bytes, the rest in 24 and the rare name aside: 56 bytes a slot instead of a
+    /// 96-byte ``Record``, so replays and walks touch less memory.
     private struct SlotInfo {
         var size: Int
         var handle: AllocationHandle
@@ -114,6 +116,13 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         var live: Bool
     }
     private var slotInfo: [SlotInfo] = []
+    private struct SlotPlace {
+        var id: Int
+        var offset: Int
+        var checksum: UInt64
+    }
+    private var slotPlace: [SlotPlace] = []
+    private var slotName: [Int: String] = [:]
     private var freeSlots: [Int] = []
     private var slotByID = SlotTable()
     private var nextPageID = 0
@@ -149,9 +158,14 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Live allocations made by the caller (not the engine's temporary ones).
     public var liveAllocationCount: Int { slotByID.count }
     /// The record of the caller's allocation `id`.
-    public func record(id: Int) -> Record? { slotByID[id].map { records[$0] } }
+    public func record(id: Int) -> Record? { slotByID[id].map { record(slot: $0) } }
     /// The record in slot `slot` (an ``Allocation``).
-    public func record(slot: Int) -> Record { records[slot] }
+    public func record(slot: Int) -> Record {
+        let info = slotInfo[slot], place = slotPlace[slot]
+        return Record(id: place.id, page: Int(info.page), handle: info.handle, offset: place.offset, size: info.size,
+                      alignment: 1 << Int(info.alignmentLog2), type: info.type, checksum: place.checksum, live: info.live,
+                      name: info.live ? slotName[slot] : nil)
+    }
     /// Bytes of all pages (VMA's heap usage without VK_EXT_memory_budget).
     public var blockBytes: Int { pageBytes }
     /// Bytes the pages' TLSF metadata holds (capacities of its arrays, caches and index included).
@@ -161,7 +175,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// Bytes the pool itself holds besides the metadata: its allocation records and id map.
     public var recordFootprintBytes: Int {
-        records.capacity * MemoryLayout<Record>.stride + slotInfo.capacity * MemoryLayout<SlotInfo>.stride + freeSlots.capacity * MemoryLayout<Int>.stride
+        slotInfo.capacity * MemoryLayout<SlotInfo>.stride + slotPlace.capacity * MemoryLayout<SlotPlace>.stride
+            + slotName.capacity * (MemoryLayout<Int>.stride + MemoryLayout<String>.stride + 1) + freeSlots.capacity * MemoryLayout<Int>.stride
             + slotByID.footprintBytes
             + pages.capacity * MemoryLayout<Page>.stride + indexOfPage.capacity * MemoryLayout<Int>.stride
     }
@@ -320,11 +335,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             throw error
         }
         refresh(index)
-        records[slot].handle = handle
         slotInfo[slot].handle = handle
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
-            if storesBytes { records[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
+            if storesBytes { slotPlace[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
         } catch {
             device.unbindAllocation(deviceAllocation(slot))
             try? page.metadata.free(handle)
@@ -333,7 +347,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             throw PoolError.device("\(error)")
         }
         slotByID[id] = slot
-        return records[slot]
+        return record(slot: slot)
     }
 
     /// Frees the caller's allocation `id`, releasing its page by VMA's rules.
@@ -352,7 +366,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let hadEmptyPage = hasEmptyPage
         device.unbindAllocation(deviceAllocation(slot))
         do { try metadata.free(info.handle) } catch {
-            let record = records[slot]
+            let record = record(slot: slot)
             preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
         }
         releaseSlot(slot)
@@ -418,19 +432,24 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     private func newSlot(_ record: Record) -> Int {
         let info = SlotInfo(size: record.size, handle: record.handle, page: Int32(record.page),
                             alignmentLog2: UInt8(record.alignment.trailingZeroBitCount), type: record.type, live: true)
-        if let slot = freeSlots.popLast() {
-            records[slot] = record
+        let place = SlotPlace(id: record.id, offset: record.offset, checksum: record.checksum)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
             slotInfo[slot] = info
-            return slot
+            slotPlace[slot] = place
+        } else {
+            slot = slotInfo.count
+            slotInfo.append(info)
+            slotPlace.append(place)
         }
-        records.append(record)
-        slotInfo.append(info)
-        return records.count - 1
+        if let name = record.name { slotName[slot] = name }
+        return slot
     }
 
     private func releaseSlot(_ slot: Int) {
-        records[slot].live = false
         slotInfo[slot].live = false
+        if !slotName.isEmpty { slotName[slot] = nil }
         freeSlots.append(slot)
     }
 
@@ -451,7 +470,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func verify(id: Int) throws {
         guard storesBytes else { return }
         guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
-        let r = records[slot]
+        let r = record(slot: slot)
         let actual: UInt64
         do { actual = try device.checksum(page: devicePage(r.page), offset: r.offset, size: r.size) } catch { throw PoolError.device("\(error)") }
         if actual != r.checksum {
@@ -476,23 +495,26 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
                 seen += 1
                 let slot = region.userData
                 guard slot >= 0 else { return } // a temporary destination of a run in progress
-                guard slot < records.count, records[slot].live, records[slot].page == page.id,
-                      records[slot].offset == region.offset, records[slot].size == region.size,
-                      records[slot].handle == region.handle else {
+                guard slot < slotInfo.count, slotInfo[slot].live, Int(slotInfo[slot].page) == page.id,
+                      slotPlace[slot].offset == region.offset, slotInfo[slot].size == region.size,
+                      slotInfo[slot].handle == region.handle else {
                     error = "page \(page.id) offset \(region.offset): the pool's record of slot \(slot) disagrees with the metadata"
                     return
                 }
             }
             if let error { throw PoolError.verification(error) }
         }
-        for (slot, r) in records.enumerated() {
-            let m = slotInfo[slot]
-            guard m.live == r.live, !r.live || (Int(m.page) == r.page && m.handle == r.handle && m.size == r.size
-                                                && 1 << Int(m.alignmentLog2) == r.alignment && m.type == r.type) else {
-                throw PoolError.verification("pool \(name): the engine's view of slot \(slot) disagrees with its record")
+        var live = 0
+        for (slot, m) in slotInfo.enumerated() where m.live {
+            live += 1
+            let id = slotPlace[slot].id
+            guard id < 0 || slotByID[id] == slot else {
+                throw PoolError.verification("pool \(name): allocation \(id) in slot \(slot) is not the id's slot")
             }
         }
-        let live = records.reduce(0) { $0 + ($1.live ? 1 : 0) }
+        if live - slotInfo.indices.filter({ slotInfo[$0].live && slotPlace[$0].id < 0 }).count != slotByID.count {
+            throw PoolError.verification("pool \(name): \(slotByID.count) ids map to slots, \(live) slots are live")
+        }
         if seen != live { throw PoolError.verification("pool \(name): \(live) live records but \(seen) allocations in the pages") }
     }
 
@@ -520,27 +542,27 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let source = move.sourceAllocation
         switch move.operation {
         case .copy:
-            var s = records[source], t = records[temporary]
+            // The allocation takes the destination's page, handle and offset; the temporary slot takes the
+            // old place, and is freed below.
+            var s = slotInfo[source], t = slotInfo[temporary]
             swap(&s.page, &t.page)
             swap(&s.handle, &t.handle)
-            swap(&s.offset, &t.offset)
-            records[source] = s
-            records[temporary] = t
-            slotInfo[source].page = Int32(s.page)
-            slotInfo[temporary].page = Int32(t.page)
-            slotInfo[source].handle = s.handle
-            slotInfo[temporary].handle = t.handle
+            slotInfo[source] = s
+            slotInfo[temporary] = t
+            let sOffset = slotPlace[temporary].offset, tOffset = slotPlace[source].offset
+            slotPlace[source].offset = sOffset
+            slotPlace[temporary].offset = tOffset
             setUserData(source)
             setUserData(temporary)
             device.unbindAllocation(deviceAllocation(source))
             device.unbindAllocation(deviceAllocation(temporary))
-            try? device.bindAllocation(deviceAllocation(source), page: devicePage(s.page), offset: s.offset, size: s.size)
-            try? device.bindAllocation(deviceAllocation(temporary), page: devicePage(t.page), offset: t.offset, size: t.size)
+            try? device.bindAllocation(deviceAllocation(source), page: devicePage(Int(s.page)), offset: sOffset, size: s.size)
+            try? device.bindAllocation(deviceAllocation(temporary), page: devicePage(Int(t.page)), offset: tOffset, size: t.size)
             freeSlot(temporary)
         case .ignore:
             freeSlot(temporary)
         case .destroy:
-            slotByID[records[source].id] = nil
+            slotByID[slotPlace[source].id] = nil
             freeSlot(source)
             freeSlot(temporary)
         }
@@ -548,7 +570,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// Gives up a move before completing it: its destination is freed, the allocation stays where it is.
     public func abandon(_ move: DefragmentationMove<Int, TLSFMetadata>) {
-        if let temporary = move.destinationAllocation, records[temporary].live { freeSlot(temporary) }
+        if let temporary = move.destinationAllocation, slotInfo[temporary].live { freeSlot(temporary) }
     }
 
     private func setUserData(_ slot: Int) {
@@ -560,7 +582,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// The byte copy of a move, for the device.
     public func copy(for move: DefragmentationMove<Int, TLSFMetadata>) -> PageCopy {
-        let s = records[move.sourceAllocation], t = records[move.destinationAllocation!]
+        let s = record(slot: move.sourceAllocation), t = record(slot: move.destinationAllocation!)
         return PageCopy(sourceAllocation: deviceAllocation(move.sourceAllocation), destinationAllocation: deviceAllocation(move.destinationAllocation!),
                         sourcePage: devicePage(s.page), sourceOffset: s.offset, destinationPage: devicePage(t.page), destinationOffset: t.offset, size: s.size)
     }
