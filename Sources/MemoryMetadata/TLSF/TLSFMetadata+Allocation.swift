@@ -78,13 +78,34 @@ extension TLSFMetadata {
             if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
         }
 
-        // Worst case: search every list above the one tried first.
-        nextListIndex += 1
-        while nextListIndex < listsCount {
-            if freeList[nextListIndex] != Self.none, let r = scanList(nextListIndex, allocSize, alignment, type) { return r }
-            nextListIndex += 1
+        // Worst case: search every list above the one tried first (VMA walks every list index; the
+        // bitmaps name the non-empty ones, in the same order).
+        var list = nextNonEmptyList(after: nextListIndex)
+        while list < listsCount {
+            if let r = scanList(list, allocSize, alignment, type) { return r }
+            list = nextNonEmptyList(after: list)
         }
         return nil
+    }
+
+    /// The lowest non-empty free list above `index` (`listsCount`: none).
+    func nextNonEmptyList(after index: Int) -> Int {
+        let next = index + 1
+        if next >= listsCount { return listsCount }
+        var memoryClass: Int, second: Int
+        if next < 4 {
+            memoryClass = 0
+            second = next
+        } else {
+            memoryClass = (next - 4) >> Self.secondLevelIndex + 1
+            second = (next - 4) & ((1 << Self.secondLevelIndex) - 1)
+        }
+        let inner = innerIsFreeBitmap[memoryClass] & (UInt32.max << UInt32(second))
+        if inner != 0 { return listIndex(memoryClass, inner.trailingZeroBitCount) }
+        let classes = memoryClass + 1 >= 32 ? 0 : isFreeBitmap & (UInt32.max << UInt32(memoryClass + 1))
+        if classes == 0 { return listsCount }
+        memoryClass = classes.trailingZeroBitCount
+        return listIndex(memoryClass, innerIsFreeBitmap[memoryClass].trailingZeroBitCount)
     }
 
     /// Checks every range of free list `list` in order, as VMA does, and returns the first that holds the
