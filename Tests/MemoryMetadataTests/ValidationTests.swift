@@ -25,6 +25,19 @@ struct ValidationTests {
         try #require(m.nodes.indices.first { m.nodes[$0].live && m.nodes[$0].offset == offset })
     }
 
+    @Test func nodeFitsHalfACacheLine() {
+        // Nodes are touched at random by every operation; 32 bytes keeps each within one cache line.
+        #expect(MemoryLayout<TLSFMetadata.Node>.stride == 32)
+    }
+
+    @Test func generationWrapsWithinItsField() throws {
+        var node = TLSFMetadata.Node(offset: 0, size: 4096)
+        node.generation = 0x7FFF
+        node.generation &+= 1
+        #expect(node.generation == 0)
+        #expect(node.size == 4096 && node.live && !node.taken && node.type == .free)
+    }
+
     @Test func nodeSizeNamesTheOffset() throws {
         let m = try Self.page()
         m.nodes[try Self.node(at: 300, m)].size += 8

@@ -14,31 +14,62 @@ public final class TLSFMetadata: BlockMetadata {
 
     static let none: Int32 = -1
     
+    /// Largest page the 40-bit size field of a node holds (1 TiB).
+    public static let maxPageSize = 1 << 40
+
+    /// One region, in 32 bytes so that no node straddles two cache lines (the hot paths touch nodes at
+    /// random; a 40-byte node split every other one across two lines): the size shares a word with the
+    /// flags and a 15-bit generation.
     struct Node {
         var offset: Int
-        var size: Int
+        /// Size (bits 0-39), type (40-46), taken (47), live (48), generation (49-63).
+        private var word: UInt64
         var prevPhysical: Int32
         var nextPhysical: Int32
         /// As in VMA, a free range's list links and an allocation's user data share storage: a range is
-        /// never both (40-byte nodes instead of 48).
+        /// never both.
         var link: Int
-        var generation: UInt32
-        /// Taken: an allocation, or a free node that was removed from its list (VMA's MarkTaken).
-        var taken: Bool
-        /// Whether the node is in use at all (not on the recycling stack).
-        var live: Bool
-        var type: SuballocationType
+
+        static let sizeMask: UInt64 = (1 << 40) - 1
+        static let typeShift: UInt64 = 40, typeMask: UInt64 = 0x7F << 40
+        static let takenBit: UInt64 = 1 << 47
+        static let liveBit: UInt64 = 1 << 48
+        static let generationShift: UInt64 = 49
 
         init(offset: Int, size: Int) {
             self.offset = offset
-            self.size = size
+            word = UInt64(size) | Self.liveBit | (UInt64(SuballocationType.free.rawValue) << Self.typeShift)
             prevPhysical = -1
             nextPhysical = -1
             link = -1 // both free-list links none
-            generation = 0
-            taken = false
-            live = true
-            type = .free
+        }
+
+        var size: Int {
+            @inline(__always) get { Int(word & Self.sizeMask) }
+            @inline(__always) set { word = (word & ~Self.sizeMask) | UInt64(newValue) }
+        }
+
+        /// Taken: an allocation, or a free node that was removed from its list (VMA's MarkTaken).
+        var taken: Bool {
+            @inline(__always) get { word & Self.takenBit != 0 }
+            @inline(__always) set { word = newValue ? word | Self.takenBit : word & ~Self.takenBit }
+        }
+
+        /// Whether the node is in use at all (not on the recycling stack).
+        var live: Bool {
+            @inline(__always) get { word & Self.liveBit != 0 }
+            @inline(__always) set { word = newValue ? word | Self.liveBit : word & ~Self.liveBit }
+        }
+
+        var type: SuballocationType {
+            get { SuballocationType(rawValue: UInt8(truncatingIfNeeded: (word & Self.typeMask) >> Self.typeShift)) ?? .unknown }
+            set { word = (word & ~Self.typeMask) | (UInt64(newValue.rawValue) << Self.typeShift) }
+        }
+
+        /// Bumped whenever the node stops being what a handle named; handles carry it (15 bits, wrapping).
+        var generation: UInt32 {
+            @inline(__always) get { UInt32(truncatingIfNeeded: word >> Self.generationShift) }
+            @inline(__always) set { word = (word & ((1 << Self.generationShift) - 1)) | (UInt64(newValue & 0x7FFF) << Self.generationShift) }
         }
 
         /// The previous range in a free list (free ranges only).
@@ -93,6 +124,7 @@ public final class TLSFMetadata: BlockMetadata {
     ///   - bufferImageGranularity: a power of two; 1 (the default) disables granularity handling.
     public init(size: Int, bufferImageGranularity: Int = 1) {
         precondition(size > 0, "page size must be positive")
+        precondition(size <= Self.maxPageSize, "page size \(size) is above TLSF's limit of \(Self.maxPageSize) bytes")
         self.size = size
         self.granularity = BufferImageGranularity(granularity: bufferImageGranularity)
         self.innerIsFreeBitmap = Array(repeating: 0, count: Self.maxMemoryClasses)
