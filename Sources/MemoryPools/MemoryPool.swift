@@ -164,7 +164,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let info = slotInfo[slot], place = slotPlace[slot]
         return Record(id: place.id, page: Int(info.page), handle: info.handle, offset: place.offset, size: info.size,
                       alignment: 1 << Int(info.alignmentLog2), type: info.type, checksum: place.checksum, live: info.live,
-                      name: info.live ? slotName[slot] : nil)
+                      name: info.live && !slotName.isEmpty ? slotName[slot] : nil)
     }
     /// Bytes of all pages (VMA's heap usage without VK_EXT_memory_budget).
     public var blockBytes: Int { pageBytes }
@@ -273,8 +273,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
         var placed: (index: Int, request: AllocationRequest)?
         // A page whose largest free range is smaller cannot take it (TLSF would answer nil at once).
-        for (index, page) in pages.enumerated() where page.largestFreeRange >= size {
-            if let request = try page.metadata.createAllocationRequest(size: size, alignment: alignment, upperAddress: false,
+        for index in pages.indices where pages[index].largestFreeRange >= size {
+            if let request = try pages[index].metadata.createAllocationRequest(size: size, alignment: alignment, upperAddress: false,
                                                                       type: type, strategy: .default, maxOffset: .max) {
                 placed = (index, request)
                 break

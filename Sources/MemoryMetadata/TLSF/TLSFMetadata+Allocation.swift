@@ -109,18 +109,22 @@ extension TLSFMetadata {
     }
 
     /// Checks every range of free list `list` in order, as VMA does, and returns the first that holds the
-    /// request. A scan that finds nothing is remembered per list and alignment (see ``failSlot``): every
-    /// later request at least that large with that alignment fails there too, until a range joins the list.
+    /// request. A scan that finds nothing measures the most any range of the list holds at this alignment
+    /// (see ``failSlot``): a later request above it skips the list.
     private func scanList(_ list: Int, _ allocSize: Int, _ alignment: Int, _ type: SuballocationType) -> AllocationRequest? {
         let exponent = alignment.trailingZeroBitCount
         let cacheable = exponent < Self.failCacheAlignments && !granularity.isEnabled
         if cacheable && knownToFail(list, allocSize, exponent) { return nil }
-        var b = freeList[list]
+        var b = freeList[list], most = 0
+        let mask = alignment - 1
         while b != Self.none {
             if let r = checkBlock(b, list, allocSize, alignment, type) { return r }
-            b = nodes[Int(b)].nextFree
+            let n = nodes[Int(b)]
+            most = max(most, n.size - (((n.offset + mask) & ~mask) - n.offset))
+            b = n.nextFree
         }
-        if cacheable && allocSize < Int(Int32.max) { rememberFailure(list, allocSize, exponent) }
+        // Every range holds at most `most` < allocSize bytes at this alignment.
+        if cacheable && most + 1 < Int(Int32.max) { rememberFailure(list, most + 1, exponent) }
         return nil
     }
 
@@ -191,7 +195,7 @@ extension TLSFMetadata {
                 } else {
                     // Same list: only the size grows, in place; the offset index and the list's failed
                     // scans must see it.
-                    forgetFailedScans(oldList)
+                    raiseFailThresholds(oldList, prev)
                     if offsetIndex != nil {
                         nodes[p].size -= missingAlignment
                         indexRemove(prev)

@@ -20,6 +20,16 @@ extension TLSFMetadata {
                     throw fail("block at offset \(n.offset): next free block at offset \(nodes[Int(n.nextFree)].offset) does not point back")
                 }
                 freeListCount += 1
+                if !failSlot.isEmpty && failSlot[list] != 0 {
+                    let base = (Int(failSlot[list]) - 1) * Self.failCacheAlignments
+                    for k in 0..<Self.failCacheAlignments where failSizes[base + k] != Int32.max {
+                        let mask = (1 << k) - 1
+                        let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
+                        if holds >= Int(failSizes[base + k]) {
+                            throw fail("free list \(list) is remembered to fail from \(failSizes[base + k]) bytes at alignment \(1 << k), but the range at offset \(n.offset) holds \(holds)")
+                        }
+                    }
+                }
                 b = n.nextFree
             }
         }

@@ -109,12 +109,14 @@ public final class TLSFMetadata: BlockMetadata {
     let owner = OwnerTag.next()
     /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
     var offsetIndex: OffsetIndex?
-    /// Failed list scans: for a list that had one, `failSizes[(failSlot[list] - 1) * failCacheAlignments +
-    /// log2(alignment)]` is the smallest request size for which a scan of that whole list found nothing
-    /// (Int32.max: none). Failing is monotone in the size, and a scan that fails changes nothing, so a
-    /// later request at least that large can skip the list and get VMA's answer. Cleared for a list
-    /// whenever a range joins it or grows in it. Only lists that failed get a row; never used with
-    /// granularity tracking (conflicts depend on the type).
+    /// What failed list scans taught: for a list that had one, `failSizes[(failSlot[list] - 1) *
+    /// failCacheAlignments + log2(alignment)]` is a request size from which a scan of that whole list is
+    /// sure to find nothing (Int32.max: not known). Without granularity, a range holds a request exactly
+    /// when the request fits in the range's bytes after alignment padding, so a list fails for every size
+    /// above the most any of its ranges holds at that alignment: a failed scan measures that maximum, a
+    /// range joining or growing raises it, a range leaving keeps it an upper bound. A scan that fails
+    /// changes nothing, so a request at or above the threshold skips the list and gets VMA's answer. Only
+    /// lists that failed get a row; never used with granularity tracking (conflicts depend on the type).
     var failSlot: [UInt16] = []
     var failSizes: [Int32] = []
     static let failCacheAlignments = 24
@@ -312,6 +314,9 @@ public final class TLSFMetadata: BlockMetadata {
         blocksFreeCount = 0
         blocksFreeSize = 0
         granularity.clear()
+        failSlot = []
+        failSizes = []
+        offsetIndex = nil
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
     }
@@ -359,7 +364,7 @@ public final class TLSFMetadata: BlockMetadata {
         nodes[b].taken = false
         nodes[b].type = .free
         freeList[index] = block
-        forgetFailedScans(index)
+        raiseFailThresholds(index, block)
         let next = nodes[b].nextFree
         if next != Self.none {
             nodes[Int(next)].prevFree = block
@@ -386,11 +391,18 @@ public final class TLSFMetadata: BlockMetadata {
         releaseNode(prev)
     }
     
-    /// A range joined list `list` or grew in it: earlier failed scans of it say nothing any more.
-    func forgetFailedScans(_ list: Int) {
+    /// Range `block` joined list `list` or grew in it: each known threshold rises above what it holds.
+    func raiseFailThresholds(_ list: Int, _ block: Int32) {
         guard !failSlot.isEmpty, failSlot[list] != 0 else { return }
         let base = (Int(failSlot[list]) - 1) * Self.failCacheAlignments
-        for i in base..<base + Self.failCacheAlignments { failSizes[i] = Int32.max }
+        let offset = nodes[Int(block)].offset, size = nodes[Int(block)].size
+        for k in 0..<Self.failCacheAlignments where failSizes[base + k] != Int32.max {
+            let mask = (1 << k) - 1
+            let holds = size - (((offset + mask) & ~mask) - offset)
+            if holds >= Int(failSizes[base + k]) {
+                failSizes[base + k] = holds + 1 < Int(Int32.max) ? Int32(holds + 1) : Int32.max
+            }
+        }
     }
 
     /// Whether a scan of `list` is known to fail for this size and alignment exponent.
@@ -399,7 +411,8 @@ public final class TLSFMetadata: BlockMetadata {
         return size >= Int(failSizes[(Int(failSlot[list]) - 1) * Self.failCacheAlignments + exponent])
     }
 
-    /// Remembers that a scan of `list` failed for this size and alignment exponent.
+    /// Remembers that a scan of `list` failed for requests above `size` - 1 at this alignment exponent
+    /// (`size`: one more than the most any of its ranges holds).
     func rememberFailure(_ list: Int, _ size: Int, _ exponent: Int) {
         if failSlot.isEmpty { failSlot = Array(repeating: 0, count: listsCount) }
         if failSlot[list] == 0 {
@@ -407,8 +420,7 @@ public final class TLSFMetadata: BlockMetadata {
             failSizes.append(contentsOf: repeatElement(Int32.max, count: Self.failCacheAlignments))
             failSlot[list] = UInt16(failSizes.count / Self.failCacheAlignments)
         }
-        let i = (Int(failSlot[list]) - 1) * Self.failCacheAlignments + exponent
-        failSizes[i] = min(failSizes[i], Int32(size))
+        failSizes[(Int(failSlot[list]) - 1) * Self.failCacheAlignments + exponent] = Int32(size)
     }
 
     /// An upper bound of the largest range in the free lists: the top of the highest non-empty list's size
