@@ -119,6 +119,8 @@ public final class TLSFMetadata: BlockMetadata {
     /// lists that failed get a row; never used with granularity tracking (conflicts depend on the type).
     var failSlot: [UInt16] = []
     var failSizes: [Int32] = []
+    /// Per row: bit k set when `failSizes` holds a threshold for alignment 2^k.
+    var failKnown: [UInt32] = []
     static let failCacheAlignments = 24
 
     /// - Parameters:
@@ -148,7 +150,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + recycled.capacity * 4 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
-            + failSlot.capacity * 2 + failSizes.capacity * 4 + (offsetIndex?.footprintBytes ?? 0)
+            + failSlot.capacity * 2 + failSizes.capacity * 4 + failKnown.capacity * 4 + (offsetIndex?.footprintBytes ?? 0)
     }
 
     /// The granularity this page was made with.
@@ -316,6 +318,7 @@ public final class TLSFMetadata: BlockMetadata {
         granularity.clear()
         failSlot = []
         failSizes = []
+        failKnown = []
         offsetIndex = nil
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
@@ -394,13 +397,21 @@ public final class TLSFMetadata: BlockMetadata {
     /// Range `block` joined list `list` or grew in it: each known threshold rises above what it holds.
     func raiseFailThresholds(_ list: Int, _ block: Int32) {
         guard !failSlot.isEmpty, failSlot[list] != 0 else { return }
-        let base = (Int(failSlot[list]) - 1) * Self.failCacheAlignments
+        let row = Int(failSlot[list]) - 1, base = row * Self.failCacheAlignments
         let offset = nodes[Int(block)].offset, size = nodes[Int(block)].size
-        for k in 0..<Self.failCacheAlignments where failSizes[base + k] != Int32.max {
+        var known = failKnown[row]
+        while known != 0 {
+            let k = known.trailingZeroBitCount
+            known &= known - 1
             let mask = (1 << k) - 1
             let holds = size - (((offset + mask) & ~mask) - offset)
             if holds >= Int(failSizes[base + k]) {
-                failSizes[base + k] = holds + 1 < Int(Int32.max) ? Int32(holds + 1) : Int32.max
+                if holds + 1 < Int(Int32.max) {
+                    failSizes[base + k] = Int32(holds + 1)
+                } else {
+                    failSizes[base + k] = Int32.max
+                    failKnown[row] &= ~(1 << UInt32(k))
+                }
             }
         }
     }
@@ -416,11 +427,14 @@ public final class TLSFMetadata: BlockMetadata {
     func rememberFailure(_ list: Int, _ size: Int, _ exponent: Int) {
         if failSlot.isEmpty { failSlot = Array(repeating: 0, count: listsCount) }
         if failSlot[list] == 0 {
-            guard failSizes.count / Self.failCacheAlignments < Int(UInt16.max) else { return }
+            guard failKnown.count < Int(UInt16.max) else { return }
             failSizes.append(contentsOf: repeatElement(Int32.max, count: Self.failCacheAlignments))
-            failSlot[list] = UInt16(failSizes.count / Self.failCacheAlignments)
+            failKnown.append(0)
+            failSlot[list] = UInt16(failKnown.count)
         }
-        failSizes[(Int(failSlot[list]) - 1) * Self.failCacheAlignments + exponent] = Int32(size)
+        let row = Int(failSlot[list]) - 1
+        failSizes[row * Self.failCacheAlignments + exponent] = Int32(size)
+        failKnown[row] |= 1 << UInt32(exponent)
     }
 
     /// An upper bound of the largest range in the free lists: the top of the highest non-empty list's size
