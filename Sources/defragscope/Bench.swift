@@ -43,6 +43,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Frames per second of the UI's render for 256 pages at 200×60 instead (median of --repeat runs).")
     var render = false
 
+    @Flag(help: "The performance issue's table instead: its seven cases on scale and churn (dialect vma) beside VMA 3.4.0's figures and the targets, and metadata bytes per live allocation.")
+    var targets = false
+
     /// `--backend lavapipe`: copy throughput against memcpy instead of planning (VulkanCopyBench, Backends.swift).
     @OptionGroup var backend: BackendOptions
 
@@ -56,6 +59,7 @@ struct Bench: ParsableCommand {
         FileHandle.standardError.write(Data("bench: this is a debug build; figures are meaningful only from `swift build -c release`\n".utf8))
         #endif
         if render { return runRender() }
+        if targets { return try runTargets() }
         let paths = traces.isEmpty ? defaultTraces() : traces
         let budgetList = (budgets.isEmpty ? ["0:0", "67108864:256"] : budgets).compactMap(parseBudget)
         let algorithmList = algorithms.isEmpty ? Algorithm.allCases : algorithms
@@ -226,4 +230,96 @@ func peakResidentBytes() -> Int {
         if let kb = digits.first { return kb * 1024 }
     }
     return 0
+}
+
+extension Bench {
+    /// One row of the performance issue's table: VMA 3.4.0's figure on the reference machine, the target,
+    /// and how to read ours from the runs.
+    struct TargetRow {
+        var work: String
+        var vma: String
+        var target: String
+        /// Lower is better (seconds) or higher is better (ops/s, with `atLeast`).
+        var limit: Double
+        var atLeast = false
+        var measured: (PlanningBenchmark.Result) -> Double
+        var format: (Double) -> String
+        var trace: String
+        var algorithm: Algorithm
+        var budget: String
+    }
+
+    /// `--targets`: the table of the performance issue, measured now.
+    func runTargets() throws {
+        let paths = traces.isEmpty ? defaultTraces() : traces
+        func path(_ name: String) throws -> String {
+            guard let p = paths.first(where: { $0.hasSuffix("/" + name) || $0 == name }) else {
+                throw CLIError("bench --targets needs \(name): run it beside ../shared/traces, or name the file with --trace")
+            }
+            return p
+        }
+        // Both traces first, so a missing one stops the command before it prints anything.
+        _ = try path("scale.trace")
+        _ = try path("churn.trace")
+        let planning: (PlanningBenchmark.Result) -> Double = { $0.planningMedian }
+        let replay: (PlanningBenchmark.Result) -> Double = { $0.replayOpsPerSecond }
+        let opsPerSecond: (Double) -> String = { $0 >= 1e6 ? String(format: "%.2f M ops/s", $0 / 1e6) : String(format: "%.0f k ops/s", $0 / 1e3) }
+        let rows = [
+            TargetRow(work: "full, scale, unlimited", vma: "43.6 s", target: "≤ 0.44 s", limit: 0.44, measured: planning, format: seconds,
+                      trace: "scale.trace", algorithm: .full, budget: "0:0"),
+            TargetRow(work: "balanced, scale, unlimited", vma: "31.0 s", target: "≤ 0.40 s", limit: 0.40, measured: planning, format: seconds,
+                      trace: "scale.trace", algorithm: .balanced, budget: "0:0"),
+            TargetRow(work: "fast, scale, unlimited", vma: "1.07 s", target: "≤ 0.20 s", limit: 0.20, measured: planning, format: seconds,
+                      trace: "scale.trace", algorithm: .fast, budget: "0:0"),
+            TargetRow(work: "full, churn, unlimited", vma: "27.6 ms", target: "≤ 14 ms", limit: 0.014, measured: planning, format: seconds,
+                      trace: "churn.trace", algorithm: .full, budget: "0:0"),
+            TargetRow(work: "full, scale, 64 MiB / 256 per pass", vma: "54.6 s", target: "≤ 1.0 s", limit: 1.0, measured: planning, format: seconds,
+                      trace: "scale.trace", algorithm: .full, budget: "67108864:256"),
+            TargetRow(work: "replay of scale", vma: "93 k ops/s", target: "≥ 2 M ops/s", limit: 2e6, atLeast: true, measured: replay,
+                      format: opsPerSecond, trace: "scale.trace", algorithm: .full, budget: "0:0"),
+            TargetRow(work: "replay of churn", vma: "1.42 M ops/s", target: "≥ 3 M ops/s", limit: 3e6, atLeast: true, measured: replay,
+                      format: opsPerSecond, trace: "churn.trace", algorithm: .full, budget: "0:0"),
+        ]
+        // Each (trace, algorithm, budget) runs once, --repeat times; the replay rows read the replays of
+        // the full, unlimited runs.
+        var results: [String: PlanningBenchmark.Result] = [:]
+        var loaded: [String: Trace] = [:]
+        func result(_ row: TargetRow) throws -> PlanningBenchmark.Result {
+            let key = "\(row.trace) \(row.algorithm) \(row.budget)"
+            if let r = results[key] { return r }
+            let file = try path(row.trace)
+            let trace = try loaded[file] ?? Trace.load(path: file)
+            loaded[file] = trace
+            let budget = parseBudget(row.budget)!
+            let r = try PlanningBenchmark(trace: trace, configuration: EngineConfiguration(
+                algorithm: row.algorithm, dialect: .vma, maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations)).run(repeat: `repeat`)
+            results[key] = r
+            return r
+        }
+        if !json {
+            print("The performance issue's table: planning medians of \(`repeat`) runs (release build, dialect vma, metadata-only pages).")
+            print(pad("work", 38) + pad("VMA 3.4.0", 14) + pad("target", 14) + pad("defragscope", 16) + "met")
+        }
+        for row in rows {
+            let r = try result(row)
+            let value = row.measured(r)
+            let met = row.atLeast ? value >= row.limit : value <= row.limit
+            if json {
+                print(jsonLine(["work": row.work, "vma": row.vma, "target": row.target, "measured": value, "met": met,
+                                "trace": row.trace, "algorithm": row.algorithm.rawValue, "passes": r.passes, "moves": r.moves]))
+            } else {
+                print(pad(row.work, 38) + pad(row.vma, 14) + pad(row.target, 14) + pad(row.format(value), 16) + (met ? "yes" : "no"))
+            }
+        }
+        for name in ["scale.trace", "churn.trace"] {
+            let r = try result(rows.first { $0.trace == name }!)
+            let met = r.metadataBytesPerAllocation <= 64
+            if json {
+                print(jsonLine(["work": "metadata bytes per live allocation, \(name)", "target": "≤ 64", "measured": r.metadataBytesPerAllocation, "met": met]))
+            } else {
+                print(pad("metadata B per live allocation, " + name.replacingOccurrences(of: ".trace", with: ""), 38) + pad("", 14) + pad("≤ 64", 14)
+                      + pad(String(format: "%.0f", r.metadataBytesPerAllocation), 16) + (met ? "yes" : "no"))
+            }
+        }
+    }
 }

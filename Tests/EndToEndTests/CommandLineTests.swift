@@ -90,3 +90,42 @@ struct CommandLineTests {
         for fragment in input.expected { #expect(result.stderr.contains(fragment), "\(input.name): '\(fragment)' not in: \(result.stderr)") }
     }
 }
+
+@Suite("defragscope bench")
+struct BenchCommandTests {
+    @Test("--json: one object per case with the issue's keys, planning the same moves as run")
+    func jsonCases() throws {
+        let result = try runDefragscope(["bench", "--trace", TestPaths.trace("tiny"), "--trace", TestPaths.trace("checkerboard"),
+                                         "--algorithm", "full", "--budget", "0:0", "--budget", "67108864:256", "--repeat", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == 4)
+        let keys = ["trace", "algorithm", "dialect", "maxPassBytes", "maxPassAllocations", "replayOpsPerSecond", "planningSecondsMedian",
+                    "planningSecondsMin", "planningSecondsMax", "passes", "moves", "bytesMoved", "pagesBefore", "pagesAfter",
+                    "pagesLowerBound", "peakRSSBytes", "metadataBytesPerAllocation"]
+        for object in objects {
+            for key in keys { #expect(object[key] != nil, "missing \(key) in \(object)") }
+            #expect(object["dialect"] as? String == "vma")
+            let min = try #require(object["planningSecondsMin"] as? Double), max = try #require(object["planningSecondsMax"] as? Double)
+            #expect(min <= max)
+            #expect((object["metadataBytesPerAllocation"] as? Double ?? 0) > 0)
+        }
+        // The metadata-only pages plan exactly what a run over real bytes does.
+        let checkerboard = try #require(objects.first { $0["trace"] as? String == "checkerboard.trace" && $0["maxPassBytes"] as? Int == 0 })
+        let run = try runDefragscope(["run", "--trace", TestPaths.trace("checkerboard"), "--dialect", "vma", "--algorithm", "full", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        #expect(checkerboard["moves"] as? Int == summary["moves"] as? Int)
+        #expect(checkerboard["passes"] as? Int == summary["passes"] as? Int)
+    }
+
+    @Test("--targets without the scale trace names the file it needs, exit 2")
+    func targetsNeedTheirTraces() throws {
+        let result = try runDefragscope(["bench", "--targets", "--trace", TestPaths.trace("tiny"), "--repeat", "1"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bench --targets needs scale.trace"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+}
