@@ -504,16 +504,18 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             }
             if let error { throw PoolError.verification(error) }
         }
-        var live = 0
+        var live = 0, callers = 0
         for (slot, m) in slotInfo.enumerated() where m.live {
             live += 1
             let id = slotPlace[slot].id
-            guard id < 0 || slotByID[id] == slot else {
+            guard id >= 0 else { continue } // a temporary destination
+            callers += 1
+            guard slotByID[id] == slot else {
                 throw PoolError.verification("pool \(name): allocation \(id) in slot \(slot) is not the id's slot")
             }
         }
-        if live - slotInfo.indices.filter({ slotInfo[$0].live && slotPlace[$0].id < 0 }).count != slotByID.count {
-            throw PoolError.verification("pool \(name): \(slotByID.count) ids map to slots, \(live) slots are live")
+        if callers != slotByID.count {
+            throw PoolError.verification("pool \(name): \(slotByID.count) ids map to slots, \(callers) of the caller's slots are live")
         }
         if seen != live { throw PoolError.verification("pool \(name): \(live) live records but \(seen) allocations in the pages") }
     }
