@@ -22,14 +22,15 @@ extension TLSFMetadata {
                 freeListCount += 1
                 if !failSlot.isEmpty && failSlot[list] != 0 {
                     let row = Int(failSlot[list]) - 1
-                    for k in 0..<Self.failCacheAlignments where failSizes[row * Self.failCacheAlignments + k] != Int32.max {
+                    for k in 0..<Self.failCacheAlignments where failColumn[k] >= 0 && failSizes[row * failWidth + Int(failColumn[k])] != Int32.max {
+                        let threshold = failSizes[row * failWidth + Int(failColumn[k])]
                         if failKnown[row] & (1 << UInt32(k)) == 0 {
                             throw fail("free list \(list) holds a threshold for alignment \(1 << k) not marked known")
                         }
                         let mask = (1 << k) - 1
                         let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
-                        if holds >= Int(failSizes[row * Self.failCacheAlignments + k]) {
-                            throw fail("free list \(list) is remembered to fail from \(failSizes[row * Self.failCacheAlignments + k]) bytes at alignment \(1 << k), but the range at offset \(n.offset) holds \(holds)")
+                        if holds >= Int(threshold) {
+                            throw fail("free list \(list) is remembered to fail from \(threshold) bytes at alignment \(1 << k), but the range at offset \(n.offset) holds \(holds)")
                         }
                     }
                 }

@@ -109,8 +109,8 @@ public final class TLSFMetadata: BlockMetadata {
     let owner = OwnerTag.next()
     /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
     var offsetIndex: OffsetIndex?
-    /// What failed list scans taught: for a list that had one, `failSizes[(failSlot[list] - 1) *
-    /// failCacheAlignments + log2(alignment)]` is a request size from which a scan of that whole list is
+    /// What failed list scans taught: for a list that had one, `failSizes[(failSlot[list] - 1) * failWidth +
+    /// failColumn[log2(alignment)]]` is a request size from which a scan of that whole list is
     /// sure to find nothing (Int32.max: not known). Without granularity, a range holds a request exactly
     /// when the request fits in the range's bytes after alignment padding, so a list fails for every size
     /// above the most any of its ranges holds at that alignment: a failed scan measures that maximum, a
@@ -121,6 +121,10 @@ public final class TLSFMetadata: BlockMetadata {
     var failSizes: [Int32] = []
     /// Per row: bit k set when `failSizes` holds a threshold for alignment 2^k.
     var failKnown: [UInt32] = []
+    /// A row has a column per alignment this page's scans failed with (workloads use a handful of the 24
+    /// possible): log2(alignment) → column, -1 for none yet.
+    var failColumn: [Int8] = []
+    var failWidth = 0
     static let failCacheAlignments = 24
 
     /// - Parameters:
@@ -150,7 +154,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + recycled.capacity * 4 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
-            + failSlot.capacity * 2 + failSizes.capacity * 4 + failKnown.capacity * 4 + (offsetIndex?.footprintBytes ?? 0)
+            + failSlot.capacity * 2 + failSizes.capacity * 4 + failKnown.capacity * 4 + failColumn.capacity + (offsetIndex?.footprintBytes ?? 0)
     }
 
     /// The granularity this page was made with.
@@ -319,6 +323,8 @@ public final class TLSFMetadata: BlockMetadata {
         failSlot = []
         failSizes = []
         failKnown = []
+        failColumn = []
+        failWidth = 0
         offsetIndex = nil
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
@@ -397,7 +403,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// Range `block` joined list `list` or grew in it: each known threshold rises above what it holds.
     func raiseFailThresholds(_ list: Int, _ block: Int32) {
         guard !failSlot.isEmpty, failSlot[list] != 0 else { return }
-        let row = Int(failSlot[list]) - 1, base = row * Self.failCacheAlignments
+        let row = Int(failSlot[list]) - 1, base = row * failWidth
         let offset = nodes[Int(block)].offset, size = nodes[Int(block)].size
         var known = failKnown[row]
         while known != 0 {
@@ -405,11 +411,12 @@ public final class TLSFMetadata: BlockMetadata {
             known &= known - 1
             let mask = (1 << k) - 1
             let holds = size - (((offset + mask) & ~mask) - offset)
-            if holds >= Int(failSizes[base + k]) {
+            let i = base + Int(failColumn[k])
+            if holds >= Int(failSizes[i]) {
                 if holds + 1 < Int(Int32.max) {
-                    failSizes[base + k] = Int32(holds + 1)
+                    failSizes[i] = Int32(holds + 1)
                 } else {
-                    failSizes[base + k] = Int32.max
+                    failSizes[i] = Int32.max
                     failKnown[row] &= ~(1 << UInt32(k))
                 }
             }
@@ -419,21 +426,37 @@ public final class TLSFMetadata: BlockMetadata {
     /// Whether a scan of `list` is known to fail for this size and alignment exponent.
     func knownToFail(_ list: Int, _ size: Int, _ exponent: Int) -> Bool {
         guard !failSlot.isEmpty, failSlot[list] != 0 else { return false }
-        return size >= Int(failSizes[(Int(failSlot[list]) - 1) * Self.failCacheAlignments + exponent])
+        let column = Int(failColumn[exponent])
+        return column >= 0 && size >= Int(failSizes[(Int(failSlot[list]) - 1) * failWidth + column])
     }
 
     /// Remembers that a scan of `list` failed for requests above `size` - 1 at this alignment exponent
     /// (`size`: one more than the most any of its ranges holds).
     func rememberFailure(_ list: Int, _ size: Int, _ exponent: Int) {
-        if failSlot.isEmpty { failSlot = Array(repeating: 0, count: listsCount) }
+        if failSlot.isEmpty {
+            failSlot = Array(repeating: 0, count: listsCount)
+            failColumn = Array(repeating: -1, count: Self.failCacheAlignments)
+        }
+        if failColumn[exponent] < 0 {
+            // A new alignment: every row gets a column for it (rare: once per alignment a page fails with).
+            var widened: [Int32] = []
+            widened.reserveCapacity(failKnown.count * (failWidth + 1))
+            for row in 0..<failKnown.count {
+                widened.append(contentsOf: failSizes[row * failWidth..<(row + 1) * failWidth])
+                widened.append(Int32.max)
+            }
+            failSizes = widened
+            failColumn[exponent] = Int8(failWidth)
+            failWidth += 1
+        }
         if failSlot[list] == 0 {
             guard failKnown.count < Int(UInt16.max) else { return }
-            failSizes.append(contentsOf: repeatElement(Int32.max, count: Self.failCacheAlignments))
+            failSizes.append(contentsOf: repeatElement(Int32.max, count: failWidth))
             failKnown.append(0)
             failSlot[list] = UInt16(failKnown.count)
         }
         let row = Int(failSlot[list]) - 1
-        failSizes[row * Self.failCacheAlignments + exponent] = Int32(size)
+        failSizes[row * failWidth + Int(failColumn[exponent])] = Int32(size)
         failKnown[row] |= 1 << UInt32(exponent)
     }
 
