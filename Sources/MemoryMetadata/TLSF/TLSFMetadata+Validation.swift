@@ -87,6 +87,17 @@ extension TLSFMetadata {
         if calculatedFreeSize != sumFreeSize { throw fail("free blocks add up to \(calculatedFreeSize) bytes, counted \(sumFreeSize)") }
         if allocs != allocCount { throw fail("\(allocs) allocations found, counted \(allocCount)") }
         if frees != blocksFreeCount { throw fail("\(frees) free blocks found, counted \(blocksFreeCount)") }
+        // Every node is in the page (the null block and the physical list) or released, once.
+        var released = 0, r = recycledHead
+        while r != Self.none {
+            if released > nodes.count { throw fail("the chain of released nodes loops") }
+            if nodes[Int(r)].live { throw fail("node \(r) is live but on the chain of released nodes") }
+            released += 1
+            r = Int32(truncatingIfNeeded: nodes[Int(r)].link)
+        }
+        if released + allocs + frees + 1 != nodes.count {
+            throw fail("\(nodes.count) nodes: \(allocs + frees + 1) in the page and \(released) released do not add up")
+        }
         try granularity.validate(allocations: taken)
         try validateOffsetIndex()
     }

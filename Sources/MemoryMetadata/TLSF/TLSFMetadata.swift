@@ -93,7 +93,8 @@ public final class TLSFMetadata: BlockMetadata {
 
     public let size: Int
     var nodes: [Node] = []
-    var recycled: [Int32] = []
+    /// Released nodes, chained through their `link` (-1: none), reused last released first.
+    var recycledHead: Int32 = -1
     var freeList: [Int32] = []
     var innerIsFreeBitmap: [UInt32]
     var isFreeBitmap: UInt32 = 0
@@ -153,7 +154,7 @@ public final class TLSFMetadata: BlockMetadata {
     public var isEmpty: Bool { nodes[Int(nullBlock)].offset == 0 }
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
-        nodes.capacity * MemoryLayout<Node>.stride + recycled.capacity * 4 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
+        nodes.capacity * MemoryLayout<Node>.stride + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
             + failSlot.capacity * 2 + failSizes.capacity * 4 + failKnown.capacity * 4 + failColumn.capacity + (offsetIndex?.footprintBytes ?? 0)
     }
 
@@ -189,15 +190,16 @@ public final class TLSFMetadata: BlockMetadata {
     // MARK: node storage
     
     func makeNode(offset: Int, size: Int) -> Int32 {
-        if let index = recycled.popLast() {
-            let i = Int(index)
-            nodes[i].offset = offset
-            nodes[i].size = size
+        if recycledHead != Self.none {
+            let index = recycledHead, i = Int(index)
+            recycledHead = Int32(truncatingIfNeeded: nodes[i].link)
             let generation = nodes[i].generation
             nodes[i] = Node(offset: offset, size: size)
             nodes[i].generation = generation
             return index
         }
+        // Grow by half rather than doubling: node storage is most of a page's metadata.
+        if nodes.count == nodes.capacity { nodes.reserveCapacity(nodes.count + nodes.count / 2 + 16) }
         nodes.append(Node(offset: offset, size: size))
         return Int32(nodes.count - 1)
     }
@@ -206,7 +208,8 @@ public final class TLSFMetadata: BlockMetadata {
         let i = Int(index)
         nodes[i].live = false
         nodes[i].generation &+= 1
-        recycled.append(index)
+        nodes[i].link = Int(recycledHead)
+        recycledHead = index
     }
     
     func handle(_ index: Int32) -> AllocationHandle {
