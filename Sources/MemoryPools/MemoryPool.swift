@@ -236,7 +236,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     public func swapBlocks(_ left: Int, _ right: Int) {
-        pages.swapAt(left, right)
+        // Through the buffer: the elements' metadata references move without retain and release.
+        pages.withUnsafeMutableBufferPointer { $0.swapAt(left, right) }
         indexOfPage[pages[left].id] = left
         indexOfPage[pages[right].id] = right
     }
