@@ -55,7 +55,7 @@ public final class TLSFMetadata: BlockMetadata {
             @inline(__always) set { word = newValue ? word | Self.takenBit : word & ~Self.takenBit }
         }
 
-        /// Whether the node is in use at all (not on the recycling stack).
+        /// Whether the node is in use at all (not released, waiting on the chain for reuse).
         var live: Bool {
             @inline(__always) get { word & Self.liveBit != 0 }
             @inline(__always) set { word = newValue ? word | Self.liveBit : word & ~Self.liveBit }
