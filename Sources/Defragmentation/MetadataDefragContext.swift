@@ -156,11 +156,10 @@ public final class MetadataDefragContext<List: BlockList> {
         var index = start
         let size = data.move.size
         while index < end {
-            if dialect == .vma {
-                // VMA compares free bytes; the bound of the largest range has no false negatives either.
-                let space = blockList.freeSpace(forBlock: index)
-                if space.free < size || space.largestRangeBound < size { index += 1; continue }
-            }
+            // A page with fewer free bytes, or no range as large, answers nil at once and changes nothing
+            // (TLSF's own first check), in both dialects; skip it without visiting its metadata.
+            let space = blockList.freeSpace(forBlock: index)
+            if space.free < size || space.largestRangeBound < size { index += 1; continue }
             let destination = blockList.metadata(forBlock: index)
             if dialect == .vma || mightFit(destination, data) {
                 if let request = try? destination.createAllocationRequest(
