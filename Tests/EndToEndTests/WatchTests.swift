@@ -51,8 +51,8 @@ final class TmuxSession {
     }
 
     @discardableResult
-    func tmux(_ arguments: [String]) throws -> SpawnResult {
-        try spawnClean(tmuxPath!, ["-L", socket, "-f", "/dev/null"] + arguments)
+    func tmux(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess(tmuxPath!, ["-L", socket, "-f", "/dev/null"] + arguments, timeout: 60)
     }
 
     func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", name]).stdout }
@@ -90,55 +90,6 @@ final class TmuxSession {
 }
 
 struct TmuxFailure: Error, CustomStringConvertible { var description: String }
-
-/// Runs a program the way a shell would: no descriptor but stdin (/dev/null), stdout and stderr (files), no
-/// blocked signal. Not `Foundation.Process`: the first tmux command forks the server, which would keep the
-/// descriptor Process watches for the child's exit (so waitUntilExit never returns) and any descriptor of
-/// other tests' processes; and a test thread's blocked signals would reach tmux and the program.
-struct SpawnResult { var status: Int32; var stdout: String; var stderr: String }
-
-func spawnClean(_ executable: String, _ arguments: [String]) throws -> SpawnResult {
-    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
-        let result = try runProcess(executable, arguments) // glibc before 2.34
-        return SpawnResult(status: result.status, stdout: result.stdout, stderr: result.stderr)
-    }
-    let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-tmux-\(UUID().uuidString)").path
-    let outPath = base + ".out", errPath = base + ".err"
-    defer { unlink(outPath); unlink(errPath) }
-
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    _ = closeFrom(&actions, 3)
-
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t(), defaults = sigset_t()
-    sigemptyset(&none)
-    sigemptyset(&defaults)
-    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGWINCH] { sigaddset(&defaults, signal) }
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let started = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-    guard started == 0 else { throw TmuxFailure(description: "posix_spawn \(executable): \(String(cString: strerror(started)))") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return SpawnResult(status: exitStatus,
-                         stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
-}
 
 // MARK: reading the screen
 

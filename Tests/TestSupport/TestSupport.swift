@@ -47,11 +47,15 @@ public struct ProcessResult: Sendable {
     public var stderr: String
 }
 
-/// Runs `executable` with `arguments`, stdin from /dev/null, and collects its output.
+/// Runs `executable` with `arguments` the way a shell would, and collects its output: stdin from /dev/null,
+/// stdout and stderr to files, no other descriptor (where glibc has `posix_spawn_file_actions_addclosefrom_np`),
+/// no blocked signal and the usual ones at their defaults.
 ///
 /// Spawned with posix_spawn and reaped with waitpid rather than Foundation's `Process`: a child that starts
-/// a daemon (`tmux new-session -d`) makes `Process.waitUntilExit()` wait forever on Linux. A child still
-/// running after `timeout` seconds is killed and reported with status -1 (a test then fails, it never hangs).
+/// a daemon (`tmux new-session -d`) makes `Process.waitUntilExit()` wait forever on Linux, and the daemon
+/// would keep any descriptor it inherited, other tests' included. A test thread's blocked signals would
+/// reach the child. A child still running after `timeout` seconds is killed and reported with status -1
+/// (a test then fails, it never hangs).
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                        timeout: Double = 600) throws -> ProcessResult {
     let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-\(UUID().uuidString).out").path
@@ -66,6 +70,21 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") { // glibc 2.34 and later
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+    }
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t(), defaults = sigset_t()
+    sigemptyset(&none)
+    sigemptyset(&defaults)
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGWINCH] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
     let env = (environment.map { ProcessInfo.processInfo.environment.merging($0) { _, new in new } } ?? ProcessInfo.processInfo.environment)
         .map { "\($0.key)=\($0.value)" }
@@ -76,7 +95,7 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
         envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
     guard spawned == 0 else {
         throw NSError(domain: "runProcess", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"])
     }
