@@ -288,7 +288,9 @@ struct WatchTests {
         let dump = TestPaths.shared.appendingPathComponent("vma-dumps/vma-sample.json").path
         let t = try TmuxSession(["watch", "--vma-dump", dump])
         defer { t.close() }
-        let screen = try t.waitFor("pool headers") { passNumber($0) == 0 && $0.contains("─ Type 0 ·") }
+        // The whole first frame: header, pool headers and the legend at the bottom (under load, a capture
+        // can land between the top and the bottom lines of one refresh).
+        let screen = try t.waitFor("pool headers and the legend") { passNumber($0) == 0 && $0.contains("─ Type 0 ·") && $0.contains(" type: ") }
         #expect(screen.contains("vma-sample.json"))
         #expect(screen.contains("─ Type 0 / dedicated ·"), "\(screen)")
         #expect(screen.contains(" type: "), "the legend colours by type: \(screen)")
