@@ -70,6 +70,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         public var id: Int
         /// The page's id (creation ordinal).
         public var page: Int
+        /// The allocation's handle in its page's metadata, as of when the record was taken: a free outside
+        /// a run may compact the page and give it a new one (take the record again by id).
         public var handle: AllocationHandle
         public var offset: Int
         public var size: Int
@@ -129,6 +131,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump).
     private var pageBytes = 0
     private var incrementalSort = true
+    /// Between ``beginDefragmentation()`` and ``endDefragmentation()``: the engine holds handles, so no
+    /// page is compacted.
+    private var defragmenting = false
     private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 8)
     /// Page ids released since the caller last took them (``takeReleasedPages()``).
     private var releasedPages: [Int] = []
@@ -355,7 +360,19 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func free(id: Int) throws {
         guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
         slotByID[id] = nil
+        let pageID = Int(slotInfo[slot].page)
         freeSlot(slot)
+        if !defragmenting, let metadata = metadata(ofPage: pageID), metadata.wantsCompaction { compact(metadata) }
+    }
+
+    /// Gives back the metadata's released node storage. The pool holds every handle of its pages, so it
+    /// takes the new ones; never during a run, when the engine holds handles and requests too.
+    private func compact(_ metadata: TLSFMetadata) {
+        metadata.compact { userData, handle in
+            precondition(userData >= 0 && userData < slotInfo.count && slotInfo[userData].live,
+                         "pool \(name): compaction found user data \(userData), which is no live allocation")
+            slotInfo[userData].handle = handle
+        }
     }
 
     /// VMA's VmaBlockVector::Free for any slot (the caller's or a temporary destination).
@@ -525,6 +542,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// Starts a run: incremental sorting off, pages sorted by free bytes, fullest first (stable).
     public func beginDefragmentation() {
+        defragmenting = true
         incrementalSort = false
         let order = pages.indices.sorted {
             let a = pages[$0].free, b = pages[$1].free
@@ -534,8 +552,13 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         for (i, page) in pages.enumerated() { indexOfPage[page.id] = i }
     }
 
-    /// Ends a run: incremental sorting back on.
-    public func endDefragmentation() { incrementalSort = true }
+    /// Ends a run: incremental sorting back on, and pages whose moves left much node storage released are
+    /// compacted.
+    public func endDefragmentation() {
+        incrementalSort = true
+        defragmenting = false
+        for page in pages where page.metadata.wantsCompaction { compact(page.metadata) }
+    }
 
     /// Completes one move as VMA's DefragmentPassEnd does: `.copy` gives the allocation its destination
     /// and frees the old place; `.ignore` frees the destination; `.destroy` frees both (the caller's

@@ -25,17 +25,46 @@ struct ValidationTests {
         try #require(m.nodes.indices.first { m.nodes[$0].live && m.nodes[$0].offset == offset })
     }
 
-    @Test func nodeFitsHalfACacheLine() {
-        // Nodes are touched at random by every operation; 32 bytes keeps each within one cache line.
-        #expect(MemoryLayout<TLSFMetadata.Node>.stride == 32)
+    @Test func nodeIsThreeWords() {
+        // Node storage is most of the metadata: 24 bytes a region.
+        #expect(MemoryLayout<TLSFMetadata.Node>.stride == 24)
     }
 
     @Test func generationWrapsWithinItsField() throws {
         var node = TLSFMetadata.Node(offset: 0, size: 4096)
-        node.generation = 0x7FFF
+        node.generation = 0x7FF
         node.generation &+= 1
         #expect(node.generation == 0)
         #expect(node.size == 4096 && node.live && !node.taken && node.type == .free)
+        #expect(node.prevFree == -1 && node.nextFree == -1 && node.prevPhysical == -1 && node.nextPhysical == -1)
+    }
+
+    @Test func everyNodeFieldKeepsItsExtremesApartFromTheOthers() {
+        let maxOffset = TLSFMetadata.maxPageSize - 1, maxIndex = Int32(TLSFMetadata.maxNodeCount - 1)
+        var node = TLSFMetadata.Node(offset: maxOffset, size: maxOffset)
+        node.prevPhysical = maxIndex
+        node.nextPhysical = 0
+        node.prevFree = 0
+        node.nextFree = maxIndex
+        node.taken = true
+        node.type = .imageOptimal
+        node.generation = 0x7FF
+        #expect(node.offset == maxOffset && node.size == maxOffset)
+        #expect(node.prevPhysical == maxIndex && node.nextPhysical == 0 && node.prevFree == 0 && node.nextFree == maxIndex)
+        #expect(node.taken && node.live && node.type == .imageOptimal && node.generation == 0x7FF)
+        node.offset = 0
+        node.size = 1
+        node.prevPhysical = -1
+        node.nextFree = -1
+        #expect(node.offset == 0 && node.size == 1 && node.prevPhysical == -1 && node.nextPhysical == 0)
+        #expect(node.prevFree == 0 && node.nextFree == -1 && node.generation == 0x7FF && node.type == .imageOptimal)
+        for value in [0, 1, -1, (1 << 47) - 1, -(1 << 47) + 1] {
+            node.inlineUserData = value
+            #expect(TLSFMetadata.Node.fitsInline(value) && node.inlineUserData == value)
+            #expect(node.taken && node.live && node.type == .imageOptimal && node.generation == 0x7FF)
+            #expect(node.offset == 0 && node.size == 1 && node.prevPhysical == -1 && node.nextPhysical == 0)
+        }
+        for value in [1 << 47, -(1 << 47), Int.max, Int.min] { #expect(!TLSFMetadata.Node.fitsInline(value)) }
     }
 
     @Test func nodeSizeNamesTheOffset() throws {

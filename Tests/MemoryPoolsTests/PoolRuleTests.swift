@@ -162,4 +162,35 @@ struct PoolRuleTests {
         #expect(free == free.sorted())
         p.endDefragmentation()
     }
+
+    @Test("frees outside a run compact a page's node storage and give the records new handles; a run defers it to its end")
+    func compaction() throws {
+        let p = pool(pageSize: 1 << 20)
+        for id in 0..<400 { try p.allocate(id: id, size: 1000, alignment: 256) }
+        let page = try #require(p.pageIDs.first)
+        let m = try #require(p.metadata(ofPage: page))
+        let handleBefore = try #require(p.record(id: 399)).handle
+        for id in 0..<300 {
+            try p.free(id: id)
+            #expect(!m.wantsCompaction, "after freeing \(id)")
+            try p.validate()
+        }
+        #expect(m.releasedNodeCount < m.liveNodeCount / 4 + 16)
+        #expect(throws: MetadataError.self) { try m.offset(of: handleBefore) }
+        for id in 300..<400 {
+            let r = try #require(p.record(id: id))
+            #expect(try m.offset(of: r.handle) == r.offset && m.userData(of: r.handle) >= 0)
+        }
+        try p.verifyAll()
+
+        // During a run the engine holds handles: frees leave the storage alone until the run ends.
+        p.beginDefragmentation()
+        for id in 300..<380 { try p.free(id: id) }
+        #expect(m.wantsCompaction)
+        try p.validate()
+        p.endDefragmentation()
+        #expect(m.releasedNodeCount == 0)
+        try p.validate()
+        try p.verifyAll()
+    }
 }

@@ -14,6 +14,8 @@ extension TLSFMetadata {
 
         // Quick check for a page that is too full.
         if allocSize > sumFreeSize { return nil }
+        // An allocation may take two more nodes (padding before it, the rest after it).
+        if !hasRoomForTwoNodes { return nil }
 
         // Nothing can hold it when the tail is too small and no free list holds a range that large: then
         // VMA's search fails too, and failing searches change nothing, so answer at once.
@@ -87,6 +89,9 @@ extension TLSFMetadata {
         }
         return nil
     }
+
+    /// Whether two more nodes fit the node limit (released ones count: they are reused first).
+    var hasRoomForTwoNodes: Bool { allocCount + blocksFreeCount + 3 <= nodeLimit }
 
     /// The lowest non-empty free list above `index` (`listsCount`: none).
     func nextNonEmptyList(after index: Int) -> Int {
@@ -170,6 +175,7 @@ extension TLSFMetadata {
         let current = try node(request.handle)
         let c = Int(current)
         guard isFree(current) else { throw MetadataError.incompatibleRequest("its free range at offset \(nodes[c].offset) is taken") }
+        guard hasRoomForTwoNodes else { throw MetadataError.incompatibleRequest("the page holds \(nodeLimit) nodes at most") }
         let offset = request.offset
         guard nodes[c].offset <= offset else {
             throw MetadataError.incompatibleRequest("offset \(offset) is below its free range at \(nodes[c].offset)")
@@ -246,7 +252,8 @@ extension TLSFMetadata {
                 insertFreeBlock(newBlock)
             }
         }
-        nodes[c].userData = userData
+        nodes[c].inlineUserData = 0 // not an allocation's yet: nothing kept aside
+        setUserData(userData, ofNode: current)
         nodes[c].type = type
         granularity.allocPages(type: request.type, offset: nodes[c].offset, size: nodes[c].size)
         allocCount += 1
@@ -261,7 +268,7 @@ extension TLSFMetadata {
         let next = nodes[Int(block)].nextPhysical
         granularity.freePages(offset: nodes[Int(block)].offset, size: nodes[Int(block)].size)
         allocCount -= 1
-        nodes[Int(block)].userData = 0
+        setUserData(0, ofNode: block)
         nodes[Int(block)].type = .free
 
         let prev = nodes[Int(block)].prevPhysical

@@ -93,7 +93,7 @@ extension TLSFMetadata {
             if released > nodes.count { throw fail("the chain of released nodes loops") }
             if nodes[Int(r)].live { throw fail("node \(r) is live but on the chain of released nodes") }
             released += 1
-            r = Int32(truncatingIfNeeded: nodes[Int(r)].link)
+            r = nodes[Int(r)].nextFree
         }
         if released + allocs + frees + 1 != nodes.count {
             throw fail("\(nodes.count) nodes: \(allocs + frees + 1) in the page and \(released) released do not add up")

@@ -14,81 +14,116 @@ public final class TLSFMetadata: BlockMetadata {
 
     static let none: Int32 = -1
     
-    /// Largest page the 40-bit size field of a node holds (1 TiB).
+    /// Largest page the 40-bit offset and size fields of a node hold (1 TiB).
     public static let maxPageSize = 1 << 40
+    /// Most nodes a page can have (allocations, free ranges and the tail): node links are 24 bits holding
+    /// the index plus one.
+    public static let maxNodeCount = (1 << 24) - 1
 
-    /// One region, in 32 bytes so that no node straddles two cache lines (the hot paths touch nodes at
-    /// random; a 40-byte node split every other one across two lines): the size shares a word with the
-    /// flags and a 15-bit generation.
+    /// One region in 24 bytes, three words: node storage is most of the metadata (two nodes per allocation
+    /// on a fragmented page), and smaller nodes also mean fewer cache misses on the hot paths.
+    ///
+    /// - word 0: offset (bits 0-39), previous physical node (40-63);
+    /// - word 1: size (0-39), next physical node (40-63);
+    /// - word 2: taken (bit 0), live (1), type (2-4), generation (5-15), and then, as in VMA, storage a free
+    ///   range uses for its list links (previous 16-39, next 40-63) and an allocation for its user data
+    ///   (16-63, signed; larger values are kept aside by the metadata, see ``TLSFMetadata/largeUserData``).
+    ///
+    /// Node links are 24 bits holding the index plus one, so 0 is none (-1).
     struct Node {
-        var offset: Int
-        /// Size (bits 0-39), type (40-46), taken (47), live (48), generation (49-63).
-        private var word: UInt64
-        var prevPhysical: Int32
-        var nextPhysical: Int32
-        /// As in VMA, a free range's list links and an allocation's user data share storage: a range is
-        /// never both.
-        var link: Int
+        private var w0: UInt64
+        private var w1: UInt64
+        private var w2: UInt64
 
-        static let sizeMask: UInt64 = (1 << 40) - 1
-        static let typeShift: UInt64 = 40, typeMask: UInt64 = 0x7F << 40
-        static let takenBit: UInt64 = 1 << 47
-        static let liveBit: UInt64 = 1 << 48
-        static let generationShift: UInt64 = 49
+        static let low40: UInt64 = (1 << 40) - 1
+        static let linkMask: UInt64 = 0xFF_FFFF
+        static let takenBit: UInt64 = 1
+        static let liveBit: UInt64 = 2
+        static let typeShift: UInt64 = 2, typeMask: UInt64 = 0x7 << 2
+        static let generationShift: UInt64 = 5, generationBits: UInt32 = 11
+        static let flagsMask: UInt64 = 0xFFFF
+        /// Inline user data is 48 bits, signed; this value (the lowest) says the real one is kept aside.
+        static let userDataAside = -(1 << 47)
 
         init(offset: Int, size: Int) {
-            self.offset = offset
-            word = UInt64(size) | Self.liveBit | (UInt64(SuballocationType.free.rawValue) << Self.typeShift)
-            prevPhysical = -1
-            nextPhysical = -1
-            link = -1 // both free-list links none
+            // Every link none, live, free.
+            w0 = UInt64(offset)
+            w1 = UInt64(size)
+            w2 = Self.liveBit | UInt64(SuballocationType.free.rawValue) << Self.typeShift
+        }
+
+        @inline(__always) static func link(_ w: UInt64, _ shift: UInt64) -> Int32 {
+            Int32(truncatingIfNeeded: (w >> shift) & linkMask) &- 1
+        }
+        @inline(__always) static func withLink(_ w: UInt64, _ shift: UInt64, _ v: Int32) -> UInt64 {
+            (w & ~(linkMask << shift)) | UInt64(UInt32(bitPattern: v &+ 1)) << shift
+        }
+
+        var offset: Int {
+            @inline(__always) get { Int(w0 & Self.low40) }
+            @inline(__always) set { w0 = (w0 & ~Self.low40) | UInt64(newValue) }
         }
 
         var size: Int {
-            @inline(__always) get { Int(word & Self.sizeMask) }
-            @inline(__always) set { word = (word & ~Self.sizeMask) | UInt64(newValue) }
+            @inline(__always) get { Int(w1 & Self.low40) }
+            @inline(__always) set { w1 = (w1 & ~Self.low40) | UInt64(newValue) }
+        }
+
+        var prevPhysical: Int32 {
+            @inline(__always) get { Self.link(w0, 40) }
+            @inline(__always) set { w0 = Self.withLink(w0, 40, newValue) }
+        }
+
+        var nextPhysical: Int32 {
+            @inline(__always) get { Self.link(w1, 40) }
+            @inline(__always) set { w1 = Self.withLink(w1, 40, newValue) }
         }
 
         /// Taken: an allocation, or a free node that was removed from its list (VMA's MarkTaken).
         var taken: Bool {
-            @inline(__always) get { word & Self.takenBit != 0 }
-            @inline(__always) set { word = newValue ? word | Self.takenBit : word & ~Self.takenBit }
+            @inline(__always) get { w2 & Self.takenBit != 0 }
+            @inline(__always) set { w2 = newValue ? w2 | Self.takenBit : w2 & ~Self.takenBit }
         }
 
         /// Whether the node is in use at all (not released, waiting on the chain for reuse).
         var live: Bool {
-            @inline(__always) get { word & Self.liveBit != 0 }
-            @inline(__always) set { word = newValue ? word | Self.liveBit : word & ~Self.liveBit }
+            @inline(__always) get { w2 & Self.liveBit != 0 }
+            @inline(__always) set { w2 = newValue ? w2 | Self.liveBit : w2 & ~Self.liveBit }
         }
 
         var type: SuballocationType {
-            get { SuballocationType(rawValue: UInt8(truncatingIfNeeded: (word & Self.typeMask) >> Self.typeShift)) ?? .unknown }
-            set { word = (word & ~Self.typeMask) | (UInt64(newValue.rawValue) << Self.typeShift) }
+            get { SuballocationType(rawValue: UInt8(truncatingIfNeeded: (w2 & Self.typeMask) >> Self.typeShift)) ?? .unknown }
+            set { w2 = (w2 & ~Self.typeMask) | (UInt64(newValue.rawValue) << Self.typeShift) }
         }
 
-        /// Bumped whenever the node stops being what a handle named; handles carry it (15 bits, wrapping).
+        /// Bumped whenever the node stops being what a handle named; handles carry it (11 bits, wrapping).
         var generation: UInt32 {
-            @inline(__always) get { UInt32(truncatingIfNeeded: word >> Self.generationShift) }
-            @inline(__always) set { word = (word & ((1 << Self.generationShift) - 1)) | (UInt64(newValue & 0x7FFF) << Self.generationShift) }
+            @inline(__always) get { UInt32(truncatingIfNeeded: (w2 & Self.flagsMask) >> Self.generationShift) }
+            @inline(__always) set {
+                let g = UInt64(newValue & ((1 << Self.generationBits) - 1)) << Self.generationShift
+                w2 = (w2 & ~(Self.flagsMask & ~((1 << Self.generationShift) - 1))) | g
+            }
         }
 
         /// The previous range in a free list (free ranges only).
         var prevFree: Int32 {
-            get { Int32(truncatingIfNeeded: link) }
-            set { link = (link & ~0xFFFF_FFFF) | Int(UInt32(bitPattern: newValue)) }
+            @inline(__always) get { Self.link(w2, 16) }
+            @inline(__always) set { w2 = Self.withLink(w2, 16, newValue) }
         }
 
-        /// The next range in a free list (free ranges only).
+        /// The next range in a free list (free ranges), or on the chain of released nodes.
         var nextFree: Int32 {
-            get { Int32(truncatingIfNeeded: link >> 32) }
-            set { link = (link & 0xFFFF_FFFF) | (Int(UInt32(bitPattern: newValue)) << 32) }
+            @inline(__always) get { Self.link(w2, 40) }
+            @inline(__always) set { w2 = Self.withLink(w2, 40, newValue) }
         }
 
-        /// The user data (allocations only).
-        var userData: Int {
-            get { link }
-            set { link = newValue }
+        /// The user data as stored (allocations only): ``userDataAside`` when the metadata keeps it aside.
+        var inlineUserData: Int {
+            @inline(__always) get { Int(Int64(bitPattern: w2) >> 16) }
+            @inline(__always) set { w2 = (w2 & Self.flagsMask) | UInt64(bitPattern: Int64(newValue)) << 16 }
         }
+
+        static func fitsInline(_ userData: Int) -> Bool { userData > userDataAside && userData < 1 << 47 }
     }
 
     public let size: Int
@@ -106,8 +141,13 @@ public final class TLSFMetadata: BlockMetadata {
     var blocksFreeCount = 0
     var blocksFreeSize = 0
     var granularity: BufferImageGranularity
-    /// Stamped on every handle this page issues, so another page's handles are refused.
-    let owner = OwnerTag.next()
+    /// Stamped on every handle this page issues, so another page's handles are refused; a new one after
+    /// ``compact(reissue:)``, which renumbers the nodes.
+    var owner = OwnerTag.next()
+    /// User data that does not fit a node's 48 bits, by node (rare: the pool stores slot indices).
+    var largeUserData: [Int32: Int] = [:]
+    /// Node storage limit (``maxNodeCount``; lower in tests).
+    let nodeLimit: Int
     /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
     var offsetIndex: OffsetIndex?
     /// What failed list scans taught: for a list that had one, `failSizes[(failSlot[list] - 1) * failWidth +
@@ -131,8 +171,14 @@ public final class TLSFMetadata: BlockMetadata {
     /// - Parameters:
     ///   - size: bytes in the page.
     ///   - bufferImageGranularity: a power of two; 1 (the default) disables granularity handling.
-    public init(size: Int, bufferImageGranularity: Int = 1) {
+    public convenience init(size: Int, bufferImageGranularity: Int = 1) {
+        self.init(size: size, bufferImageGranularity: bufferImageGranularity, nodeLimit: Self.maxNodeCount)
+    }
+
+    init(size: Int, bufferImageGranularity: Int, nodeLimit: Int) {
         precondition(size > 0, "page size must be positive")
+        precondition(nodeLimit >= 3 && nodeLimit <= Self.maxNodeCount, "node limit \(nodeLimit) is outside 3...\(Self.maxNodeCount)")
+        self.nodeLimit = nodeLimit
         precondition(size <= Self.maxPageSize, "page size \(size) is above TLSF's limit of \(Self.maxPageSize) bytes")
         self.size = size
         self.granularity = BufferImageGranularity(granularity: bufferImageGranularity)
@@ -154,7 +200,7 @@ public final class TLSFMetadata: BlockMetadata {
     public var isEmpty: Bool { nodes[Int(nullBlock)].offset == 0 }
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
-        nodes.capacity * MemoryLayout<Node>.stride + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
+        nodes.capacity * MemoryLayout<Node>.stride + largeUserData.capacity * 16 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
             + failSlot.capacity * 2 + failSizes.capacity * 4 + failKnown.capacity * 4 + failColumn.capacity + (offsetIndex?.footprintBytes ?? 0)
     }
 
@@ -192,14 +238,15 @@ public final class TLSFMetadata: BlockMetadata {
     func makeNode(offset: Int, size: Int) -> Int32 {
         if recycledHead != Self.none {
             let index = recycledHead, i = Int(index)
-            recycledHead = Int32(truncatingIfNeeded: nodes[i].link)
+            recycledHead = nodes[i].nextFree
             let generation = nodes[i].generation
             nodes[i] = Node(offset: offset, size: size)
             nodes[i].generation = generation
             return index
         }
+        precondition(nodes.count < nodeLimit, "TLSF: a page holds at most \(nodeLimit) nodes")
         // Grow by half rather than doubling: node storage is most of a page's metadata.
-        if nodes.count == nodes.capacity { nodes.reserveCapacity(nodes.count + nodes.count / 2 + 16) }
+        if nodes.count == nodes.capacity { nodes.reserveCapacity(min(nodeLimit, nodes.count + nodes.count / 2 + 16)) }
         nodes.append(Node(offset: offset, size: size))
         return Int32(nodes.count - 1)
     }
@@ -208,7 +255,7 @@ public final class TLSFMetadata: BlockMetadata {
         let i = Int(index)
         nodes[i].live = false
         nodes[i].generation &+= 1
-        nodes[i].link = Int(recycledHead)
+        nodes[i].nextFree = recycledHead
         recycledHead = index
     }
     
@@ -240,10 +287,29 @@ public final class TLSFMetadata: BlockMetadata {
 
     public func offset(of handle: AllocationHandle) throws -> Int { nodes[Int(try node(handle))].offset }
     public func size(of handle: AllocationHandle) throws -> Int { nodes[Int(try node(handle))].size }
-    public func userData(of handle: AllocationHandle) throws -> Int { nodes[Int(try allocationNode(handle))].userData }
+    public func userData(of handle: AllocationHandle) throws -> Int { userData(ofNode: try allocationNode(handle)) }
 
     public func setUserData(_ userData: Int, of handle: AllocationHandle) throws {
-        nodes[Int(try allocationNode(handle))].userData = userData
+        setUserData(userData, ofNode: try allocationNode(handle))
+    }
+
+    /// An allocation node's user data.
+    @inline(__always)
+    func userData(ofNode i: Int32) -> Int {
+        let stored = nodes[Int(i)].inlineUserData
+        return stored == Node.userDataAside ? largeUserData[i]! : stored
+    }
+
+    /// Sets an allocation node's user data, keeping it aside when it does not fit 48 bits.
+    @inline(__always)
+    func setUserData(_ userData: Int, ofNode i: Int32) {
+        if nodes[Int(i)].inlineUserData == Node.userDataAside { largeUserData[i] = nil }
+        if Node.fitsInline(userData) {
+            nodes[Int(i)].inlineUserData = userData
+        } else {
+            nodes[Int(i)].inlineUserData = Node.userDataAside
+            largeUserData[i] = userData
+        }
     }
 
     public func allocationListBegin() throws -> AllocationHandle? {
@@ -287,7 +353,7 @@ public final class TLSFMetadata: BlockMetadata {
         var b = nodes[Int(nullBlock)].size > 0 ? nullBlock : nodes[Int(nullBlock)].prevPhysical
         while b != Self.none {
             let n = nodes[Int(b)]
-            try body(Region(handle: handle(b), offset: n.offset, size: n.size, userData: n.taken ? n.userData : 0,
+            try body(Region(handle: handle(b), offset: n.offset, size: n.size, userData: n.taken ? userData(ofNode: b) : 0,
                             type: n.taken ? n.type : .free, isFree: !n.taken))
             b = n.prevPhysical
         }
@@ -323,6 +389,7 @@ public final class TLSFMetadata: BlockMetadata {
         blocksFreeCount = 0
         blocksFreeSize = 0
         granularity.clear()
+        largeUserData = [:]
         failSlot = []
         failSizes = []
         failKnown = []
@@ -358,7 +425,7 @@ public final class TLSFMetadata: BlockMetadata {
             }
         }
         nodes[b].taken = true
-        nodes[b].userData = 0
+        nodes[b].inlineUserData = 0
         blocksFreeCount -= 1
         blocksFreeSize -= nodes[b].size
     }

@@ -1,0 +1,64 @@
+// Node storage keeps its high-water mark: a released node waits on a chain for reuse and the array never
+// shrinks. After a workload frees much of what it allocated (`scale` allocates 250k and frees half), most
+// of the storage can be released nodes. Compaction copies the live nodes into a new, tight array in
+// physical order (neighbours in the page become neighbours in memory) and relinks them. Placement does not
+// depend on node numbers, only on the free lists' order and the physical list, which it keeps, so every
+// later answer is the same as without it.
+//
+// Renumbering invalidates handles, so the page takes a new owner tag (every handle issued before is
+// refused from then on) and tells the caller each allocation's new handle. Only a caller that holds every
+// handle of the page, and no request in flight, may compact: the pool, outside defragmentation runs.
+
+extension TLSFMetadata {
+    /// Nodes in the page: allocations, free ranges and the tail.
+    public var liveNodeCount: Int { allocCount + blocksFreeCount + 1 }
+
+    /// Nodes released and waiting for reuse.
+    public var releasedNodeCount: Int { nodes.count - liveNodeCount }
+
+    /// Whether ``compact(reissue:)`` would give back a good share of node storage: released nodes are more
+    /// than a quarter of the live ones (and at least 16).
+    public var wantsCompaction: Bool {
+        let released = releasedNodeCount
+        return released >= 16 && released * 4 > liveNodeCount
+    }
+
+    /// Renumbers the live nodes into a tight array and calls `reissue` with every allocation's user data
+    /// and new handle. Every handle issued before, and every allocation request made before, is refused
+    /// afterwards.
+    public func compact(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
+        let live = liveNodeCount
+        var renumbered: [Node] = []
+        renumbered.reserveCapacity(min(nodeLimit, live + live / 8 + 16))
+        var newIndex = [Int32](repeating: Self.none, count: nodes.count)
+        var b = headBlock
+        while b != Self.none {
+            newIndex[Int(b)] = Int32(renumbered.count)
+            renumbered.append(nodes[Int(b)])
+            b = nodes[Int(b)].nextPhysical
+        }
+        precondition(renumbered.count == live, "TLSF: \(renumbered.count) nodes in the physical list, \(live) counted")
+        @inline(__always) func map(_ i: Int32) -> Int32 { i == Self.none ? Self.none : newIndex[Int(i)] }
+        var aside: [Int32: Int] = [:]
+        for i in renumbered.indices {
+            renumbered[i].prevPhysical = i == 0 ? Self.none : Int32(i - 1)
+            renumbered[i].nextPhysical = i == live - 1 ? Self.none : Int32(i + 1)
+            renumbered[i].generation = 0
+            if !renumbered[i].taken {
+                renumbered[i].prevFree = map(renumbered[i].prevFree)
+                renumbered[i].nextFree = map(renumbered[i].nextFree)
+            }
+        }
+        for (old, value) in largeUserData { aside[newIndex[Int(old)]] = value }
+        for list in freeList.indices { freeList[list] = map(freeList[list]) }
+        nodes = renumbered
+        largeUserData = aside
+        nullBlock = Int32(live - 1)
+        headBlock = 0
+        recycledHead = Self.none
+        owner = OwnerTag.next()
+        // Rebuilt at the next min-offset request (its entries name nodes).
+        offsetIndex = nil
+        for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }
+    }
+}
