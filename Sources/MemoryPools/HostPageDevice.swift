@@ -16,7 +16,7 @@ public final class HostPageDevice: MappedPageDevice {
     public init() {}
 
     deinit {
-        for (_, page) in pages { page.deallocate() }
+        for (_, page) in pages { free(page.baseAddress) }
     }
 
     public var name: String { "host memory" }
@@ -31,11 +31,16 @@ public final class HostPageDevice: MappedPageDevice {
             throw PageDeviceError("host memory: cannot create page \(page) of \(size) bytes (refused for this run)")
         }
         precondition(pages[page] == nil, "host memory: page \(page) exists already")
-        pages[page] = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+        // posix_memalign rather than allocate(byteCount:alignment:), which stops the process when memory runs out.
+        var memory: UnsafeMutableRawPointer?
+        guard size > 0, posix_memalign(&memory, 64, size) == 0, let memory else {
+            throw PageDeviceError("host memory: cannot allocate page \(page) of \(size) bytes")
+        }
+        pages[page] = UnsafeMutableRawBufferPointer(start: memory, count: size)
     }
 
     public func destroyPage(_ page: Int) {
-        pages.removeValue(forKey: page)?.deallocate()
+        if let memory = pages.removeValue(forKey: page) { free(memory.baseAddress) }
     }
 
     public func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws {}

@@ -401,6 +401,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     private func createPage() throws -> Int {
         let id = nextPageID
+        try checkPageSize(options.pageSize)
         do { try device.createPage(devicePage(id), size: options.pageSize) } catch { throw PoolError.device("\(error)") }
         nextPageID += 1
         appendPage(id: id, size: options.pageSize)
@@ -413,9 +414,16 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func addPage(id: Int, size: Int) throws {
         guard id >= 0, size > 0 else { throw PoolError.device("page \(id): id and size \(size) must not be negative, size not 0") }
         guard metadata(ofPage: id) == nil else { throw PoolError.device("page \(id) exists already") }
+        try checkPageSize(size)
         do { try device.createPage(devicePage(id), size: size) } catch { throw PoolError.device("\(error)") }
         nextPageID = max(nextPageID, id + 1)
         appendPage(id: id, size: size)
+    }
+
+    private func checkPageSize(_ size: Int) throws {
+        guard size <= TLSFMetadata.maxPageSize else {
+            throw PoolError.device("a page of \(size) bytes is larger than TLSF handles (\(TLSFMetadata.maxPageSize) bytes)")
+        }
     }
 
     private func releasePage(at index: Int) {

@@ -6,12 +6,14 @@
 //     f <id>                                     (free an earlier allocation)
 //
 // Rules a trace obeys, whether parsed from a file or built by a scenario (`validate()` checks them):
-// - `blockSize` > 0;
+// - 0 < `blockSize` ≤ 256 GiB (TLSF's largest page);
 // - an allocation has id ≥ 0, 1 ≤ size ≤ blockSize, and an alignment that is a power of two ≥ 1;
 // - an id is allocated at most once in a trace: allocating an id that is live is an error, and so is
 //   allocating an id again after it was freed (ids are never reused; the shared traces never do, and a
 //   reused id would make "allocation 17" in a report ambiguous);
 // - a free names a live allocation: freeing an id never allocated, or already freed, is an error.
+
+import MemoryMetadata
 
 /// A sequence of allocations and frees over pages of `blockSize` bytes.
 public struct Trace: Sendable, Equatable {
@@ -71,6 +73,7 @@ extension Trace {
         guard blockSize > 0 else {
             throw WorkloadError(file: name, message: "block-size must be a positive integer, found \(blockSize)")
         }
+        if let message = TraceRules.blockSizeProblem(blockSize) { throw WorkloadError(file: name, message: "block-size: " + message) }
         var ledger = IdLedger(expectedIds: operations.count)
         for op in operations {
             switch op {
@@ -117,6 +120,11 @@ extension Trace {
 
 /// The semantic rules shared by the parser and `Trace.validate()`.
 enum TraceRules {
+    static func blockSizeProblem(_ blockSize: Int) -> String? {
+        guard blockSize > TLSFMetadata.maxPageSize else { return nil }
+        return "N must be at most \(TLSFMetadata.maxPageSize) (256 GiB, the largest page TLSF handles), found \(blockSize)"
+    }
+
     static func sizeProblem(id: Int, size: Int, blockSize: Int) -> String? {
         guard size > blockSize else { return nil }
         return "allocation \(id) of \(size) bytes is larger than block-size \(blockSize): expected SIZE <= \(blockSize)"

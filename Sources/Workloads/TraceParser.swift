@@ -160,6 +160,7 @@ private struct TraceParser {
                 try expectFields(2, form: form, names: ["N"])
                 let n = try number(1, form: form, name: "N", rule: "a positive integer")
                 if n < 1 { throw syntax(form, "N must be a positive integer") }
+                if let message = TraceRules.blockSizeProblem(n) { throw syntax(form, message) }
                 blockSize = n
                 blockSizeLine = lineNumber
 

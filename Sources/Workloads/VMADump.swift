@@ -219,6 +219,15 @@ private struct DumpReader {
         return value
     }
 
+    /// The size of a page: at least 1, at most the largest page TLSF handles.
+    func pageSize(_ node: JSONNode, _ path: String) throws -> Int {
+        let value = try integer(node, path, minimum: 1)
+        guard value <= TLSFMetadata.maxPageSize else {
+            throw fail(node, path, "expected at most \(TLSFMetadata.maxPageSize) bytes (256 GiB, the largest page TLSF handles), found \(value)")
+        }
+        return value
+    }
+
     func required(_ o: JSONObject, _ key: String, _ node: JSONNode, _ path: String) throws -> JSONNode {
         guard let value = o[key] else { throw fail(node, path, "missing field \(JSONPath.quoted(key))") }
         return value
@@ -329,7 +338,7 @@ private struct DumpReader {
         if let flags = o["Flags"] { _ = try array(flags, JSONPath.member(path, "Flags")) }
         let preferred: Int?
         if isCustom {
-            preferred = try integer(try required(o, "PreferredBlockSize", node, path), JSONPath.member(path, "PreferredBlockSize"), minimum: 1)
+            preferred = try pageSize(try required(o, "PreferredBlockSize", node, path), JSONPath.member(path, "PreferredBlockSize"))
         } else {
             preferred = try o["PreferredBlockSize"].map { try integer($0, JSONPath.member(path, "PreferredBlockSize"), minimum: 1) }
         }
@@ -370,7 +379,9 @@ private struct DumpReader {
         guard let type = types.first(where: { $0.description == typeName }) else {
             throw fail(o["Type"], typePath, "unknown suballocation type \(JSONPath.quoted(typeName)); expected one of \(types.map(\.description).joined(separator: ", "))")
         }
-        let size = try integer(try required(o, "Size", node, path), JSONPath.member(path, "Size"), minimum: 1)
+        // A dedicated allocation becomes a page of its own.
+        let size = dedicated ? try pageSize(try required(o, "Size", node, path), JSONPath.member(path, "Size"))
+                             : try integer(try required(o, "Size", node, path), JSONPath.member(path, "Size"), minimum: 1)
         let usage = try o["Usage"].map { try integer($0, JSONPath.member(path, "Usage")) }
         let customData = try o["CustomData"].map { try string($0, JSONPath.member(path, "CustomData")) }
         if let customData, customData.isEmpty || !customData.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }) {
@@ -386,7 +397,7 @@ private struct DumpReader {
         func field(_ key: String, minimum: Int = 0) throws -> Int {
             try integer(try required(o, key, node, path), JSONPath.member(path, key), minimum: minimum)
         }
-        let size = try field("TotalBytes", minimum: 1)
+        let size = try pageSize(try required(o, "TotalBytes", node, path), JSONPath.member(path, "TotalBytes"))
         let unused = try field("UnusedBytes")
         let allocationCount = try field("Allocations")
         let unusedRanges = try field("UnusedRanges")

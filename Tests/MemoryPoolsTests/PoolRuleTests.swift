@@ -1,5 +1,6 @@
 // The pool's VMA block-vector rules: page choice, incremental sort, empty-page release and the heap budget.
 import Defragmentation
+import Foundation
 import MemoryMetadata
 @testable import MemoryPools
 import Testing
@@ -192,5 +193,25 @@ struct PoolRuleTests {
         #expect(m.releasedNodeCount == 0)
         try p.validate()
         try p.verifyAll()
+    }
+
+    @Test("a page larger than TLSF handles, or than host memory holds, is a pool error, not a crash")
+    func pagesTooLarge() throws {
+        let huge = MemoryPool(options: PoolOptions(pageSize: TLSFMetadata.maxPageSize * 2), device: MetadataOnlyPageDevice())
+        #expect(throws: PoolError.device("a page of \(TLSFMetadata.maxPageSize * 2) bytes is larger than TLSF handles (\(TLSFMetadata.maxPageSize) bytes)")) {
+            try huge.allocate(id: 1, size: 64, alignment: 1)
+        }
+        #expect(throws: PoolError.self) { try huge.addPage(id: 0, size: TLSFMetadata.maxPageSize + 1) }
+        // 256 GiB is within TLSF's limit but not within this machine's memory (unless the kernel promises
+        // any amount: vm.overcommit_memory 1).
+        let overcommit = (try? String(contentsOfFile: "/proc/sys/vm/overcommit_memory", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard overcommit != "1" else { return }
+        let p = pool(pageSize: TLSFMetadata.maxPageSize)
+        #expect(throws: PoolError.device("host memory: cannot allocate page 0 of \(TLSFMetadata.maxPageSize) bytes")) {
+            try p.allocate(id: 1, size: 64, alignment: 1)
+        }
+        #expect(p.blockCount == 0)
+        try p.validate()
+        try huge.validate()
     }
 }

@@ -106,10 +106,11 @@ struct TraceParserTests {
     }
 
     @Test func largestNumbersAndSparseIds() throws {
-        let text = "block-size 9223372036854775807\na 9223372036854775807 9223372036854775807 4611686018427387904\na 0 1 1\nf 9223372036854775807\nf 0\n"
+        // The largest block size is TLSF's largest page (256 GiB); ids and alignments go to Int's limits.
+        let text = "block-size 274877906944\na 9223372036854775807 274877906944 4611686018427387904\na 0 1 1\nf 9223372036854775807\nf 0\n"
         let trace = try Trace.parse(text, fileName: "big")
         #expect(trace.operations.count == 4)
-        #expect(trace.operations[0] == .allocate(id: .max, size: .max, alignment: 1 << 62, line: 2))
+        #expect(trace.operations[0] == .allocate(id: .max, size: 1 << 38, alignment: 1 << 62, line: 2))
     }
 
     @Test func serializedRoundTrip() throws {
@@ -166,6 +167,9 @@ struct TraceParserTests {
             == #"t.trace:1: expected "block-size N" (N must be a positive integer), found "block-size -4""#)
         #expect(parseFailure("block-size\n")
             == #"t.trace:1: expected "block-size N" (missing N), found "block-size""#)
+        // Above TLSF's largest page (256 GiB).
+        #expect(parseFailure("block-size 274877906945\n")
+            == #"t.trace:1: expected "block-size N" (N must be at most 274877906944 (256 GiB, the largest page TLSF handles), found 274877906945), found "block-size 274877906945""#)
         #expect(parseFailure("block-size 4 4\n")
             == #"t.trace:1: expected "block-size N" (extra field "4"), found "block-size 4 4""#)
     }
@@ -306,6 +310,8 @@ struct TraceParserTests {
             workloadError { try Trace(name: "built", blockSize: blockSize, operations: ops).validate() }?.description
         }
         #expect(failure(0, []) == "built: block-size must be a positive integer, found 0")
+        #expect(failure(1 << 39, [])
+            == "built: block-size: N must be at most 274877906944 (256 GiB, the largest page TLSF handles), found 549755813888")
         #expect(failure(64, [.allocate(id: -1, size: 8, alignment: 8, line: 3)])
             == "built:3: allocation id must be a non-negative integer, found -1")
         #expect(failure(64, [.allocate(id: 1, size: 0, alignment: 8, line: 3)])

@@ -37,7 +37,8 @@ extension TLSFMetadata {
                 b = n.nextFree
             }
         }
-        for memClass in 0..<Self.maxMemoryClasses {
+        if isFreeBitmap >> UInt32(innerIsFreeBitmap.count) != 0 { throw fail("free bitmap marks a memory class above the page's") }
+        for memClass in innerIsFreeBitmap.indices {
             let inner = innerIsFreeBitmap[memClass]
             if (inner != 0) != (isFreeBitmap & (UInt32(1) << UInt32(memClass)) != 0) {
                 throw fail("free bitmap of memory class \(memClass) disagrees with its inner bitmap")
@@ -47,6 +48,15 @@ extension TLSFMetadata {
                 if index >= listsCount || freeList[index] == Self.none { throw fail("bitmap marks empty free list \(index)") }
             }
         }
+
+        // Every row of thresholds belongs to one non-empty list or is free, once.
+        var rowOwners = [Int](repeating: 0, count: failKnown.count)
+        for (list, row) in failSlot.enumerated() where row != 0 {
+            if freeList[list] == Self.none { throw fail("empty free list \(list) keeps row \(row - 1) of failed-scan thresholds") }
+            rowOwners[Int(row) - 1] += 1
+        }
+        for row in freeFailRows { rowOwners[Int(row)] += 1 }
+        if let row = rowOwners.firstIndex(where: { $0 != 1 }) { throw fail("row \(row) of failed-scan thresholds has \(rowOwners[row]) owners") }
 
         let null = nodes[Int(nullBlock)]
         if null.nextPhysical != Self.none { throw fail("tail range at offset \(null.offset) is not last") }

@@ -10,12 +10,13 @@ public final class TLSFMetadata: BlockMetadata {
     static let smallBufferSize = 256
     static let secondLevelIndex = 5
     static let memoryClassShift = 7
-    static let maxMemoryClasses = 65 - memoryClassShift
 
     static let none: Int32 = -1
     
-    /// Largest page the 40-bit offset and size fields of a node hold (1 TiB).
-    public static let maxPageSize = 1 << 40
+    /// Largest page (256 GiB): its memory class, 31, is the last the 32-bit class bitmap has (VMA's
+    /// bitmap is 32 bits too, so VMA has the same limit without checking it); node offsets and sizes have
+    /// 40 bits.
+    public static let maxPageSize = 1 << 38
     /// Most nodes a page can have (allocations, free ranges and the tail): node links are 24 bits holding
     /// the index plus one.
     public static let maxNodeCount = (1 << 24) - 1
@@ -160,6 +161,8 @@ public final class TLSFMetadata: BlockMetadata {
     /// lists that failed get a row; never used with granularity tracking (conflicts depend on the type).
     var failSlot: [UInt16] = []
     var failSizes: [Int32] = []
+    /// Rows whose list emptied, for reuse.
+    var freeFailRows: [UInt16] = []
     /// Per row: bit k set when `failSizes` holds a threshold for alignment 2^k.
     var failKnown: [UInt32] = []
     /// A row has a column per alignment this page's scans failed with (workloads use a handful of the 24
@@ -182,9 +185,10 @@ public final class TLSFMetadata: BlockMetadata {
         precondition(size <= Self.maxPageSize, "page size \(size) is above TLSF's limit of \(Self.maxPageSize) bytes")
         self.size = size
         self.granularity = BufferImageGranularity(granularity: bufferImageGranularity)
-        self.innerIsFreeBitmap = Array(repeating: 0, count: Self.maxMemoryClasses)
         granularity.initialize(size: size)
         let memoryClass = Self.sizeToMemoryClass(size)
+        // No free range is larger than the page: the classes above its own stay empty, so they get no word.
+        self.innerIsFreeBitmap = Array(repeating: 0, count: memoryClass + 1)
         let sli = Self.sizeToSecondIndex(size, memoryClass)
         listsCount = (memoryClass == 0 ? 0 : (memoryClass - 1) * (1 << Self.secondLevelIndex) + sli) + 1 + 4
         freeList = Array(repeating: Self.none, count: listsCount)
@@ -201,7 +205,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + largeUserData.capacity * 16 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
-            + failSlot.capacity * 2 + failSizes.capacity * 4 + failKnown.capacity * 4 + failColumn.capacity + (offsetIndex?.footprintBytes ?? 0)
+            + failSlot.capacity * 2 + freeFailRows.capacity * 2 + failSizes.capacity * 4 + failKnown.capacity * 4 + failColumn.capacity + (offsetIndex?.footprintBytes ?? 0)
     }
 
     /// The granularity this page was made with.
@@ -391,6 +395,7 @@ public final class TLSFMetadata: BlockMetadata {
         granularity.clear()
         largeUserData = [:]
         failSlot = []
+        freeFailRows = []
         failSizes = []
         failKnown = []
         failColumn = []
@@ -418,6 +423,12 @@ public final class TLSFMetadata: BlockMetadata {
             precondition(freeList[index] == block, "TLSF: free block at offset \(nodes[b].offset) is not at the head of its list")
             freeList[index] = next
             if next == Self.none {
+                // The list empties: an empty list fails everything, so its thresholds go and the row is
+                // free for another list (a range joining later starts it afresh).
+                if !failSlot.isEmpty && failSlot[index] != 0 {
+                    freeFailRows.append(failSlot[index] - 1)
+                    failSlot[index] = 0
+                }
                 innerIsFreeBitmap[memClass] &= ~(UInt32(1) << UInt32(secondIndex))
                 if innerIsFreeBitmap[memClass] == 0 {
                     isFreeBitmap &= ~(UInt32(1) << UInt32(memClass))
@@ -520,10 +531,17 @@ public final class TLSFMetadata: BlockMetadata {
             failWidth += 1
         }
         if failSlot[list] == 0 {
-            guard failKnown.count < Int(UInt16.max) else { return }
-            failSizes.append(contentsOf: repeatElement(Int32.max, count: failWidth))
-            failKnown.append(0)
-            failSlot[list] = UInt16(failKnown.count)
+            if let row = freeFailRows.popLast() {
+                let r = Int(row)
+                for i in r * failWidth..<(r + 1) * failWidth { failSizes[i] = Int32.max }
+                failKnown[r] = 0
+                failSlot[list] = row + 1
+            } else {
+                guard failKnown.count < Int(UInt16.max) else { return }
+                failSizes.append(contentsOf: repeatElement(Int32.max, count: failWidth))
+                failKnown.append(0)
+                failSlot[list] = UInt16(failKnown.count)
+            }
         }
         let row = Int(failSlot[list]) - 1
         failSizes[row * failWidth + Int(failColumn[exponent])] = Int32(size)
@@ -546,6 +564,7 @@ public final class TLSFMetadata: BlockMetadata {
 
     func findFreeBlock(_ size: Int) -> (block: Int32, listIndex: Int)? {
         var memoryClass = Self.sizeToMemoryClass(size)
+        if memoryClass >= innerIsFreeBitmap.count { return nil } // larger than the page
         let shift = Self.sizeToSecondIndex(size, memoryClass)
         var innerFreeMap = shift >= 32 ? 0 : innerIsFreeBitmap[memoryClass] & (UInt32.max << UInt32(shift))
         if innerFreeMap == 0 {
