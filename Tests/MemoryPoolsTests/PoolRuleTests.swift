@@ -176,7 +176,7 @@ struct PoolRuleTests {
             #expect(!m.wantsCompaction, "after freeing \(id)")
             try p.validate()
         }
-        #expect(m.releasedNodeCount < m.liveNodeCount / 4 + 16)
+        #expect(m.releasedNodeCount < m.liveNodeCount / 4 + 64)
         #expect(throws: MetadataError.self) { try m.offset(of: handleBefore) }
         for id in 300..<400 {
             let r = try #require(p.record(id: id))

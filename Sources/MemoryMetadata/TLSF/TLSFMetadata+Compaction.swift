@@ -17,7 +17,8 @@ extension TLSFMetadata {
     public var releasedNodeCount: Int { nodes.count - liveNodeCount }
 
     /// Whether ``compact(reissue:)`` would give back a good share of node storage: released nodes are more
-    /// than a quarter of the live ones (and at least 64: on small pages a compaction per few dozen frees cost more than the bytes were worth).
+    /// than a quarter of the live ones, and at least 64 (on small pages, compacting every few dozen frees
+    /// cost more time than the bytes were worth).
     public var wantsCompaction: Bool {
         let released = releasedNodeCount
         return released >= 64 && released * 4 > liveNodeCount
