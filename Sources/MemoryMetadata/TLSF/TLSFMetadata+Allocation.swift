@@ -123,9 +123,11 @@ extension TLSFMetadata {
         var b = freeList[list], most = 0
         let mask = alignment - 1
         while b != Self.none {
-            if let r = checkBlock(b, list, allocSize, alignment, type) { return r }
+            // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
             let n = nodes[Int(b)]
-            most = max(most, n.size - (((n.offset + mask) & ~mask) - n.offset))
+            let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
+            if holds >= allocSize, let r = checkBlock(b, list, allocSize, alignment, type) { return r }
+            most = max(most, holds)
             b = n.nextFree
         }
         // Every range holds at most `most` < allocSize bytes at this alignment.
