@@ -1,7 +1,8 @@
 // Seeded random soak: thousands of requests, frees and uncommitted probes with random sizes, alignments,
 // strategies and types; validate() after every step, and an independent model of the live ranges that
 // checks placement (in bounds, aligned, no overlap), counts and bytes, and, where the search is
-// exhaustive, that `nil` really means no free range fits and that minOffset finds the lowest fit.
+// exhaustive, that `nil` really means no free range fits and that minOffset finds the lowest fit. Node
+// storage is compacted along the way, handles reissued.
 import Foundation
 import MemoryMetadata
 import Testing
@@ -44,7 +45,7 @@ func soak(_ c: SoakConfig) throws {
     let types: [SuballocationType] = [.unknown, .buffer, .imageUnknown, .imageLinear, .imageOptimal]
     let maxExponent = c.pageSize.trailingZeroBitCount - 2                  // sizes up to a quarter page
     let exhaustive = c.granularity <= BufferImageGranularity.maxLowGranularity
-    var placed = 0, refused = 0, freed = 0
+    var placed = 0, refused = 0, freed = 0, compactions = 0
 
     for step in 0..<c.steps {
         let where_ = "step \(step) of \(c.testDescription)"
@@ -104,6 +105,22 @@ func soak(_ c: SoakConfig) throws {
             }
         }
 
+        // Node storage is compacted when it asks to be, and at random besides: every live allocation gets a
+        // new handle (found by its user data, unique per step), the old ones are refused.
+        if m.wantsCompaction || rng.chance(100) {
+            var reissued: [Int: AllocationHandle] = [:]
+            m.compact { reissued[$0] = $1 }
+            #expect(reissued.count == model.live.count && m.releasedNodeCount == 0, "\(where_)")
+            var renamed: [AllocationHandle: LiveRange] = [:]
+            for (old, range) in model.live {
+                #expect(throws: MetadataError.unknownHandle(old)) { try m.userData(of: old) }
+                guard let new = reissued[range.userData] else { Issue.record("\(where_): no new handle for \(range.userData)"); return }
+                renamed[new] = range
+            }
+            model.live = renamed
+            compactions += 1
+        }
+
         try m.validate()
         // Counts and bytes.
         let liveBytes = model.live.values.reduce(0) { $0 + $1.size }
@@ -131,7 +148,7 @@ func soak(_ c: SoakConfig) throws {
         }
     }
     // The walk must have done real work both ways.
-    #expect(placed > c.steps / 5 && freed > c.steps / 10 && refused >= 0)
+    #expect(placed > c.steps / 5 && freed > c.steps / 10 && refused >= 0 && compactions > 0)
 }
 
 @Suite("Soak")
