@@ -443,10 +443,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// VMA's IncrementallySortBlocks: one bubble-sort swap at most.
     private func sortIncrementally() {
         guard incrementalSort, pages.count > 1 else { return }
-        for i in 1..<pages.count where pages[i - 1].free > pages[i].free {
-            swapBlocks(i - 1, i)
-            return
+        // A read-only pass over the buffer (no bounds check per page: this runs after every operation).
+        let inversion = pages.withUnsafeBufferPointer { p -> Int? in
+            for i in 1..<p.count where p[i - 1].free > p[i].free { return i }
+            return nil
         }
+        if let i = inversion { swapBlocks(i - 1, i) }
     }
 
     private func pageIndex(_ id: Int) -> Int {

@@ -82,9 +82,16 @@ extension TLSFMetadata {
 
         // Worst case: search every list above the one tried first (VMA walks every list index; the
         // bitmaps name the non-empty ones, in the same order).
+        // Lists known to fail are skipped right here (the same test scanList makes first), so that a page
+        // that cannot take the request costs a few loads per non-empty list.
+        let exponent = alignment.trailingZeroBitCount
+        let column = !failSlot.isEmpty && exponent < Self.failCacheAlignments && !granularity.isEnabled ? Int(failColumn[exponent]) : -1
         var list = nextNonEmptyList(after: nextListIndex)
         while list < listsCount {
-            if let r = scanList(list, allocSize, alignment, type) { return r }
+            let row = column >= 0 ? Int(failSlot[list]) : 0
+            if row == 0 || allocSize < Int(failSizes[(row - 1) * failWidth + column]) {
+                if let r = scanList(list, allocSize, alignment, type) { return r }
+            }
             list = nextNonEmptyList(after: list)
         }
         return nil
@@ -94,6 +101,7 @@ extension TLSFMetadata {
     var hasRoomForTwoNodes: Bool { allocCount + blocksFreeCount + 3 <= nodeLimit }
 
     /// The lowest non-empty free list above `index` (`listsCount`: none).
+    @inline(__always)
     func nextNonEmptyList(after index: Int) -> Int {
         let next = index + 1
         if next >= listsCount { return listsCount }

@@ -213,6 +213,7 @@ public final class TLSFMetadata: BlockMetadata {
 
     // MARK: size classes
     
+    @inline(__always)
     static func sizeToMemoryClass(_ size: Int) -> Int {
         if size > smallBufferSize {
             return (63 - size.leadingZeroBitCount) - memoryClassShift
@@ -220,6 +221,7 @@ public final class TLSFMetadata: BlockMetadata {
         return 0
     }
     
+    @inline(__always)
     static func sizeToSecondIndex(_ size: Int, _ memoryClass: Int) -> Int {
         if memoryClass == 0 {
             return (size - 1) / 64
@@ -227,11 +229,13 @@ public final class TLSFMetadata: BlockMetadata {
         return (size >> (memoryClass + memoryClassShift - secondLevelIndex)) ^ (1 << secondLevelIndex)
     }
     
+    @inline(__always)
     func listIndex(_ memoryClass: Int, _ secondIndex: Int) -> Int {
         if memoryClass == 0 { return secondIndex }
         return (memoryClass - 1) * (1 << Self.secondLevelIndex) + secondIndex + 4
     }
     
+    @inline(__always)
     func listIndex(forSize size: Int) -> Int {
         let mc = Self.sizeToMemoryClass(size)
         return listIndex(mc, Self.sizeToSecondIndex(size, mc))
@@ -263,6 +267,7 @@ public final class TLSFMetadata: BlockMetadata {
         recycledHead = index
     }
     
+    @inline(__always)
     func handle(_ index: Int32) -> AllocationHandle {
         AllocationHandle(index: UInt32(index), generation: nodes[Int(index)].generation, owner: owner)
     }
@@ -277,6 +282,7 @@ public final class TLSFMetadata: BlockMetadata {
         return Int32(i)
     }
     
+    @inline(__always)
     func isFree(_ i: Int32) -> Bool { !nodes[Int(i)].taken }
 
     /// A live allocation's node.
