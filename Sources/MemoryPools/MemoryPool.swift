@@ -250,11 +250,16 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Re-reads a page's free bytes and emptiness after its metadata changed.
     private func refresh(_ index: Int) {
         let metadata = pages[index].metadata
-        let empty = metadata.isEmpty
-        if empty != pages[index].isEmpty { emptyPageCount += empty ? 1 : -1 }
-        pages[index].isEmpty = empty
-        pages[index].free = metadata.sumFreeSize
-        pages[index].largestFreeRange = metadata.largestFreeRangeBound
+        let empty = metadata.isEmpty, free = metadata.sumFreeSize, largest = metadata.largestFreeRangeBound
+        // One write through the buffer instead of three element writes (each checks the array is unique).
+        let wasEmpty = pages.withUnsafeMutableBufferPointer { p in
+            let was = p[index].isEmpty
+            p[index].isEmpty = empty
+            p[index].free = free
+            p[index].largestFreeRange = largest
+            return was
+        }
+        if empty != wasEmpty { emptyPageCount += empty ? 1 : -1 }
     }
 
     private func appendPage(id: Int, size: Int) {
