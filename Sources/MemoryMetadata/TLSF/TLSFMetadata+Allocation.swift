@@ -166,14 +166,16 @@ extension TLSFMetadata {
         let request = AllocationRequest(handle: handle(block), size: allocSize, offset: alignedOffset, kind: .tlsf, type: type)
 
         if listIndex != listsCount && nodes[b].prevFree != Self.none {
-            let prev = nodes[b].prevFree, next = nodes[b].nextFree
-            nodes[Int(prev)].nextFree = next
-            if next != Self.none { nodes[Int(next)].prevFree = prev }
-            nodes[b].prevFree = Self.none
-            nodes[b].nextFree = freeList[listIndex]
+            let prev = nodes[b].prevFree, next = nodes[b].nextFree, head = freeList[listIndex]
+            // The node writes go through the buffer at once (each element write checks the array is unique).
+            nodes.withUnsafeMutableBufferPointer { n in
+                n[Int(prev)].nextFree = next
+                if next != Self.none { n[Int(next)].prevFree = prev }
+                n[b].prevFree = Self.none
+                n[b].nextFree = head
+                if head != Self.none { n[Int(head)].prevFree = block }
+            }
             freeList[listIndex] = block
-            let newNext = nodes[b].nextFree
-            if newNext != Self.none { nodes[Int(newNext)].prevFree = block }
         }
         return request
     }

@@ -418,13 +418,17 @@ public final class TLSFMetadata: BlockMetadata {
         precondition(isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is not free")
         let b = Int(block)
         if offsetIndex != nil { indexRemove(block) }
-        let next = nodes[b].nextFree, prev = nodes[b].prevFree
-        if next != Self.none { nodes[Int(next)].prevFree = prev }
-        if prev != Self.none {
-            nodes[Int(prev)].nextFree = next
-        } else {
-            let memClass = Self.sizeToMemoryClass(nodes[b].size)
-            let secondIndex = Self.sizeToSecondIndex(nodes[b].size, memClass)
+        let next = nodes[b].nextFree, prev = nodes[b].prevFree, size = nodes[b].size
+        // The node writes go through the buffer at once (each element write checks the array is unique).
+        nodes.withUnsafeMutableBufferPointer { n in
+            if next != Self.none { n[Int(next)].prevFree = prev }
+            if prev != Self.none { n[Int(prev)].nextFree = next }
+            n[b].taken = true
+            n[b].inlineUserData = 0
+        }
+        if prev == Self.none {
+            let memClass = Self.sizeToMemoryClass(size)
+            let secondIndex = Self.sizeToSecondIndex(size, memClass)
             let index = listIndex(memClass, secondIndex)
             precondition(freeList[index] == block, "TLSF: free block at offset \(nodes[b].offset) is not at the head of its list")
             freeList[index] = next
@@ -441,35 +445,35 @@ public final class TLSFMetadata: BlockMetadata {
                 }
             }
         }
-        nodes[b].taken = true
-        nodes[b].inlineUserData = 0
         blocksFreeCount -= 1
-        blocksFreeSize -= nodes[b].size
+        blocksFreeSize -= size
     }
     
     func insertFreeBlock(_ block: Int32) {
         precondition(block != nullBlock, "TLSF: cannot insert the null block into a free list")
         precondition(!isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is already free")
-        let b = Int(block)
-        let memClass = Self.sizeToMemoryClass(nodes[b].size)
-        let secondIndex = Self.sizeToSecondIndex(nodes[b].size, memClass)
+        let b = Int(block), size = nodes[b].size
+        let memClass = Self.sizeToMemoryClass(size)
+        let secondIndex = Self.sizeToSecondIndex(size, memClass)
         let index = listIndex(memClass, secondIndex)
         precondition(index < listsCount, "TLSF: free list index \(index) out of range")
-        nodes[b].prevFree = Self.none
-        nodes[b].nextFree = freeList[index]
-        nodes[b].taken = false
-        nodes[b].type = .free
+        let next = freeList[index]
+        // The node writes go through the buffer at once (each element write checks the array is unique).
+        nodes.withUnsafeMutableBufferPointer { n in
+            n[b].prevFree = Self.none
+            n[b].nextFree = next
+            n[b].taken = false
+            n[b].type = .free
+            if next != Self.none { n[Int(next)].prevFree = block }
+        }
         freeList[index] = block
         raiseFailThresholds(index, block)
-        let next = nodes[b].nextFree
-        if next != Self.none {
-            nodes[Int(next)].prevFree = block
-        } else {
+        if next == Self.none {
             innerIsFreeBitmap[memClass] |= UInt32(1) << UInt32(secondIndex)
             isFreeBitmap |= UInt32(1) << UInt32(memClass)
         }
         blocksFreeCount += 1
-        blocksFreeSize += nodes[b].size
+        blocksFreeSize += size
         if offsetIndex != nil { indexInsert(block) }
     }
 
