@@ -239,34 +239,37 @@ extension TLSFMetadata {
         }
 
         let size = request.size
+        let isNull = current == nullBlock
+        // New nodes first (they may grow the array), then every link and field through the buffer at once
+        // (each element write checks the array is unique: this is the hottest path of a replay).
+        var split = Self.none
         if nodes[c].size == size {
-            if current == nullBlock {
-                let newNull = makeNode(offset: nodes[c].offset + size, size: 0)
-                nullBlock = newNull
-                nodes[Int(newNull)].prevPhysical = current
-                nodes[c].nextPhysical = newNull
-                nodes[c].taken = true
-            }
+            if isNull { split = makeNode(offset: nodes[c].offset + size, size: 0) }
         } else {
             precondition(nodes[c].size > size, "TLSF: free range too small for a checked request")
-            let newBlock = makeNode(offset: nodes[c].offset + size, size: nodes[c].size - size)
-            let n = Int(newBlock)
-            nodes[n].prevPhysical = current
-            nodes[n].nextPhysical = nodes[c].nextPhysical
-            nodes[c].nextPhysical = newBlock
-            nodes[c].size = size
-            if current == nullBlock {
-                nullBlock = newBlock
-                nodes[c].taken = true
-            } else {
-                nodes[Int(nodes[n].nextPhysical)].prevPhysical = newBlock
-                nodes[n].taken = true
-                insertFreeBlock(newBlock)
-            }
+            split = makeNode(offset: nodes[c].offset + size, size: nodes[c].size - size)
         }
-        nodes[c].inlineUserData = 0 // not an allocation's yet: nothing kept aside
-        setUserData(userData, ofNode: current)
-        nodes[c].type = type
+        let inline = Node.fitsInline(userData)
+        nodes.withUnsafeMutableBufferPointer { n in
+            if split != Self.none {
+                let s = Int(split), after = n[c].nextPhysical
+                n[s].prevPhysical = current
+                n[s].nextPhysical = after
+                n[c].nextPhysical = split
+                n[c].size = size
+                if !isNull {
+                    n[Int(after)].prevPhysical = split
+                    n[s].taken = true
+                }
+            }
+            n[c].taken = true
+            n[c].inlineUserData = inline ? userData : Node.userDataAside
+            n[c].type = type
+        }
+        if !inline { largeUserData[current] = userData }
+        if split != Self.none {
+            if isNull { nullBlock = split } else { insertFreeBlock(split) }
+        }
         granularity.allocPages(type: request.type, offset: nodes[c].offset, size: nodes[c].size)
         allocCount += 1
         return handle(current)
