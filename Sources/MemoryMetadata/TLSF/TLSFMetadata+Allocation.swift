@@ -279,14 +279,17 @@ extension TLSFMetadata {
         var block = try allocationNode(handle)
         // The node may live on as a free range and later hold another allocation: a new generation keeps
         // this allocation's handle from naming it (a second free of it is refused, not obeyed).
-        nodes[Int(block)].generation &+= 1
-        let next = nodes[Int(block)].nextPhysical
-        granularity.freePages(offset: nodes[Int(block)].offset, size: nodes[Int(block)].size)
+        let b = Int(block), node = nodes[b]
+        let next = node.nextPhysical, prev = node.prevPhysical
+        granularity.freePages(offset: node.offset, size: node.size)
         allocCount -= 1
-        setUserData(0, ofNode: block)
-        nodes[Int(block)].type = .free
+        if node.inlineUserData == Node.userDataAside { largeUserData[block] = nil }
+        nodes.withUnsafeMutableBufferPointer { n in
+            n[b].generation &+= 1
+            n[b].inlineUserData = 0
+            n[b].type = .free
+        }
 
-        let prev = nodes[Int(block)].prevPhysical
         if prev != Self.none && isFree(prev) {
             removeFreeBlock(prev)
             mergeBlock(block, prev)

@@ -483,12 +483,22 @@ public final class TLSFMetadata: BlockMetadata {
         let b = Int(block), p = Int(prev)
         precondition(nodes[b].prevPhysical == prev, "TLSF: cannot merge separate physical regions")
         precondition(!isFree(prev), "TLSF: cannot merge a block that is in a free list")
-        nodes[b].offset = nodes[p].offset
-        nodes[b].size += nodes[p].size
-        nodes[b].prevPhysical = nodes[p].prevPhysical
-        let pp = nodes[b].prevPhysical
-        if pp != Self.none { nodes[Int(pp)].nextPhysical = block } else { headBlock = block }
-        releaseNode(prev)
+        let released = recycledHead
+        // All writes through the buffer at once (each element write checks the array is unique); the last
+        // three are releaseNode's.
+        let pp = nodes.withUnsafeMutableBufferPointer { n -> Int32 in
+            n[b].offset = n[p].offset
+            n[b].size += n[p].size
+            let pp = n[p].prevPhysical
+            n[b].prevPhysical = pp
+            if pp != Self.none { n[Int(pp)].nextPhysical = block }
+            n[p].live = false
+            n[p].generation &+= 1
+            n[p].nextFree = released
+            return pp
+        }
+        if pp == Self.none { headBlock = block }
+        recycledHead = prev
     }
     
     /// Range `block` joined list `list` or grew in it: each known threshold rises above what it holds.
