@@ -29,27 +29,37 @@ extension TLSFMetadata {
     /// afterwards.
     public func compact(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
         let live = liveNodeCount
-        var renumbered: [Node] = []
-        renumbered.reserveCapacity(min(nodeLimit, live + live / 8 + 16))
         var newIndex = [Int32](repeating: Self.none, count: nodes.count)
-        var b = headBlock
-        while b != Self.none {
-            newIndex[Int(b)] = Int32(renumbered.count)
-            renumbered.append(nodes[Int(b)])
-            b = nodes[Int(b)].nextPhysical
-        }
-        precondition(renumbered.count == live, "TLSF: \(renumbered.count) nodes in the physical list, \(live) counted")
-        @inline(__always) func map(_ i: Int32) -> Int32 { i == Self.none ? Self.none : newIndex[Int(i)] }
-        var aside: [Int32: Int] = [:]
-        for i in renumbered.indices {
-            renumbered[i].prevPhysical = i == 0 ? Self.none : Int32(i - 1)
-            renumbered[i].nextPhysical = i == live - 1 ? Self.none : Int32(i + 1)
-            renumbered[i].generation = 0
-            if !renumbered[i].taken {
-                renumbered[i].prevFree = map(renumbered[i].prevFree)
-                renumbered[i].nextFree = map(renumbered[i].nextFree)
+        // Through the buffers: every element write of an array checks it is unique, and this touches
+        // every node.
+        let renumbered = nodes.withUnsafeBufferPointer { old in
+            newIndex.withUnsafeMutableBufferPointer { map in
+                [Node](unsafeUninitializedCapacity: min(nodeLimit, live + live / 8 + 16)) { buffer, count in
+                    var b = headBlock, k = 0
+                    while b != Self.none {
+                        precondition(k < live, "TLSF: more nodes in the physical list than the \(live) counted")
+                        map[Int(b)] = Int32(k)
+                        (buffer.baseAddress! + k).initialize(to: old[Int(b)])
+                        b = old[Int(b)].nextPhysical
+                        k += 1
+                    }
+                    precondition(k == live, "TLSF: \(k) nodes in the physical list, \(live) counted")
+                    for i in 0..<k {
+                        buffer[i].prevPhysical = i == 0 ? Self.none : Int32(i - 1)
+                        buffer[i].nextPhysical = i == k - 1 ? Self.none : Int32(i + 1)
+                        buffer[i].generation = 0
+                        if !buffer[i].taken {
+                            let prev = buffer[i].prevFree, next = buffer[i].nextFree
+                            buffer[i].prevFree = prev == Self.none ? Self.none : map[Int(prev)]
+                            buffer[i].nextFree = next == Self.none ? Self.none : map[Int(next)]
+                        }
+                    }
+                    count = k
+                }
             }
         }
+        @inline(__always) func map(_ i: Int32) -> Int32 { i == Self.none ? Self.none : newIndex[Int(i)] }
+        var aside: [Int32: Int] = [:]
         for (old, value) in largeUserData { aside[newIndex[Int(old)]] = value }
         for list in freeList.indices { freeList[list] = map(freeList[list]) }
         nodes = renumbered
