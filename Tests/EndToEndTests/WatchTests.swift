@@ -63,14 +63,24 @@ final class TmuxSession {
         try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
     }
 
-    /// Polls the screen until `condition` holds; after `timeout` throws (ending the test) with the last screen.
+    /// Polls the screen until `condition` holds on a settled screen (the same on a second capture 0.1 s
+    /// later: under load a capture can land in the middle of a refresh, showing the new pass number over
+    /// rows not yet drawn); after `timeout` throws (ending the test) with the last screen. `settled: false`
+    /// for a UI that never rests (running).
     @discardableResult
-    func waitFor(_ what: String, timeout: Double = 10, _ condition: (String) -> Bool) throws -> String {
+    func waitFor(_ what: String, timeout: Double = 10, settled: Bool = true, _ condition: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
         repeat {
             screen = try capture()
-            if condition(screen) { return screen }
+            if condition(screen) {
+                if !settled { return screen }
+                Thread.sleep(forTimeInterval: 0.1)
+                let again = try capture()
+                if again == screen { return screen }
+                screen = again
+                continue
+            }
             Thread.sleep(forTimeInterval: 0.05)
         } while Date() < deadline
         throw TmuxFailure(description: "timed out after \(timeout) s waiting for \(what); screen:\n\(screen)")
@@ -220,7 +230,7 @@ struct WatchTests {
     func terminated() throws {
         let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard"), "--run"])
         defer { t.close() }
-        try t.waitFor("the bars, running") { passNumber($0) != nil && hasBlockBars($0) }
+        try t.waitFor("the bars, running", settled: false) { passNumber($0) != nil && hasBlockBars($0) }
         // The pane's shell runs the program as its only child.
         let shell = try t.tmux(["display-message", "-p", "-t", t.name, "#{pane_pid}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
