@@ -86,15 +86,27 @@ extension TLSFMetadata {
         // that cannot take the request costs a few loads per non-empty list.
         let exponent = alignment.trailingZeroBitCount
         let column = !failSlot.isEmpty && exponent < Self.failCacheAlignments && !granularity.isEnabled ? Int(failColumn[exponent]) : -1
-        var list = nextNonEmptyList(after: nextListIndex)
-        while list < listsCount {
-            let row = column >= 0 ? Int(failSlot[list]) : 0
-            if row == 0 || allocSize < Int(failSizes[(row - 1) * failWidth + column]) {
-                if let r = scanList(list, allocSize, alignment, type) { return r }
+        // The loop walks the bitmaps' set bits (scans change no list's emptiness, and the first success
+        // returns).
+        let first = nextNonEmptyList(after: nextListIndex)
+        if first >= listsCount { return nil }
+        var memoryClass = first < 4 ? 0 : (first - 4) >> Self.secondLevelIndex + 1
+        let firstSecond = first < 4 ? first : (first - 4) & ((1 << Self.secondLevelIndex) - 1)
+        var bits = innerIsFreeBitmap[memoryClass] & (UInt32.max << UInt32(firstSecond))
+        while true {
+            while bits != 0 {
+                let list = listIndex(memoryClass, bits.trailingZeroBitCount)
+                bits &= bits - 1
+                let row = column >= 0 ? Int(failSlot[list]) : 0
+                if row == 0 || allocSize < Int(failSizes[(row - 1) * failWidth + column]) {
+                    if let r = scanList(list, allocSize, alignment, type) { return r }
+                }
             }
-            list = nextNonEmptyList(after: list)
+            let classes = memoryClass + 1 >= 32 ? 0 : isFreeBitmap & (UInt32.max << UInt32(memoryClass + 1))
+            if classes == 0 { return nil }
+            memoryClass = classes.trailingZeroBitCount
+            bits = innerIsFreeBitmap[memoryClass]
         }
-        return nil
     }
 
     /// Whether two more nodes fit the node limit (released ones count: they are reused first).
