@@ -261,7 +261,7 @@ extension TLSFMetadata {
             precondition(nodes[c].size > size, "TLSF: free range too small for a checked request")
             split = makeNode(offset: nodes[c].offset + size, size: nodes[c].size - size)
         }
-        let inline = Node.fitsInline(userData)
+        let stored = storedUserData(userData, ofNode: current)
         nodes.withUnsafeMutableBufferPointer { n in
             if split != Self.none {
                 let s = Int(split), after = n[c].nextPhysical
@@ -275,10 +275,9 @@ extension TLSFMetadata {
                 }
             }
             n[c].taken = true
-            n[c].inlineUserData = inline ? userData : Node.userDataAside
+            n[c].inlineUserData = stored
             n[c].type = type
         }
-        if !inline { largeUserData[current] = userData }
         if split != Self.none {
             if isNull { nullBlock = split } else { insertFreeBlock(split) }
         }

@@ -125,6 +125,14 @@ public final class TLSFMetadata: BlockMetadata {
         }
 
         static func fitsInline(_ userData: Int) -> Bool { userData > userDataAside && userData < 1 << 47 }
+
+        /// Marks the node released (a new generation) and chains it before `chain`.
+        @inline(__always)
+        mutating func release(onto chain: Int32) {
+            live = false
+            generation &+= 1
+            nextFree = chain
+        }
     }
 
     public let size: Int
@@ -260,10 +268,7 @@ public final class TLSFMetadata: BlockMetadata {
     }
     
     func releaseNode(_ index: Int32) {
-        let i = Int(index)
-        nodes[i].live = false
-        nodes[i].generation &+= 1
-        nodes[i].nextFree = recycledHead
+        nodes[Int(index)].release(onto: recycledHead)
         recycledHead = index
     }
     
@@ -314,12 +319,16 @@ public final class TLSFMetadata: BlockMetadata {
     @inline(__always)
     func setUserData(_ userData: Int, ofNode i: Int32) {
         if nodes[Int(i)].inlineUserData == Node.userDataAside { largeUserData[i] = nil }
-        if Node.fitsInline(userData) {
-            nodes[Int(i)].inlineUserData = userData
-        } else {
-            nodes[Int(i)].inlineUserData = Node.userDataAside
-            largeUserData[i] = userData
-        }
+        nodes[Int(i)].inlineUserData = storedUserData(userData, ofNode: i)
+    }
+
+    /// What node `i` stores for `userData`: the value itself, or ``Node/userDataAside`` with the value
+    /// kept in ``largeUserData``.
+    @inline(__always)
+    func storedUserData(_ userData: Int, ofNode i: Int32) -> Int {
+        if Node.fitsInline(userData) { return userData }
+        largeUserData[i] = userData
+        return Node.userDataAside
     }
 
     public func allocationListBegin() throws -> AllocationHandle? {
@@ -484,17 +493,15 @@ public final class TLSFMetadata: BlockMetadata {
         precondition(nodes[b].prevPhysical == prev, "TLSF: cannot merge separate physical regions")
         precondition(!isFree(prev), "TLSF: cannot merge a block that is in a free list")
         let released = recycledHead
-        // All writes through the buffer at once (each element write checks the array is unique); the last
-        // three are releaseNode's.
+        // All writes through the buffer at once (each element write checks the array is unique), releaseNode's
+        // included.
         let pp = nodes.withUnsafeMutableBufferPointer { n -> Int32 in
             n[b].offset = n[p].offset
             n[b].size += n[p].size
             let pp = n[p].prevPhysical
             n[b].prevPhysical = pp
             if pp != Self.none { n[Int(pp)].nextPhysical = block }
-            n[p].live = false
-            n[p].generation &+= 1
-            n[p].nextFree = released
+            n[p].release(onto: released)
             return pp
         }
         if pp == Self.none { headBlock = block }
