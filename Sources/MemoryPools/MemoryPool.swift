@@ -131,9 +131,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump).
     private var pageBytes = 0
     private var incrementalSort = true
-    /// Between ``beginDefragmentation()`` and ``endDefragmentation()``: the engine holds handles, so no
-    /// page is compacted.
-    private var defragmenting = false
+    /// Between ``beginDefragmentation()`` and ``endDefragmentation()`` (when VMA's incremental sort is
+    /// off): the engine holds handles, so no page is compacted.
+    private var defragmenting: Bool { !incrementalSort }
     private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 8)
     /// Page ids released since the caller last took them (``takeReleasedPages()``).
     private var releasedPages: [Int] = []
@@ -557,7 +557,6 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// Starts a run: incremental sorting off, pages sorted by free bytes, fullest first (stable).
     public func beginDefragmentation() {
-        defragmenting = true
         incrementalSort = false
         let order = pages.indices.sorted {
             let a = pages[$0].free, b = pages[$1].free
@@ -571,7 +570,6 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// compacted.
     public func endDefragmentation() {
         incrementalSort = true
-        defragmenting = false
         for page in pages where page.metadata.wantsCompaction { compact(page.metadata) }
     }
 
