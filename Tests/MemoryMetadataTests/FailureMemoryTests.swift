@@ -33,9 +33,9 @@ struct FailureMemoryTests {
         try m.validate()
     }
 
-    @Test func aRangeJoiningTheListRaisesTheThreshold() throws {
-        // a@0+16, free [16, 216), c@216+16, free [232, 432), e@432+16, the rest taken: two 200-byte
-        // ranges in one list.
+    /// a@0+16, free [16, 216), c@216+16, free [232, 432), e@432+16, the rest taken: two 200-byte ranges in
+    /// one list. Returns the page and a.
+    static func twoRangePage() throws -> (TLSFMetadata, a: AllocationHandle) {
         let m = TLSFMetadata(size: 4096)
         let a = try #require(try place(m, 16)), b = try #require(try place(m, 200))
         try place(m, 16)
@@ -44,6 +44,12 @@ struct FailureMemoryTests {
         try place(m, 4096 - 448)
         try m.free(b.handle)
         try m.free(d.handle)
+        #expect(layout(m) == "#0@0+16 free@16+200 #0@216+16 free@232+200 #0@432+16 #0@448+3648")
+        return (m, a.handle)
+    }
+
+    @Test func aRangeJoiningTheListRaisesTheThreshold() throws {
+        let (m, a) = try Self.twoRangePage()
         let list = m.listIndex(forSize: 200)
         // At 256-byte alignment [232, 432) holds 176 bytes and [16, 216) none: 180 fails, from 177 on.
         #expect(try place(m, 180, align: 256) == nil)
@@ -51,7 +57,7 @@ struct FailureMemoryTests {
         try m.validate()
         // Freeing a merges [0, 216) into the list (which keeps [232, 432) meanwhile, and so its row): it
         // holds 216 bytes at offset 0, so the threshold rises to 217, and the request that failed lands at 0.
-        try m.free(a.handle)
+        try m.free(a)
         #expect(m.listIndex(forSize: 216) == list)
         #expect(!m.knownToFail(list, 216, 8) && m.knownToFail(list, 217, 8))
         try m.validate()
@@ -62,15 +68,7 @@ struct FailureMemoryTests {
     @Test func rangesLeavingKeepTheThresholdAnUpperBound() throws {
         // The same two ranges; the one at 16 leaves the list, taken whole: the other still holds no more
         // than before, so the threshold stays (an upper bound).
-        let m = TLSFMetadata(size: 4096)
-        try place(m, 16)
-        let b = try #require(try place(m, 200))
-        try place(m, 16)
-        let d = try #require(try place(m, 200))
-        try place(m, 16)
-        try place(m, 4096 - 448)
-        try m.free(b.handle)
-        try m.free(d.handle)
+        let (m, _) = try Self.twoRangePage()
         let list = m.listIndex(forSize: 200)
         #expect(try place(m, 180, align: 256) == nil)
         #expect(try place(m, 200, align: 16)?.offset == 16)
