@@ -77,21 +77,22 @@ struct FailureMemoryTests {
         try m.validate()
     }
 
-    @Test func aListThatEmptiesGivesItsRowBackForTheNextFailure() throws {
+    @Test func aListThatEmptiesForgetsItsThresholds() throws {
         let (m, _) = try Self.page()
         let list = m.listIndex(forSize: 200)
         #expect(try place(m, 150, align: 256) == nil)
-        #expect(m.knownToFail(list, 1, 8) && m.failKnown.count == 1 && m.freeFailRows.isEmpty)
-        // The range leaves the list (taken whole): the list is empty, its row free.
+        #expect(m.knownToFail(list, 1, 8) && m.lists.count == 1)
+        // The range leaves the list (taken whole): the list is empty, and its entry, thresholds and all,
+        // is gone.
         let taken = try #require(try place(m, 200, align: 16))
         #expect(taken.offset == 16)
-        #expect(m.freeList[list] == -1 && m.failSlot[list] == 0 && m.freeFailRows == [0])
+        #expect(m.head(ofList: list) == -1 && m.lists.isEmpty)
         try m.validate()
-        // It comes back to a list with no row: the next scan checks it, fails, and takes the row again.
+        // It comes back to a list that knows nothing: the next scan checks it, fails, and remembers again.
         try m.free(taken.handle)
-        #expect(!m.knownToFail(list, 1, 8))
+        #expect(!m.knownToFail(list, 1, 8) && m.lists.count == 1)
         #expect(try place(m, 150, align: 256) == nil)
-        #expect(m.knownToFail(list, 1, 8) && m.failKnown.count == 1 && m.freeFailRows.isEmpty)
+        #expect(m.knownToFail(list, 1, 8))
         try m.validate()
     }
 
@@ -102,8 +103,57 @@ struct FailureMemoryTests {
         #expect(try place(m, 8, strategy: .minOffset)?.offset == 16)
         #expect(m.offsetIndex != nil)
         m.clear()
-        #expect(m.failSlot.isEmpty && m.freeFailRows.isEmpty && m.failSizes.isEmpty && m.failKnown.isEmpty && m.offsetIndex == nil)
+        #expect(m.lists.isEmpty && m.failExponents == 0 && m.offsetIndex == nil)
         #expect(try place(m, 150, align: 256)?.offset == 0)
+        try m.validate()
+    }
+
+    /// Thresholds are kept in a byte, spread over what they can be for the list: every code decodes to the
+    /// threshold it stands for or more (so "sure to fail" stays true), and to no more than 1/254 of the top
+    /// above it.
+    @Test(arguments: [0, 1, 2, 7, 19, 31])
+    func thresholdCodesRoundUpByLittle(memoryClass: Int) throws {
+        var rng = SplitMix64(seed: UInt64(memoryClass) + 1)
+        for second in memoryClass == 0 ? 0...3 : 0...31 {
+            let top = TLSFMetadata.listTop(memoryClass, second)
+            for threshold in [1, 2, top / 2, top - 1, top] + (0..<200).map({ _ in rng.int(1...top) }) {
+                let code = TLSFMetadata.encodeFailThreshold(threshold, top: top)
+                #expect((1...255).contains(code))
+                let decoded = TLSFMetadata.decodeFailThreshold(code, top: top)
+                #expect(decoded >= threshold && decoded <= threshold + top / 254 + 1,
+                        "class \(memoryClass), list \(second): \(threshold) → \(code) → \(decoded)")
+                // The smallest such code: one less stands for less than the threshold.
+                if code > 1 { #expect(TLSFMetadata.decodeFailThreshold(code - 1, top: top) < threshold) }
+            }
+        }
+    }
+
+    /// The top of a list is one more than the largest range it can hold.
+    @Test func listTopsBoundTheirLists() {
+        for size in [1, 64, 65, 256, 257, 511, 512, 4095, 4096, 1 << 20, (1 << 20) + 12345, 1 << 38] {
+            let memoryClass = TLSFMetadata.sizeToMemoryClass(size)
+            let second = TLSFMetadata.sizeToSecondIndex(size, memoryClass)
+            let top = TLSFMetadata.listTop(memoryClass, second)
+            #expect(size < top, "\(size)")
+            // The next size class starts at the top.
+            let next = TLSFMetadata.sizeToMemoryClass(top)
+            #expect((next, TLSFMetadata.sizeToSecondIndex(top, next)) != (memoryClass, second), "\(size)")
+        }
+    }
+
+    /// A page remembers failures for the first five alignments its scans fail with: a sixth is scanned
+    /// every time, with the same answers.
+    @Test func fiveAlignmentsAreRemembered() throws {
+        let (m, _) = try Self.page()
+        let list = m.listIndex(forSize: 200)
+        // [16, 216) fails each of these alignments for 200 bytes (16 is not aligned to any of them).
+        for exponent in 5...10 { #expect(try place(m, 200, align: 1 << exponent) == nil) }
+        for exponent in 5...9 { #expect(m.knownToFail(list, 200, exponent), "alignment \(1 << exponent)") }
+        #expect(!m.knownToFail(list, 200, 10))
+        #expect(try place(m, 200, align: 1 << 10) == nil)
+        try m.validate()
+        // The range is still found when it holds a request.
+        #expect(try place(m, 200, align: 8)?.offset == 16)
         try m.validate()
     }
 }

@@ -156,3 +156,38 @@ struct ValidationTests {
         #expect(TLSFMetadata(size: size).listsCount == lists)
     }
 }
+
+@Suite("TLSF keeps only the non-empty free lists")
+struct SparseListTests {
+    /// Free ranges of many sizes come and go in random order: the entries stay in list order (validate
+    /// checks each one against the bitmaps), and storage falls back when lists empty.
+    @Test(arguments: [1, 2, 3])
+    func listsComeAndGo(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        let m = TLSFMetadata(size: 1 << 26)
+        // Allocation, then a spacer, so every freed allocation is a free range of its own.
+        var ranges: [AllocationHandle] = [], spacers: [AllocationHandle] = []
+        for _ in 0..<600 {
+            let a = try #require(try place(m, 1 << rng.int(4...16) + rng.int(0...4000)))
+            ranges.append(a.handle)
+            spacers.append(try #require(try place(m, 16)).handle)
+        }
+        var peak = 0
+        for (i, handle) in ranges.shuffled(using: &rng).enumerated() {
+            try m.free(handle)
+            if i % 7 == 0 { try m.validate() }
+            peak = max(peak, m.lists.count)
+        }
+        try m.validate()
+        #expect(peak > 150 && m.lists.count == peak)
+        // Freeing the spacers merges neighbours into ever larger ranges, down to the tail alone: lists
+        // empty, and their storage follows (within malloc's rounding).
+        for (i, handle) in spacers.shuffled(using: &rng).enumerated() {
+            try m.free(handle)
+            if i % 7 == 0 { try m.validate() }
+            #expect(m.lists.capacity <= 2 * m.lists.count + 16, "\(m.lists.count) lists in storage for \(m.lists.capacity)")
+        }
+        try m.validate()
+        #expect(m.lists.isEmpty && m.isEmpty)
+    }
+}

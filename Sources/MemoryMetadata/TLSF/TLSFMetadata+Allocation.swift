@@ -24,7 +24,7 @@ extension TLSFMetadata {
         // No free ranges besides the tail: only the tail can take it.
         if blocksFreeCount == 0 {
             if strategy.contains(.minOffset) && nodes[Int(nullBlock)].offset > maxOffset { return nil }
-            return checkBlock(nullBlock, listsCount, allocSize, alignment, type)
+            return checkBlock(nullBlock, -1, allocSize, alignment, type)
         }
 
         // Round up to the next size class.
@@ -39,23 +39,23 @@ extension TLSFMetadata {
         }
 
         var nextListIndex = listsCount
-        var nextListBlock = Self.none
 
         if strategy.contains(.minTime) {
-            if let found = findFreeBlock(sizeForNextList) {
-                (nextListBlock, nextListIndex) = found
-                if let r = checkBlock(nextListBlock, nextListIndex, allocSize, alignment, type) { return r }
+            let found = findFreeBlock(sizeForNextList)
+            if let found {
+                nextListIndex = found.listIndex
+                if let r = checkBlock(found.block, found.rank, allocSize, alignment, type) { return r }
             }
-            if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
+            if let r = checkBlock(nullBlock, -1, allocSize, alignment, type) { return r }
             // VMA checks that first block again with the rest of its list.
-            if nextListBlock != Self.none, let r = scanList(nextListIndex, allocSize, alignment, type) { return r }
+            if let found, let r = scanList(found.listIndex, found.rank, allocSize, alignment, type) { return r }
             if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
         } else if strategy.contains(.minMemory) {
             if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
-            if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
+            if let r = checkBlock(nullBlock, -1, allocSize, alignment, type) { return r }
             if let found = findFreeBlock(sizeForNextList) {
                 nextListIndex = found.listIndex
-                if let r = scanList(nextListIndex, allocSize, alignment, type) { return r }
+                if let r = scanList(nextListIndex, found.rank, allocSize, alignment, type) { return r }
             }
         } else if strategy.contains(.minOffset) {
             // Every free range in ascending offset order, then the tail. VMA checks all of them; the Go
@@ -67,45 +67,47 @@ extension TLSFMetadata {
                 if b == Self.none { break }
                 let n = nodes[Int(b)]
                 if n.offset >= maxOffset { break }
-                if let r = checkBlock(b, listIndex(forSize: n.size), allocSize, alignment, type) { return r }
+                if let r = checkBlock(b, rank(ofList: listIndex(forSize: n.size)), allocSize, alignment, type) { return r }
                 low = n.offset + 1
             }
-            return checkBlock(nullBlock, listsCount, allocSize, alignment, type)
+            return checkBlock(nullBlock, -1, allocSize, alignment, type)
         } else {
             if let found = findFreeBlock(sizeForNextList) {
                 nextListIndex = found.listIndex
-                if let r = scanList(nextListIndex, allocSize, alignment, type) { return r }
+                if let r = scanList(nextListIndex, found.rank, allocSize, alignment, type) { return r }
             }
-            if let r = checkBlock(nullBlock, listsCount, allocSize, alignment, type) { return r }
+            if let r = checkBlock(nullBlock, -1, allocSize, alignment, type) { return r }
             if let r = searchList(from: findFreeBlock(allocSize), allocSize, alignment, type) { return r }
         }
 
         // Worst case: search every list above the one tried first (VMA walks every list index; the
-        // bitmaps name the non-empty ones, in the same order).
+        // bitmaps name the non-empty ones, in the same order, and their entries are in that order too).
         // Lists known to fail are skipped right here (the same test scanList makes first), so that a page
         // that cannot take the request costs a few loads per non-empty list.
         let exponent = alignment.trailingZeroBitCount
-        let column = !failSlot.isEmpty && exponent < Self.failCacheAlignments && !granularity.isEnabled ? Int(failColumn[exponent]) : -1
+        let column = granularity.isEnabled ? -1 : failColumn(exponent)
         // The loop walks the bitmaps' set bits (scans change no list's emptiness, and the first success
         // returns).
         let first = nextNonEmptyList(after: nextListIndex)
         if first >= listsCount { return nil }
-        var memoryClass = first < 4 ? 0 : (first - 4) >> Self.secondLevelIndex + 1
-        let firstSecond = first < 4 ? first : (first - 4) & ((1 << Self.secondLevelIndex) - 1)
+        var (memoryClass, firstSecond) = Self.classAndSecond(ofList: first)
+        var r = rank(memoryClass, firstSecond)
         var bits = innerIsFreeBitmap[memoryClass] & (UInt32.max << UInt32(firstSecond))
         while true {
             while bits != 0 {
-                let list = listIndex(memoryClass, bits.trailingZeroBitCount)
+                let second = bits.trailingZeroBitCount
                 bits &= bits - 1
-                let row = column >= 0 ? Int(failSlot[list]) : 0
-                if row == 0 || allocSize < Int(failSizes[(row - 1) * failWidth + column]) {
-                    if let r = scanList(list, allocSize, alignment, type) { return r }
+                let threshold = failThreshold(r, memoryClass, second, column: column)
+                if threshold == nil || allocSize < threshold! {
+                    if let request = scanList(listIndex(memoryClass, second), r, allocSize, alignment, type, checked: true) { return request }
                 }
+                r += 1
             }
             let classes = memoryClass + 1 >= 32 ? 0 : isFreeBitmap & (UInt32.max << UInt32(memoryClass + 1))
             if classes == 0 { return nil }
             memoryClass = classes.trailingZeroBitCount
             bits = innerIsFreeBitmap[memoryClass]
+            firstSecond = 0
         }
     }
 
@@ -133,39 +135,45 @@ extension TLSFMetadata {
         return listIndex(memoryClass, innerIsFreeBitmap[memoryClass].trailingZeroBitCount)
     }
 
-    /// Checks every range of free list `list` in order, as VMA does, and returns the first that holds the
-    /// request. A scan that finds nothing measures the most any range of the list holds at this alignment
-    /// (see ``failSlot``): a later request above it skips the list.
-    private func scanList(_ list: Int, _ allocSize: Int, _ alignment: Int, _ type: SuballocationType) -> AllocationRequest? {
+    /// Checks every range of free list `list` (at rank `r` in ``lists``) in order, as VMA does, and returns
+    /// the first that holds the request. A scan that finds nothing measures the most any range of the list
+    /// holds at this alignment (see ``failExponents``): a later request above it skips the list.
+    /// `checked`: the caller already looked up whether the list is known to fail.
+    private func scanList(_ list: Int, _ r: Int, _ allocSize: Int, _ alignment: Int, _ type: SuballocationType,
+                          checked: Bool = false) -> AllocationRequest? {
         let exponent = alignment.trailingZeroBitCount
-        let cacheable = exponent < Self.failCacheAlignments && !granularity.isEnabled
-        if cacheable && knownToFail(list, allocSize, exponent) { return nil }
-        var b = freeList[list], most = 0
+        let cacheable = !granularity.isEnabled
+        let (memoryClass, second) = Self.classAndSecond(ofList: list)
+        if cacheable && !checked, let threshold = failThreshold(r, memoryClass, second, column: failColumn(exponent)),
+           allocSize >= threshold {
+            return nil
+        }
+        var b = lists[r].head, most = 0
         let mask = alignment - 1
         while b != Self.none {
             // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
             let n = nodes[Int(b)]
             let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
-            if holds >= allocSize, let r = checkBlock(b, list, allocSize, alignment, type) { return r }
+            if holds >= allocSize, let request = checkBlock(b, r, allocSize, alignment, type) { return request }
             most = max(most, holds)
             b = n.nextFree
         }
         // Every range holds at most `most` < allocSize bytes at this alignment.
-        if cacheable && most + 1 < Int(Int32.max) { rememberFailure(list, most + 1, exponent) }
+        if cacheable { rememberFailure(r, memoryClass, second, most + 1, exponent) }
         return nil
     }
 
     @inline(__always)
-    private func searchList(from found: (block: Int32, listIndex: Int)?, _ allocSize: Int, _ alignment: Int,
+    private func searchList(from found: (block: Int32, listIndex: Int, rank: Int)?, _ allocSize: Int, _ alignment: Int,
                             _ type: SuballocationType) -> AllocationRequest? {
         guard let found else { return nil }
-        return scanList(found.listIndex, allocSize, alignment, type)
+        return scanList(found.listIndex, found.rank, allocSize, alignment, type)
     }
 
-    /// Whether the free range `block` can hold the request; on success it moves to the front of its list
-    /// (VMA does this even when the caller then decides not to commit).
-    
-    func checkBlock(_ block: Int32, _ listIndex: Int, _ allocSize: Int, _ alignment: Int,
+    /// Whether the free range `block` can hold the request; on success it moves to the front of its list,
+    /// whose entry is at rank `r` in ``lists`` (-1 for the tail, which is in no list) (VMA does this even
+    /// when the caller then decides not to commit).
+    func checkBlock(_ block: Int32, _ r: Int, _ allocSize: Int, _ alignment: Int,
                     _ type: SuballocationType) -> AllocationRequest? {
         let b = Int(block)
         precondition(isFree(block), "TLSF: block at offset \(nodes[b].offset) is already taken")
@@ -177,8 +185,8 @@ extension TLSFMetadata {
         }
         let request = AllocationRequest(handle: handle(block), size: allocSize, offset: alignedOffset, kind: .tlsf, type: type)
 
-        if listIndex != listsCount && nodes[b].prevFree != Self.none {
-            let prev = nodes[b].prevFree, next = nodes[b].nextFree, head = freeList[listIndex]
+        if r >= 0 && nodes[b].prevFree != Self.none {
+            let prev = nodes[b].prevFree, next = nodes[b].nextFree, head = lists[r].head
             // The node writes go through the buffer at once (each element write checks the array is unique).
             nodes.withUnsafeMutableBufferPointer { n in
                 n[Int(prev)].nextFree = next
@@ -187,7 +195,7 @@ extension TLSFMetadata {
                 n[b].nextFree = head
                 if head != Self.none { n[Int(head)].prevFree = block }
             }
-            freeList[listIndex] = block
+            lists[r].head = block
         }
         return request
     }
@@ -225,7 +233,8 @@ extension TLSFMetadata {
                 } else {
                     // Same list: only the size grows, in place; the offset index and the list's failed
                     // scans must see it.
-                    raiseFailThresholds(oldList, prev)
+                    let (memoryClass, second) = Self.classAndSecond(ofList: oldList)
+                    raiseFailThresholds(rank(memoryClass, second), memoryClass, second, prev)
                     if offsetIndex != nil {
                         nodes[p].size -= missingAlignment
                         indexRemove(prev)

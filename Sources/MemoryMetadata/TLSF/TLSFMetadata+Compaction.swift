@@ -61,7 +61,7 @@ extension TLSFMetadata {
         @inline(__always) func map(_ i: Int32) -> Int32 { i == Self.none ? Self.none : newIndex[Int(i)] }
         var aside: [Int32: Int] = [:]
         for (old, value) in largeUserData { aside[newIndex[Int(old)]] = value }
-        for list in freeList.indices { freeList[list] = map(freeList[list]) }
+        for r in lists.indices { lists[r].head = map(lists[r].head) }
         nodes = renumbered
         largeUserData = aside
         nullBlock = Int32(live - 1)

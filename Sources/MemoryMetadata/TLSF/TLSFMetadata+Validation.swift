@@ -5,58 +5,66 @@ extension TLSFMetadata {
         func fail(_ why: String) -> MetadataError { .corrupted("TLSF page of \(size) bytes: \(why)") }
         if sumFreeSize > size { throw fail("free size \(sumFreeSize) exceeds the page") }
 
-        var freeListCount = 0
-        for list in freeList.indices {
-            var b = freeList[list]
-            if b == Self.none { continue }
-            if !isFree(b) { throw fail("block at offset \(nodes[Int(b)].offset) heads free list \(list) but is taken") }
-            if nodes[Int(b)].prevFree != Self.none { throw fail("block at offset \(nodes[Int(b)].offset) heads a free list but has a previous block") }
-            while b != Self.none {
-                let n = nodes[Int(b)]
-                if !n.live { throw fail("free list \(list) holds a released node") }
-                if !isFree(b) { throw fail("block at offset \(n.offset) is in free list \(list) but taken") }
-                if listIndex(forSize: n.size) != list { throw fail("block at offset \(n.offset) of size \(n.size) is in the wrong free list \(list)") }
-                if n.nextFree != Self.none && nodes[Int(n.nextFree)].prevFree != b {
-                    throw fail("block at offset \(n.offset): next free block at offset \(nodes[Int(n.nextFree)].offset) does not point back")
-                }
-                freeListCount += 1
-                if !failSlot.isEmpty && failSlot[list] != 0 {
-                    let row = Int(failSlot[list]) - 1
-                    for k in 0..<Self.failCacheAlignments where failColumn[k] >= 0 && failSizes[row * failWidth + Int(failColumn[k])] != Int32.max {
-                        let threshold = failSizes[row * failWidth + Int(failColumn[k])]
-                        if failKnown[row] & (1 << UInt32(k)) == 0 {
-                            throw fail("free list \(list) holds a threshold for alignment \(1 << k) not marked known")
-                        }
-                        let mask = (1 << k) - 1
-                        let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
-                        if holds >= Int(threshold) {
-                            throw fail("free list \(list) is remembered to fail from \(threshold) bytes at alignment \(1 << k), but the range at offset \(n.offset) holds \(holds)")
-                        }
-                    }
-                }
-                b = n.nextFree
-            }
-        }
+        // The bitmaps name the non-empty lists; their entries are in list order, each class's after the
+        // classes below it.
         if isFreeBitmap >> UInt32(innerIsFreeBitmap.count) != 0 { throw fail("free bitmap marks a memory class above the page's") }
+        var nonEmpty = 0
         for memClass in innerIsFreeBitmap.indices {
             let inner = innerIsFreeBitmap[memClass]
             if (inner != 0) != (isFreeBitmap & (UInt32(1) << UInt32(memClass)) != 0) {
                 throw fail("free bitmap of memory class \(memClass) disagrees with its inner bitmap")
             }
-            for second in 0..<32 where inner & (UInt32(1) << UInt32(second)) != 0 {
-                let index = listIndex(memClass, second)
-                if index >= listsCount || freeList[index] == Self.none { throw fail("bitmap marks empty free list \(index)") }
+            let base = Int(truncatingIfNeeded: classBase[memClass >> 2] >> UInt64((memClass & 3) * 16)) & 0xFFFF
+            if base != nonEmpty { throw fail("memory class \(memClass) counts \(base) non-empty lists below it, not \(nonEmpty)") }
+            if inner != 0 && listIndex(memClass, 31 - inner.leadingZeroBitCount) >= listsCount {
+                throw fail("bitmap marks free list \(listIndex(memClass, 31 - inner.leadingZeroBitCount)), above the page's last")
+            }
+            nonEmpty += inner.nonzeroBitCount
+        }
+        // The last word's lanes past the page's classes count along (every list is below them).
+        for memClass in innerIsFreeBitmap.count..<classBase.count * 4 {
+            let base = Int(truncatingIfNeeded: classBase[memClass >> 2] >> UInt64((memClass & 3) * 16)) & 0xFFFF
+            if base != nonEmpty { throw fail("lane \(memClass) of the class counts holds \(base), not \(nonEmpty)") }
+        }
+        if lists.count != nonEmpty { throw fail("\(lists.count) list entries for \(nonEmpty) non-empty lists") }
+        let columns = (0..<Self.failColumns).filter { (failExponents >> UInt64($0 * 8)) & 0xFF != 0 }
+        if columns != Array(0..<columns.count) { throw fail("failed-scan columns \(columns) are not the first ones") }
+        if granularity.isEnabled && failExponents != 0 { throw fail("failed scans remembered on a page that tracks granularity") }
+
+        var freeListCount = 0, r = 0
+        for memClass in innerIsFreeBitmap.indices {
+            var bits = innerIsFreeBitmap[memClass]
+            while bits != 0 {
+                let second = bits.trailingZeroBitCount, list = listIndex(memClass, second)
+                bits &= bits - 1
+                let entry = lists[r]
+                var b = entry.head
+                if b == Self.none { throw fail("non-empty free list \(list) has no first range") }
+                if nodes[Int(b)].prevFree != Self.none { throw fail("block at offset \(nodes[Int(b)].offset) heads a free list but has a previous block") }
+                if entry.failCodes >> UInt64(columns.count * 8) != 0 { throw fail("free list \(list) has a threshold in an unused column") }
+                while b != Self.none {
+                    let n = nodes[Int(b)]
+                    if !n.live { throw fail("free list \(list) holds a released node") }
+                    if !isFree(b) { throw fail("block at offset \(n.offset) is in free list \(list) but taken") }
+                    if listIndex(forSize: n.size) != list { throw fail("block at offset \(n.offset) of size \(n.size) is in the wrong free list \(list)") }
+                    if n.nextFree != Self.none && nodes[Int(n.nextFree)].prevFree != b {
+                        throw fail("block at offset \(n.offset): next free block at offset \(nodes[Int(n.nextFree)].offset) does not point back")
+                    }
+                    freeListCount += 1
+                    for column in columns {
+                        let exponent = Int((failExponents >> UInt64(column * 8)) & 0xFF) - 1
+                        guard let threshold = failThreshold(r, memClass, second, column: column) else { continue }
+                        let mask = (1 << exponent) - 1
+                        let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
+                        if holds >= threshold {
+                            throw fail("free list \(list) is remembered to fail from \(threshold) bytes at alignment \(1 << exponent), but the range at offset \(n.offset) holds \(holds)")
+                        }
+                    }
+                    b = n.nextFree
+                }
+                r += 1
             }
         }
-
-        // Every row of thresholds belongs to one non-empty list or is free, once.
-        var rowOwners = [Int](repeating: 0, count: failKnown.count)
-        for (list, row) in failSlot.enumerated() where row != 0 {
-            if freeList[list] == Self.none { throw fail("empty free list \(list) keeps row \(row - 1) of failed-scan thresholds") }
-            rowOwners[Int(row) - 1] += 1
-        }
-        for row in freeFailRows { rowOwners[Int(row)] += 1 }
-        if let row = rowOwners.firstIndex(where: { $0 != 1 }) { throw fail("row \(row) of failed-scan thresholds has \(rowOwners[row]) owners") }
 
         let null = nodes[Int(nullBlock)]
         if null.nextPhysical != Self.none { throw fail("tail range at offset \(null.offset) is not last") }
@@ -98,12 +106,12 @@ extension TLSFMetadata {
         if allocs != allocCount { throw fail("\(allocs) allocations found, counted \(allocCount)") }
         if frees != blocksFreeCount { throw fail("\(frees) free blocks found, counted \(blocksFreeCount)") }
         // Every node is in the page (the null block and the physical list) or released, once.
-        var released = 0, r = recycledHead
-        while r != Self.none {
+        var released = 0, chain = recycledHead
+        while chain != Self.none {
             if released > nodes.count { throw fail("the chain of released nodes loops") }
-            if nodes[Int(r)].live { throw fail("node \(r) is live but on the chain of released nodes") }
+            if nodes[Int(chain)].live { throw fail("node \(chain) is live but on the chain of released nodes") }
             released += 1
-            r = nodes[Int(r)].nextFree
+            chain = nodes[Int(chain)].nextFree
         }
         if released + allocs + frees + 1 != nodes.count {
             throw fail("\(nodes.count) nodes: \(allocs + frees + 1) in the page and \(released) released do not add up")

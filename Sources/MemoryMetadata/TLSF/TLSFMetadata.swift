@@ -135,11 +135,40 @@ public final class TLSFMetadata: BlockMetadata {
         }
     }
 
+    /// A non-empty free list in one word: its first range (bits 0-23: the node index plus one, as node
+    /// links), and what its failed scans taught (bits 24-63: a byte per column of ``failExponents``, 0 when
+    /// nothing is known, otherwise a code for a request size from which a scan of the whole list is sure
+    /// to find nothing at that column's alignment; see ``failThreshold(_:_:_:column:)``).
+    struct ListEntry {
+        private var bits: UInt64
+
+        init(head: Int32) { bits = UInt64(UInt32(bitPattern: head &+ 1)) }
+
+        var head: Int32 {
+            @inline(__always) get { Int32(truncatingIfNeeded: bits & Node.linkMask) &- 1 }
+            @inline(__always) set { bits = bits & ~Node.linkMask | UInt64(UInt32(bitPattern: newValue &+ 1)) }
+        }
+
+        /// The threshold codes, column k in bits 8k-8k+7.
+        var failCodes: UInt64 {
+            @inline(__always) get { bits >> 24 }
+            @inline(__always) set { bits = bits & Node.linkMask | newValue << 24 }
+        }
+    }
+
     public let size: Int
     var nodes: [Node] = []
     /// Released nodes, chained through their `link` (-1: none), reused last released first.
     var recycledHead: Int32 = -1
-    var freeList: [Int32] = []
+    /// The non-empty free lists only, in list order. A page has hundreds of lists (549 for 32 MiB) and a
+    /// sparse page uses a few dozen: one entry per list would be most of its metadata. A list's entry is
+    /// at its rank: the non-empty lists of the classes below (``classBase``) and those of its own class
+    /// below it (set bits of its inner bitmap).
+    var lists: [ListEntry] = []
+    /// Per memory class: how many non-empty lists the classes below it have, four classes (16 bits each)
+    /// per word, so that a list that empties or gets its first range updates the classes above in a few
+    /// additions.
+    var classBase: [UInt64]
     var innerIsFreeBitmap: [UInt32]
     var isFreeBitmap: UInt32 = 0
     var listsCount = 0
@@ -159,25 +188,18 @@ public final class TLSFMetadata: BlockMetadata {
     let nodeLimit: Int
     /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
     var offsetIndex: OffsetIndex?
-    /// What failed list scans taught: for a list that had one, `failSizes[(failSlot[list] - 1) * failWidth +
-    /// failColumn[log2(alignment)]]` is a request size from which a scan of that whole list is
-    /// sure to find nothing (Int32.max: not known). Without granularity, a range holds a request exactly
-    /// when the request fits in the range's bytes after alignment padding, so a list fails for every size
-    /// above the most any of its ranges holds at that alignment: a failed scan measures that maximum, a
-    /// range joining or growing raises it, a range leaving keeps it an upper bound. A scan that fails
-    /// changes nothing, so a request at or above the threshold skips the list and gets VMA's answer. Only
-    /// lists that failed get a row; never used with granularity tracking (conflicts depend on the type).
-    var failSlot: [UInt16] = []
-    var failSizes: [Int32] = []
-    /// Rows whose list emptied, for reuse.
-    var freeFailRows: [UInt16] = []
-    /// Per row: bit k set when `failSizes` holds a threshold for alignment 2^k.
-    var failKnown: [UInt32] = []
-    /// A row has a column per alignment this page's scans failed with (workloads use a handful of the 24
-    /// possible): log2(alignment) → column, -1 for none yet.
-    var failColumn: [Int8] = []
-    var failWidth = 0
-    static let failCacheAlignments = 24
+    /// What failed list scans taught. Without granularity, a range holds a request exactly when the
+    /// request fits in the range's bytes after alignment padding, so a list fails for every size above the
+    /// most any of its ranges holds at that alignment: a failed scan measures that maximum, a range joining
+    /// or growing raises it, a range leaving keeps it an upper bound. A scan that fails changes nothing, so
+    /// a request at or above the threshold skips the list and gets VMA's answer. Never used with
+    /// granularity tracking (conflicts depend on the type).
+    ///
+    /// The thresholds are kept per list and alignment, for the first ``failColumns`` alignments the page's
+    /// scans fail with (workloads use a handful): byte k of this word holds log2(alignment) + 1 of column k
+    /// (0: column unused).
+    var failExponents: UInt64 = 0
+    static let failColumns = 5
 
     /// - Parameters:
     ///   - size: bytes in the page.
@@ -197,9 +219,9 @@ public final class TLSFMetadata: BlockMetadata {
         let memoryClass = Self.sizeToMemoryClass(size)
         // No free range is larger than the page: the classes above its own stay empty, so they get no word.
         self.innerIsFreeBitmap = Array(repeating: 0, count: memoryClass + 1)
+        self.classBase = Array(repeating: 0, count: memoryClass / 4 + 1)
         let sli = Self.sizeToSecondIndex(size, memoryClass)
         listsCount = (memoryClass == 0 ? 0 : (memoryClass - 1) * (1 << Self.secondLevelIndex) + sli) + 1 + 4
-        freeList = Array(repeating: Self.none, count: listsCount)
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
     }
@@ -212,8 +234,8 @@ public final class TLSFMetadata: BlockMetadata {
     public var isEmpty: Bool { nodes[Int(nullBlock)].offset == 0 }
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
-        nodes.capacity * MemoryLayout<Node>.stride + largeUserData.capacity * 16 + freeList.capacity * 4 + innerIsFreeBitmap.capacity * 4
-            + failSlot.capacity * 2 + freeFailRows.capacity * 2 + failSizes.capacity * 4 + failKnown.capacity * 4 + failColumn.capacity + (offsetIndex?.footprintBytes ?? 0)
+        nodes.capacity * MemoryLayout<Node>.stride + largeUserData.capacity * 16 + lists.capacity * MemoryLayout<ListEntry>.stride
+            + classBase.capacity * 8 + innerIsFreeBitmap.capacity * 4 + (offsetIndex?.footprintBytes ?? 0)
     }
 
     /// The granularity this page was made with.
@@ -247,6 +269,33 @@ public final class TLSFMetadata: BlockMetadata {
     func listIndex(forSize size: Int) -> Int {
         let mc = Self.sizeToMemoryClass(size)
         return listIndex(mc, Self.sizeToSecondIndex(size, mc))
+    }
+
+    /// The memory class and second index of list `list`.
+    @inline(__always)
+    static func classAndSecond(ofList list: Int) -> (memoryClass: Int, second: Int) {
+        list < 4 ? (0, list) : ((list - 4) >> secondLevelIndex + 1, (list - 4) & ((1 << secondLevelIndex) - 1))
+    }
+
+    /// Where the entry of list (`memoryClass`, `second`) is, or would be, in ``lists``.
+    @inline(__always)
+    func rank(_ memoryClass: Int, _ second: Int) -> Int {
+        Int(truncatingIfNeeded: classBase[memoryClass >> 2] >> UInt64((memoryClass & 3) * 16)) & 0xFFFF
+            + (innerIsFreeBitmap[memoryClass] & ((1 << UInt32(second)) &- 1)).nonzeroBitCount
+    }
+
+    /// The entry of list `list` (which must be non-empty) in ``lists``.
+    @inline(__always)
+    func rank(ofList list: Int) -> Int {
+        let (memoryClass, second) = Self.classAndSecond(ofList: list)
+        return rank(memoryClass, second)
+    }
+
+    /// The first range of list `list`, or none.
+    func head(ofList list: Int) -> Int32 {
+        let (memoryClass, second) = Self.classAndSecond(ofList: list)
+        guard innerIsFreeBitmap[memoryClass] & (1 << UInt32(second)) != 0 else { return Self.none }
+        return lists[rank(memoryClass, second)].head
     }
 
     // MARK: node storage
@@ -401,27 +450,89 @@ public final class TLSFMetadata: BlockMetadata {
         // Release every node rather than forgetting them, so generations keep growing and handles
         // issued before the clear stay refused.
         for i in nodes.indices where nodes[i].live { releaseNode(Int32(i)) }
-        for i in freeList.indices { freeList[i] = Self.none }
+        lists.removeAll()
         for i in innerIsFreeBitmap.indices { innerIsFreeBitmap[i] = 0 }
+        for i in classBase.indices { classBase[i] = 0 }
         isFreeBitmap = 0
         allocCount = 0
         blocksFreeCount = 0
         blocksFreeSize = 0
         granularity.clear()
         largeUserData = [:]
-        failSlot = []
-        freeFailRows = []
-        failSizes = []
-        failKnown = []
-        failColumn = []
-        failWidth = 0
+        failExponents = 0
         offsetIndex = nil
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
     }
 
     // MARK: free lists
-    
+
+    /// List (`memoryClass`, `second`) gets its first range: its entry goes in at its rank.
+    func addList(_ memoryClass: Int, _ second: Int, head: Int32) {
+        let r = rank(memoryClass, second), n = lists.count
+        // Grow by a quarter rather than doubling (a sparse page has a few dozen non-empty lists).
+        if n == lists.capacity { lists.reserveCapacity(n + n / 4 + 4) }
+        let entry = ListEntry(head: head)
+        lists.append(entry)
+        if r < n {
+            // A few dozen entries at most move up one (through the buffer: an element write checks the
+            // array is unique).
+            lists.withUnsafeMutableBufferPointer { e in
+                var i = n
+                while i > r { e[i] = e[i - 1]; i -= 1 }
+                e[r] = entry
+            }
+        }
+        bumpClassBase(above: memoryClass, up: true)
+        innerIsFreeBitmap[memoryClass] |= UInt32(1) << UInt32(second)
+        isFreeBitmap |= UInt32(1) << UInt32(memoryClass)
+    }
+
+    /// List (`memoryClass`, `second`), at rank `r`, lost its last range: its entry goes, and with it what
+    /// its failed scans taught (an empty list fails everything; a range joining later starts afresh).
+    func dropList(_ memoryClass: Int, _ second: Int, at r: Int) {
+        let n = lists.count
+        if r < n - 1 {
+            lists.withUnsafeMutableBufferPointer { e in
+                for i in r..<n - 1 { e[i] = e[i + 1] }
+            }
+        }
+        lists.removeLast()
+        // Give back storage when a page's non-empty lists fall to half of it (a page busy earlier keeps
+        // its high-water mark otherwise); the quarter of headroom keeps this from happening every change.
+        if lists.capacity > 8 && lists.count * 2 < lists.capacity {
+            lists = Array(unsafeUninitializedCapacity: lists.count + lists.count / 4 + 4) { buffer, count in
+                count = lists.withUnsafeBufferPointer { old in buffer.initialize(from: old).1 }
+            }
+        }
+        bumpClassBase(above: memoryClass, up: false)
+        innerIsFreeBitmap[memoryClass] &= ~(UInt32(1) << UInt32(second))
+        if innerIsFreeBitmap[memoryClass] == 0 {
+            isFreeBitmap &= ~(UInt32(1) << UInt32(memoryClass))
+        }
+    }
+
+    /// Adds one to (`up`) or takes one from the count of every memory class above `memoryClass` (no count
+    /// leaves 0...65535, a page has fewer lists: no carry or borrow crosses into the next class).
+    @inline(__always)
+    func bumpClassBase(above memoryClass: Int, up: Bool) {
+        let lanes: UInt64 = 0x0001_0001_0001_0001
+        let first = memoryClass + 1
+        classBase.withUnsafeMutableBufferPointer { base in
+            var w = first >> 2
+            guard w < base.count else { return }
+            // The first word's lanes from `first` on.
+            let keep = UInt64((first & 3) * 16)
+            let partial = (lanes >> keep) << keep
+            if up { base[w] &+= partial } else { base[w] &-= partial }
+            w += 1
+            while w < base.count {
+                if up { base[w] &+= lanes } else { base[w] &-= lanes }
+                w += 1
+            }
+        }
+    }
+
     func removeFreeBlock(_ block: Int32) {
         precondition(block != nullBlock, "TLSF: cannot remove the null block from a free list")
         precondition(isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is not free")
@@ -438,35 +549,31 @@ public final class TLSFMetadata: BlockMetadata {
         if prev == Self.none {
             let memClass = Self.sizeToMemoryClass(size)
             let secondIndex = Self.sizeToSecondIndex(size, memClass)
-            let index = listIndex(memClass, secondIndex)
-            precondition(freeList[index] == block, "TLSF: free block at offset \(nodes[b].offset) is not at the head of its list")
-            freeList[index] = next
-            if next == Self.none {
-                // The list empties: an empty list fails everything, so its thresholds go and the row is
-                // free for another list (a range joining later starts it afresh).
-                if !failSlot.isEmpty && failSlot[index] != 0 {
-                    freeFailRows.append(failSlot[index] - 1)
-                    failSlot[index] = 0
-                }
-                innerIsFreeBitmap[memClass] &= ~(UInt32(1) << UInt32(secondIndex))
-                if innerIsFreeBitmap[memClass] == 0 {
-                    isFreeBitmap &= ~(UInt32(1) << UInt32(memClass))
-                }
-            }
+            let r = rank(memClass, secondIndex)
+            precondition(innerIsFreeBitmap[memClass] & (1 << UInt32(secondIndex)) != 0 && lists[r].head == block,
+                         "TLSF: free block at offset \(nodes[b].offset) is not at the head of its list")
+            if next != Self.none { lists[r].head = next } else { dropList(memClass, secondIndex, at: r) }
         }
         blocksFreeCount -= 1
         blocksFreeSize -= size
     }
-    
+
     func insertFreeBlock(_ block: Int32) {
         precondition(block != nullBlock, "TLSF: cannot insert the null block into a free list")
         precondition(!isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is already free")
         let b = Int(block), size = nodes[b].size
         let memClass = Self.sizeToMemoryClass(size)
         let secondIndex = Self.sizeToSecondIndex(size, memClass)
-        let index = listIndex(memClass, secondIndex)
-        precondition(index < listsCount, "TLSF: free list index \(index) out of range")
-        let next = freeList[index]
+        precondition(listIndex(memClass, secondIndex) < listsCount, "TLSF: free list index \(listIndex(memClass, secondIndex)) out of range")
+        var next = Self.none
+        if innerIsFreeBitmap[memClass] & (1 << UInt32(secondIndex)) != 0 {
+            let r = rank(memClass, secondIndex)
+            next = lists[r].head
+            lists[r].head = block
+            raiseFailThresholds(r, memClass, secondIndex, block)
+        } else {
+            addList(memClass, secondIndex, head: block)
+        }
         // The node writes go through the buffer at once (each element write checks the array is unique).
         nodes.withUnsafeMutableBufferPointer { n in
             n[b].prevFree = Self.none
@@ -474,12 +581,6 @@ public final class TLSFMetadata: BlockMetadata {
             n[b].taken = false
             n[b].type = .free
             if next != Self.none { n[Int(next)].prevFree = block }
-        }
-        freeList[index] = block
-        raiseFailThresholds(index, block)
-        if next == Self.none {
-            innerIsFreeBitmap[memClass] |= UInt32(1) << UInt32(secondIndex)
-            isFreeBitmap |= UInt32(1) << UInt32(memClass)
         }
         blocksFreeCount += 1
         blocksFreeSize += size
@@ -508,71 +609,97 @@ public final class TLSFMetadata: BlockMetadata {
         recycledHead = prev
     }
     
-    /// Range `block` joined list `list` or grew in it: each known threshold rises above what it holds.
-    func raiseFailThresholds(_ list: Int, _ block: Int32) {
-        guard !failSlot.isEmpty, failSlot[list] != 0 else { return }
-        let row = Int(failSlot[list]) - 1, base = row * failWidth
+    // MARK: failed scans
+
+    /// One more than the largest range list (`memoryClass`, `second`) can hold: the most one of its ranges
+    /// holds after padding is below it, and so is every threshold it has, plus one.
+    @inline(__always)
+    static func listTop(_ memoryClass: Int, _ second: Int) -> Int {
+        memoryClass == 0 ? (second + 1) * 64 + 1 : ((1 << secondLevelIndex) + second + 1) << (memoryClass + memoryClassShift - secondLevelIndex)
+    }
+
+    /// Thresholds are stored in a byte, spread over the sizes a threshold of the list can be: code c
+    /// (1...255) stands for 1 + (c - 1) / 254 of (top - 1), rounded up, so 1 for 1 and the top for 255,
+    /// and a threshold gets the smallest code standing for it or more (rounding up keeps "sure to fail"
+    /// true; a request just below a rounded threshold is scanned and fails, as without the memory).
+    /// Precision: 1/254 of the list's top.
+    @inline(__always)
+    static func decodeFailThreshold(_ code: UInt64, top: Int) -> Int {
+        1 + ((Int(truncatingIfNeeded: code) - 1) * (top - 1) + 253) / 254
+    }
+
+    static func encodeFailThreshold(_ threshold: Int, top: Int) -> UInt64 {
+        precondition(threshold >= 1 && threshold <= top, "TLSF: threshold \(threshold) outside 1...\(top)")
+        // The exact quotient, then a step either way for the rounding of the decoding.
+        var code = UInt64(1 + (254 * (threshold - 1) + top - 2) / (top - 1))
+        while code > 1 && decodeFailThreshold(code - 1, top: top) >= threshold { code -= 1 }
+        while decodeFailThreshold(code, top: top) < threshold { code += 1 }
+        return code
+    }
+
+    /// The column of alignment 2^`exponent` in ``ListEntry/failCodes``, or -1.
+    @inline(__always)
+    func failColumn(_ exponent: Int) -> Int {
+        let x = failExponents ^ (UInt64(truncatingIfNeeded: exponent + 1) &* 0x0101_0101_0101_0101)
+        // A zero byte of x is the column (the lowest flagged byte is exact; unused columns are 0, never
+        // equal to exponent + 1).
+        let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        return zero == 0 ? -1 : zero.trailingZeroBitCount >> 3
+    }
+
+    /// The size from which list (`memoryClass`, `second`), at rank `r`, is known to fail at the alignment
+    /// of `column` (nil: not known).
+    @inline(__always)
+    func failThreshold(_ r: Int, _ memoryClass: Int, _ second: Int, column: Int) -> Int? {
+        guard column >= 0 else { return nil }
+        let code = (lists[r].failCodes >> UInt64(column * 8)) & 0xFF
+        if code == 0 { return nil }
+        return Self.decodeFailThreshold(code, top: Self.listTop(memoryClass, second))
+    }
+
+    /// Range `block` joined list (`memoryClass`, `second`), at rank `r`, or grew in it: each known
+    /// threshold rises above what the range holds.
+    func raiseFailThresholds(_ r: Int, _ memoryClass: Int, _ second: Int, _ block: Int32) {
+        var codes = lists[r].failCodes
+        guard codes != 0 else { return }
         let offset = nodes[Int(block)].offset, size = nodes[Int(block)].size
-        var known = failKnown[row]
+        let top = Self.listTop(memoryClass, second)
+        var known = codes
         while known != 0 {
-            let k = known.trailingZeroBitCount
-            known &= known - 1
-            let mask = (1 << k) - 1
+            let shift = UInt64(known.trailingZeroBitCount & ~7)
+            known &= ~(0xFF << shift)
+            let exponent = Int(truncatingIfNeeded: (failExponents >> shift) & 0xFF) - 1
+            let mask = (1 << exponent) - 1
             let holds = size - (((offset + mask) & ~mask) - offset)
-            let i = base + Int(failColumn[k])
-            if holds >= Int(failSizes[i]) {
-                if holds + 1 < Int(Int32.max) {
-                    failSizes[i] = Int32(holds + 1)
-                } else {
-                    failSizes[i] = Int32.max
-                    failKnown[row] &= ~(1 << UInt32(k))
-                }
+            if holds >= Self.decodeFailThreshold((codes >> shift) & 0xFF, top: top) {
+                codes = codes & ~(0xFF << shift) | Self.encodeFailThreshold(holds + 1, top: top) << shift
             }
         }
+        lists[r].failCodes = codes
     }
 
     /// Whether a scan of `list` is known to fail for this size and alignment exponent.
     func knownToFail(_ list: Int, _ size: Int, _ exponent: Int) -> Bool {
-        guard !failSlot.isEmpty, failSlot[list] != 0 else { return false }
-        let column = Int(failColumn[exponent])
-        return column >= 0 && size >= Int(failSizes[(Int(failSlot[list]) - 1) * failWidth + column])
+        let (memoryClass, second) = Self.classAndSecond(ofList: list)
+        guard innerIsFreeBitmap[memoryClass] & (1 << UInt32(second)) != 0,
+              let threshold = failThreshold(rank(memoryClass, second), memoryClass, second, column: failColumn(exponent)) else { return false }
+        return size >= threshold
     }
 
-    /// Remembers that a scan of `list` failed for requests above `size` - 1 at this alignment exponent
-    /// (`size`: one more than the most any of its ranges holds).
-    func rememberFailure(_ list: Int, _ size: Int, _ exponent: Int) {
-        if failSlot.isEmpty {
-            failSlot = Array(repeating: 0, count: listsCount)
-            failColumn = Array(repeating: -1, count: Self.failCacheAlignments)
+    /// Remembers that a scan of list (`memoryClass`, `second`), at rank `r`, failed for requests above
+    /// `threshold` - 1 at this alignment exponent (`threshold`: one more than the most any of its ranges
+    /// holds). A page whose columns are all taken by other alignments does not remember it.
+    func rememberFailure(_ r: Int, _ memoryClass: Int, _ second: Int, _ threshold: Int, _ exponent: Int) {
+        var column = failColumn(exponent)
+        if column < 0 {
+            let used = (64 - failExponents.leadingZeroBitCount + 7) / 8
+            guard used < Self.failColumns else { return }
+            column = used
+            failExponents |= UInt64(exponent + 1) << UInt64(column * 8)
         }
-        if failColumn[exponent] < 0 {
-            // A new alignment: every row gets a column for it (rare: once per alignment a page fails with).
-            var widened: [Int32] = []
-            widened.reserveCapacity(failKnown.count * (failWidth + 1))
-            for row in 0..<failKnown.count {
-                widened.append(contentsOf: failSizes[row * failWidth..<(row + 1) * failWidth])
-                widened.append(Int32.max)
-            }
-            failSizes = widened
-            failColumn[exponent] = Int8(failWidth)
-            failWidth += 1
-        }
-        if failSlot[list] == 0 {
-            if let row = freeFailRows.popLast() {
-                let r = Int(row)
-                for i in r * failWidth..<(r + 1) * failWidth { failSizes[i] = Int32.max }
-                failKnown[r] = 0
-                failSlot[list] = row + 1
-            } else {
-                guard failKnown.count < Int(UInt16.max) else { return }
-                failSizes.append(contentsOf: repeatElement(Int32.max, count: failWidth))
-                failKnown.append(0)
-                failSlot[list] = UInt16(failKnown.count)
-            }
-        }
-        let row = Int(failSlot[list]) - 1
-        failSizes[row * failWidth + Int(failColumn[exponent])] = Int32(size)
-        failKnown[row] |= 1 << UInt32(exponent)
+        let shift = UInt64(column * 8)
+        let code = Self.encodeFailThreshold(threshold, top: Self.listTop(memoryClass, second))
+        lists[r].failCodes = lists[r].failCodes & ~(0xFF << shift) | code << shift
     }
 
     /// An upper bound of the largest range in the free lists: the top of the highest non-empty list's size
@@ -589,7 +716,7 @@ public final class TLSFMetadata: BlockMetadata {
         return (((1 << Self.secondLevelIndex) + second + 1) << shift) - 1
     }
 
-    func findFreeBlock(_ size: Int) -> (block: Int32, listIndex: Int)? {
+    func findFreeBlock(_ size: Int) -> (block: Int32, listIndex: Int, rank: Int)? {
         var memoryClass = Self.sizeToMemoryClass(size)
         if memoryClass >= innerIsFreeBitmap.count { return nil } // larger than the page
         let shift = Self.sizeToSecondIndex(size, memoryClass)
@@ -601,8 +728,8 @@ public final class TLSFMetadata: BlockMetadata {
             innerFreeMap = innerIsFreeBitmap[memoryClass]
             precondition(innerFreeMap != 0, "TLSF: free bitmap is inconsistent")
         }
-        let index = listIndex(memoryClass, innerFreeMap.trailingZeroBitCount)
-        precondition(freeList[index] != Self.none, "TLSF: free list \(index) is marked non-empty but is empty")
-        return (freeList[index], index)
+        let second = innerFreeMap.trailingZeroBitCount
+        let r = rank(memoryClass, second)
+        return (lists[r].head, listIndex(memoryClass, second), r)
     }
 }
