@@ -1,6 +1,7 @@
-// Node storage: compaction renumbers the nodes without changing a single placement, refuses every handle
-// from before, and gives the storage back; user data too large for a node is kept aside; a page with
-// all its nodes in use refuses further allocations instead of breaking.
+// Node storage: compaction moves the last nodes into released slots without changing a single placement,
+// gives moved allocations new handles and refuses their old ones (also once the array grows back over
+// them), and gives storage back; user data too large for a node is kept aside; a page with all its nodes
+// in use refuses further allocations instead of breaking.
 @testable import MemoryMetadata
 import Testing
 
@@ -36,15 +37,18 @@ struct CompactionTests {
             if compacted.wantsCompaction || rng.chance(200) {
                 var reissued: [Int: AllocationHandle] = [:]
                 compacted.compact { reissued[$0] = $1 }
-                #expect(reissued.count == compactedHandles.count)
                 for (id, old) in compactedHandles {
-                    #expect(throws: MetadataError.unknownHandle(old)) { try compacted.offset(of: old) }
-                    let new = try #require(reissued[id])
-                    #expect(try compacted.offset(of: new) == plain.offset(of: plainHandles[id]!))
-                    #expect(try compacted.userData(of: new) == id)
+                    // A moved allocation has a new handle and its old one is refused; the others keep theirs.
+                    if let new = reissued.removeValue(forKey: id) {
+                        #expect(throws: MetadataError.unknownHandle(old)) { try compacted.offset(of: old) }
+                        compactedHandles[id] = new
+                    }
+                    let handle = try #require(compactedHandles[id])
+                    #expect(try compacted.offset(of: handle) == plain.offset(of: plainHandles[id]!))
+                    #expect(try compacted.userData(of: handle) == id)
                 }
-                compactedHandles = reissued
-                #expect(compacted.releasedNodeCount == 0)
+                #expect(reissued.isEmpty, "handles for allocations that are not live: \(reissued.keys.sorted())")
+                #expect(compacted.releasedNodeCount == 0 && compacted.nodes.capacity <= TLSFMetadata.shrinkLimit(compacted.nodes.count))
                 compactions += 1
             }
             try plain.validate()
@@ -55,7 +59,54 @@ struct CompactionTests {
         #expect(compacted.footprintBytes < plain.footprintBytes)
     }
 
-    @Test func compactionPutsNodesInPhysicalOrderAndShrinksStorage() throws {
+    /// Nodes past the live count move into released slots below it: only they get new handles, user data
+    /// kept aside goes with them, and their old handles stay refused once the array grows back over their
+    /// slots.
+    @Test func compactionMovesOnlyTheNodesPastTheEnd() throws {
+        let m = TLSFMetadata(size: 1 << 20)
+        // The last two allocations carry user data too large for a node.
+        func id(_ i: Int) -> Int { i >= 38 ? (1 << 50) + i : i }
+        var handles: [Int: AllocationHandle] = [:]
+        for i in 0..<40 { handles[id(i)] = try #require(try place(m, 1000, userData: id(i))).handle }
+        // Free 10 and 11 (one range: a node released), then 20, 21 and 22 (two more).
+        for i in [10, 11, 20, 21, 22] { try m.free(handles.removeValue(forKey: i)!) }
+        let live = m.liveNodeCount
+        #expect(m.releasedNodeCount == 3 && m.wantsCompaction && m.largeUserData.count == 2)
+        let capacity = m.nodes.capacity
+        let movers = Set((live..<m.nodes.count).filter { m.nodes[$0].live && m.nodes[$0].taken }.map { m.userData(ofNode: Int32($0)) })
+        #expect(movers == [id(38), id(39)])
+        var reissued: [Int: AllocationHandle] = [:]
+        m.compact { reissued[$0] = $1 }
+        #expect(m.nodes.count == live && m.releasedNodeCount == 0 && m.nodes.capacity == capacity)
+        #expect(Set(reissued.keys) == movers && m.largeUserData.count == 2)
+        var stale: [AllocationHandle] = []
+        for (userData, old) in handles {
+            let i = userData >= 1 << 50 ? userData - (1 << 50) : userData
+            if let new = reissued[userData] {
+                #expect(throws: MetadataError.unknownHandle(old)) { try m.offset(of: old) }
+                #expect(try m.offset(of: new) == 1000 * i && m.userData(of: new) == userData)
+                handles[userData] = new
+                stale.append(old)
+            } else {
+                #expect(try m.offset(of: old) == 1000 * i && m.userData(of: old) == userData)
+            }
+        }
+        try m.validate()
+        // The array grows back over the slots cut off: the nodes there do not answer to the old handles.
+        for i in 0..<20 { try #require(try place(m, 3000, userData: 100 + i)) }
+        #expect(m.nodes.count > live + 3)
+        for old in stale {
+            #expect(Int(old.index) < m.nodes.count && m.nodes[Int(old.index)].live)
+            #expect(throws: MetadataError.unknownHandle(old)) { try m.offset(of: old) }
+        }
+        for (_, handle) in handles { try m.free(handle) }
+        #expect(m.largeUserData.isEmpty)
+        try m.validate()
+    }
+
+    /// Storage well above what the page uses goes back; the page then refuses every handle from before and
+    /// gives every allocation a new one.
+    @Test func compactionGivesStorageBack() throws {
         let m = TLSFMetadata(size: 1 << 20)
         var handles: [AllocationHandle] = []
         for i in 0..<400 { handles.append(try #require(try place(m, 1000, userData: i)).handle) }
@@ -70,13 +121,11 @@ struct CompactionTests {
         m.compact { reissued[$0] = $1 }
         #expect(Set(reissued.keys) == Set(stride(from: 301, to: 400, by: 2)))
         #expect(m.nodes.count == live && m.releasedNodeCount == 0 && !m.wantsCompaction)
-        #expect(m.footprintBytes < before)
-        var offset = 0
-        for (i, node) in m.nodes.enumerated() {
-            #expect(node.offset == offset && node.prevPhysical == Int32(i - 1))
-            offset += node.size
+        #expect(m.nodes.capacity <= TLSFMetadata.tightCapacity(live) && m.footprintBytes < before)
+        for i in stride(from: 301, to: 400, by: 2) {
+            #expect(throws: MetadataError.unknownHandle(handles[i])) { try m.offset(of: handles[i]) }
+            #expect(try m.offset(of: reissued[i]!) == 1000 * i)
         }
-        #expect(m.nullBlock == Int32(m.nodes.count - 1) && offset == m.size)
         try m.validate()
         // The page goes on as before: a freed allocation merges, a new one is placed.
         try m.free(try #require(reissued[399]))
@@ -104,9 +153,10 @@ struct CompactionTests {
         #expect(m.largeUserData.count == 3)
         var reissued: [Int: AllocationHandle] = [:]
         m.compact { reissued[$0] = $1 }
+        #expect(m.releasedNodeCount == 0)
         #expect(try reissued.map { try m.userData(of: $1) == $0 }.allSatisfy { $0 })
         #expect(m.largeUserData.count == 3)
-        for (_, h) in reissued { try m.free(h) }
+        for (i, v) in expected.enumerated() where i != 1 { try m.free(reissued[v] ?? handles[i]) }
         #expect(m.largeUserData.isEmpty && m.isEmpty)
         try m.validate()
     }

@@ -1,13 +1,18 @@
-// Node storage keeps its high-water mark: a released node waits on a chain for reuse and the array never
-// shrinks. After a workload frees much of what it allocated (`scale` allocates 250k and frees half), most
-// of the storage can be released nodes. Compaction copies the live nodes into a new, tight array in
-// physical order (neighbours in the page become neighbours in memory) and relinks them. Placement does not
+// Node storage: a released node waits on a chain for reuse, so the array keeps its high-water mark. After
+// a workload frees much of what it allocated (`scale` allocates 250k and frees half), or on a page whose
+// node count swings (`churn`: a few dozen allocations per 32 MiB page, where every slot counts), much of
+// the storage can be released nodes. Compaction moves the last nodes of the array into the released slots
+// and cuts the array after them, then gives back capacity the page no longer uses. Placement does not
 // depend on node numbers, only on the free lists' order and the physical list, which it keeps, so every
 // later answer is the same as without it.
 //
-// Renumbering invalidates handles, so the page takes a new owner tag (every handle issued before is
-// refused from then on) and tells the caller each allocation's new handle. Only a caller that holds every
-// handle of the page, and no request in flight, may compact: the pool, outside defragmentation runs.
+// A moved allocation has a new handle: the caller gets it. Its old handle is refused: it names a slot past
+// the end, and when the array grows back over that slot, the new node there takes the generation after
+// the one it had (``TLSFMetadata/retiredGenerations``). Handles of nodes that did not move stay valid,
+// except when the storage itself shrinks: then the slots past the end are forgotten, and the page takes a
+// new owner tag (refusing every handle issued before) and reissues every allocation's handle.
+// Only a caller that holds every handle of the page, and no request in flight, may compact: the pool,
+// outside defragmentation runs.
 
 extension TLSFMetadata {
     /// Nodes in the page: allocations, free ranges and the tail.
@@ -16,60 +21,108 @@ extension TLSFMetadata {
     /// Nodes released and waiting for reuse.
     public var releasedNodeCount: Int { nodes.count - liveNodeCount }
 
-    /// Whether ``compact(reissue:)`` would give back a good share of node storage: released nodes are more
-    /// than a quarter of the live ones, and at least 64 (on small pages, compacting every few dozen frees
-    /// cost more time than the bytes were worth).
+    /// Whether ``compact(reissue:)`` would give back storage worth its cost: released nodes are a sixteenth
+    /// of the live ones on a small page (a quarter on a large one), or storage exceeds ``shrinkLimit(_:)``.
+    /// It costs a few link updates per released node, so the pool asks after every free.
     public var wantsCompaction: Bool {
         let released = releasedNodeCount
-        return released >= 64 && released * 4 > liveNodeCount
+        return (released > 0 && released * (Self.isSmall(nodes.count) ? 16 : 4) >= liveNodeCount)
+            || nodes.capacity > Self.shrinkLimit(nodes.count)
     }
 
-    /// Renumbers the live nodes into a tight array and calls `reissue` with every allocation's user data
-    /// and new handle. Every handle issued before, and every allocation request made before, is refused
-    /// afterwards.
+    // Node storage policy. Small pages (fewer than 1024 nodes: `churn` has a few dozen allocations per
+    // 32 MiB page) are kept tight, since their few nodes are most of their metadata and copying them is
+    // cheap; large ones (`scale`: some 14k nodes per page) grow by half and compact less often, since
+    // each growth or shrink copies the whole array and every shrink reissues every handle.
+
+    @inline(__always)
+    static func isSmall(_ count: Int) -> Bool { count < 1024 }
+
+    /// Storage for `count` nodes, with a little room to grow.
+    @inline(__always)
+    static func tightCapacity(_ count: Int) -> Int { count + count / 16 + 4 }
+
+    /// Storage for a full array of `count` nodes to grow to.
+    @inline(__always)
+    static func grownNodeCapacity(_ count: Int) -> Int { count + count / (isSmall(count) ? 8 : 2) + 8 }
+
+    /// Storage above this for `count` nodes is given back by compaction.
+    @inline(__always)
+    static func shrinkLimit(_ count: Int) -> Int { tightCapacity(count) + count / (isSmall(count) ? 8 : 2) + 8 }
+
+    /// Moves the last nodes into the released slots, so that the array holds the live nodes only, gives
+    /// back storage above ``tightCapacity(_:)``, and calls `reissue` with the user data and new handle of
+    /// every allocation that has one: those that moved, or all of them when the storage shrank (every
+    /// handle issued before is refused then). Requests made before are refused if their range moved.
     public func compact(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
-        let live = liveNodeCount
-        var newIndex = [Int32](repeating: Self.none, count: nodes.count)
-        // Through the buffers: every element write of an array checks it is unique, and this touches
-        // every node.
-        let renumbered = nodes.withUnsafeBufferPointer { old in
-            newIndex.withUnsafeMutableBufferPointer { map in
-                [Node](unsafeUninitializedCapacity: min(nodeLimit, live + live / 8 + 16)) { buffer, count in
-                    var b = headBlock, k = 0
-                    while b != Self.none {
-                        precondition(k < live, "TLSF: more nodes in the physical list than the \(live) counted")
-                        map[Int(b)] = Int32(k)
-                        (buffer.baseAddress! + k).initialize(to: old[Int(b)])
-                        b = old[Int(b)].nextPhysical
-                        k += 1
-                    }
-                    precondition(k == live, "TLSF: \(k) nodes in the physical list, \(live) counted")
-                    for i in 0..<k {
-                        buffer[i].prevPhysical = i == 0 ? Self.none : Int32(i - 1)
-                        buffer[i].nextPhysical = i == k - 1 ? Self.none : Int32(i + 1)
-                        buffer[i].generation = 0
-                        if !buffer[i].taken {
-                            let prev = buffer[i].prevFree, next = buffer[i].nextFree
-                            buffer[i].prevFree = prev == Self.none ? Self.none : map[Int(prev)]
-                            buffer[i].nextFree = next == Self.none ? Self.none : map[Int(next)]
-                        }
-                    }
-                    count = k
-                }
+        let live = liveNodeCount, count = nodes.count
+        if count > live {
+            // Slots live..<count go: their live nodes move into the released slots below `live`, taken
+            // from the chain in order (a move overwrites the slot's chain link, read first; the chain's
+            // slots at or above `live` are cut off untouched).
+            var chain = recycledHead
+            for slot in live..<count where nodes[slot].live {
+                while chain != Self.none && Int(chain) >= live { chain = nodes[Int(chain)].nextFree }
+                precondition(chain != Self.none, "TLSF: fewer released slots below \(live) than live nodes above it")
+                let hole = chain
+                chain = nodes[Int(hole)].nextFree
+                moveNode(Int32(slot), to: hole, reissue: reissue)
+            }
+            // The next node in each slot cut off takes the generation after the last it issued (a released
+            // slot was bumped when released; a slot whose node moved away was not). The last entry is for
+            // the slot at the new end.
+            for slot in stride(from: count - 1, through: live, by: -1) {
+                let node = nodes[slot]
+                retiredGenerations.append(UInt16(truncatingIfNeeded: node.live ? node.generation &+ 1 : node.generation))
+            }
+            nodes.removeLast(count - live)
+            recycledHead = Self.none
+        }
+        if nodes.capacity > Self.shrinkLimit(nodes.count) {
+            let tight = [Node](unsafeUninitializedCapacity: Self.tightCapacity(nodes.count)) { buffer, count in
+                count = nodes.withUnsafeBufferPointer { old in buffer.initialize(from: old).1 }
+            }
+            nodes = tight
+            // The slots cut off are gone for good: rather than keep their generations, the page takes a
+            // new owner tag (every handle issued before is refused) and reissues every allocation's.
+            retiredGenerations = []
+            owner = OwnerTag.next()
+            for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }
+        }
+    }
+
+    /// Moves live node `from` into released slot `to`, relinking its neighbours, its list and the offset
+    /// index, and reissuing its handle if it is an allocation.
+    private func moveNode(_ from: Int32, to: Int32, reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
+        let f = Int(from), t = Int(to)
+        let node = nodes[f]
+        let inList = !node.taken && from != nullBlock
+        if inList && offsetIndex != nil { indexRemove(from) }
+        // Every node write through the buffer at once (each element write checks the array is unique).
+        nodes.withUnsafeMutableBufferPointer { n in
+            let generation = n[t].generation
+            n[t] = node
+            n[t].generation = generation
+            if node.prevPhysical != Self.none { n[Int(node.prevPhysical)].nextPhysical = to }
+            if node.nextPhysical != Self.none { n[Int(node.nextPhysical)].prevPhysical = to }
+            if inList {
+                if node.nextFree != Self.none { n[Int(node.nextFree)].prevFree = to }
+                if node.prevFree != Self.none { n[Int(node.prevFree)].nextFree = to }
             }
         }
-        @inline(__always) func map(_ i: Int32) -> Int32 { i == Self.none ? Self.none : newIndex[Int(i)] }
-        var aside: [Int32: Int] = [:]
-        for (old, value) in largeUserData { aside[newIndex[Int(old)]] = value }
-        for r in lists.indices { lists[r].head = map(lists[r].head) }
-        nodes = renumbered
-        largeUserData = aside
-        nullBlock = Int32(live - 1)
-        headBlock = 0
-        recycledHead = Self.none
-        owner = OwnerTag.next()
-        // Rebuilt at the next min-offset request (its entries name nodes).
-        offsetIndex = nil
-        for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }
+        if node.prevPhysical == Self.none { headBlock = to }
+        if from == nullBlock { nullBlock = to }
+        if inList {
+            if node.prevFree == Self.none {
+                let memoryClass = Self.sizeToMemoryClass(node.size)
+                let r = rank(memoryClass, Self.sizeToSecondIndex(node.size, memoryClass))
+                precondition(lists[r].head == from, "TLSF: free range at offset \(node.offset) is not at the head of its list")
+                lists[r].head = to
+            }
+            if offsetIndex != nil { indexInsert(to) }
+        } else if node.taken {
+            if node.inlineUserData == Node.userDataAside { largeUserData[to] = largeUserData.removeValue(forKey: from) }
+            reissue(userData(ofNode: to), handle(to))
+        }
     }
 }

@@ -164,12 +164,12 @@ public final class TLSFMetadata: BlockMetadata {
     /// sparse page uses a few dozen: one entry per list would be most of its metadata. A list's entry is
     /// at its rank: the non-empty lists of the classes below (``classBase``) and those of its own class
     /// below it (set bits of its inner bitmap).
-    var lists: [ListEntry] = []
+    var lists = OwnedBuffer(repeating: ListEntry(head: -1), count: 0)
     /// Per memory class: how many non-empty lists the classes below it have, four classes (16 bits each)
     /// per word, so that a list that empties or gets its first range updates the classes above in a few
     /// additions.
-    var classBase: [UInt64]
-    var innerIsFreeBitmap: [UInt32]
+    var classBase: OwnedBuffer<UInt64>
+    var innerIsFreeBitmap: OwnedBuffer<UInt32>
     var isFreeBitmap: UInt32 = 0
     var listsCount = 0
     var nullBlock: Int32 = -1
@@ -179,9 +179,12 @@ public final class TLSFMetadata: BlockMetadata {
     var blocksFreeCount = 0
     var blocksFreeSize = 0
     var granularity: BufferImageGranularity
-    /// Stamped on every handle this page issues, so another page's handles are refused; a new one after
-    /// ``compact(reissue:)``, which renumbers the nodes.
+    /// Stamped on every handle this page issues, so another page's handles are refused; a new one when
+    /// ``compact(reissue:)`` shrinks node storage.
     var owner = OwnerTag.next()
+    /// For slots that ``compact(reissue:)`` cut off the end of the node array, the generation the next
+    /// node in each must take; the last entry is for the slot at `nodes.count`.
+    var retiredGenerations: [UInt16] = []
     /// User data that does not fit a node's 48 bits, by node (rare: the pool stores slot indices).
     var largeUserData: [Int32: Int] = [:]
     /// Node storage limit (``maxNodeCount``; lower in tests).
@@ -218,12 +221,18 @@ public final class TLSFMetadata: BlockMetadata {
         granularity.initialize(size: size)
         let memoryClass = Self.sizeToMemoryClass(size)
         // No free range is larger than the page: the classes above its own stay empty, so they get no word.
-        self.innerIsFreeBitmap = Array(repeating: 0, count: memoryClass + 1)
-        self.classBase = Array(repeating: 0, count: memoryClass / 4 + 1)
+        self.innerIsFreeBitmap = OwnedBuffer(repeating: 0, count: memoryClass + 1)
+        self.classBase = OwnedBuffer(repeating: 0, count: memoryClass / 4 + 1)
         let sli = Self.sizeToSecondIndex(size, memoryClass)
         listsCount = (memoryClass == 0 ? 0 : (memoryClass - 1) * (1 << Self.secondLevelIndex) + sli) + 1 + 4
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
+    }
+
+    deinit {
+        lists.release()
+        classBase.release()
+        innerIsFreeBitmap.release()
     }
 
     public var supportsRandomAccess: Bool { true }
@@ -234,7 +243,7 @@ public final class TLSFMetadata: BlockMetadata {
     public var isEmpty: Bool { nodes[Int(nullBlock)].offset == 0 }
     /// Bytes held by this metadata's arrays (node storage, free lists, bitmaps).
     public var footprintBytes: Int {
-        nodes.capacity * MemoryLayout<Node>.stride + largeUserData.capacity * 16 + lists.capacity * MemoryLayout<ListEntry>.stride
+        nodes.capacity * MemoryLayout<Node>.stride + retiredGenerations.capacity * 2 + largeUserData.capacity * 16 + lists.capacity * MemoryLayout<ListEntry>.stride
             + classBase.capacity * 8 + innerIsFreeBitmap.capacity * 4 + (offsetIndex?.footprintBytes ?? 0)
     }
 
@@ -310,9 +319,11 @@ public final class TLSFMetadata: BlockMetadata {
             return index
         }
         precondition(nodes.count < nodeLimit, "TLSF: a page holds at most \(nodeLimit) nodes")
-        // Grow by half rather than doubling: node storage is most of a page's metadata.
-        if nodes.count == nodes.capacity { nodes.reserveCapacity(min(nodeLimit, nodes.count + nodes.count / 2 + 16)) }
-        nodes.append(Node(offset: offset, size: size))
+        if nodes.count == nodes.capacity { nodes.reserveCapacity(min(nodeLimit, Self.grownNodeCapacity(nodes.count))) }
+        var node = Node(offset: offset, size: size)
+        // A slot that compaction cut off issued handles: the node taking it again starts past them.
+        if let generation = retiredGenerations.popLast() { node.generation = UInt32(generation) }
+        nodes.append(node)
         return Int32(nodes.count - 1)
     }
     
@@ -469,20 +480,8 @@ public final class TLSFMetadata: BlockMetadata {
 
     /// List (`memoryClass`, `second`) gets its first range: its entry goes in at its rank.
     func addList(_ memoryClass: Int, _ second: Int, head: Int32) {
-        let r = rank(memoryClass, second), n = lists.count
-        // Grow by a quarter rather than doubling (a sparse page has a few dozen non-empty lists).
-        if n == lists.capacity { lists.reserveCapacity(n + n / 4 + 4) }
-        let entry = ListEntry(head: head)
-        lists.append(entry)
-        if r < n {
-            // A few dozen entries at most move up one (through the buffer: an element write checks the
-            // array is unique).
-            lists.withUnsafeMutableBufferPointer { e in
-                var i = n
-                while i > r { e[i] = e[i - 1]; i -= 1 }
-                e[r] = entry
-            }
-        }
+        // Grow by an eighth rather than doubling (a sparse page has a few dozen non-empty lists).
+        lists.insert(ListEntry(head: head), at: rank(memoryClass, second)) { $0 + $0 / 8 + 2 }
         bumpClassBase(above: memoryClass, up: true)
         innerIsFreeBitmap[memoryClass] |= UInt32(1) << UInt32(second)
         isFreeBitmap |= UInt32(1) << UInt32(memoryClass)
@@ -491,20 +490,10 @@ public final class TLSFMetadata: BlockMetadata {
     /// List (`memoryClass`, `second`), at rank `r`, lost its last range: its entry goes, and with it what
     /// its failed scans taught (an empty list fails everything; a range joining later starts afresh).
     func dropList(_ memoryClass: Int, _ second: Int, at r: Int) {
-        let n = lists.count
-        if r < n - 1 {
-            lists.withUnsafeMutableBufferPointer { e in
-                for i in r..<n - 1 { e[i] = e[i + 1] }
-            }
-        }
-        lists.removeLast()
-        // Give back storage when a page's non-empty lists fall to half of it (a page busy earlier keeps
-        // its high-water mark otherwise); the quarter of headroom keeps this from happening every change.
-        if lists.capacity > 8 && lists.count * 2 < lists.capacity {
-            lists = Array(unsafeUninitializedCapacity: lists.count + lists.count / 4 + 4) { buffer, count in
-                count = lists.withUnsafeBufferPointer { old in buffer.initialize(from: old).1 }
-            }
-        }
+        lists.remove(at: r)
+        // Give back storage when a quarter of it is unused (a page busy earlier keeps its high-water mark
+        // otherwise); the growth room keeps this from happening on every change.
+        if lists.capacity > 8 && lists.count * 4 < lists.capacity * 3 { lists.resize(to: lists.count + lists.count / 8 + 2) }
         bumpClassBase(above: memoryClass, up: false)
         innerIsFreeBitmap[memoryClass] &= ~(UInt32(1) << UInt32(second))
         if innerIsFreeBitmap[memoryClass] == 0 {
@@ -518,18 +507,16 @@ public final class TLSFMetadata: BlockMetadata {
     func bumpClassBase(above memoryClass: Int, up: Bool) {
         let lanes: UInt64 = 0x0001_0001_0001_0001
         let first = memoryClass + 1
-        classBase.withUnsafeMutableBufferPointer { base in
-            var w = first >> 2
-            guard w < base.count else { return }
-            // The first word's lanes from `first` on.
-            let keep = UInt64((first & 3) * 16)
-            let partial = (lanes >> keep) << keep
-            if up { base[w] &+= partial } else { base[w] &-= partial }
+        var w = first >> 2
+        guard w < classBase.count else { return }
+        // The first word's lanes from `first` on.
+        let keep = UInt64((first & 3) * 16)
+        let partial = (lanes >> keep) << keep
+        if up { classBase[w] &+= partial } else { classBase[w] &-= partial }
+        w += 1
+        while w < classBase.count {
+            if up { classBase[w] &+= lanes } else { classBase[w] &-= lanes }
             w += 1
-            while w < base.count {
-                if up { base[w] &+= lanes } else { base[w] &-= lanes }
-                w += 1
-            }
         }
     }
 
