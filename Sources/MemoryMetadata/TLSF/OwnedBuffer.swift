@@ -1,7 +1,7 @@
-// Storage for the small per-page tables of TLSF metadata (the non-empty lists, the bitmaps, the class
-// counts). A Swift array stored in a class checks that it is uniquely referenced on every element write,
-// a runtime call; these tables change on most allocations and frees (a sparse page's lists empty and fill
-// all the time), so they live in buffers the metadata owns and frees itself.
+// Storage for the tables of TLSF metadata (the nodes, the non-empty lists, the bitmaps, the class counts).
+// A Swift array stored in a class checks that it is uniquely referenced on every element write, a runtime
+// call; these tables change on every allocation and free, several times, so they live in buffers the
+// metadata owns and frees itself.
 
 #if canImport(Glibc)
 import Glibc
@@ -43,7 +43,7 @@ struct OwnedBuffer<Element: BitwiseCopyable> {
     mutating func insert(_ value: Element, at i: Int, grow: (Int) -> Int) {
         precondition(i >= 0 && i <= count, "insertion index \(i) out of 0...\(count)")
         if count == capacity { resize(to: max(grow(count), count + 1)) }
-        memmove(base + i + 1, base + i, (count - i) * MemoryLayout<Element>.stride)
+        moveValues(from: i, to: i + 1, count: count - i)
         (base + i).initialize(to: value)
         count += 1
     }
@@ -51,8 +51,20 @@ struct OwnedBuffer<Element: BitwiseCopyable> {
     /// Removes the value at `i`, moving the values after it down.
     mutating func remove(at i: Int) {
         precondition(i >= 0 && i < count, "index \(i) out of 0..<\(count)")
-        memmove(base + i, base + i + 1, (count - i - 1) * MemoryLayout<Element>.stride)
+        moveValues(from: i + 1, to: i, count: count - i - 1)
         count -= 1
+    }
+
+    /// Appends `value`; the storage must have room (see ``resize(to:)``).
+    mutating func append(_ value: Element) {
+        precondition(count < capacity, "no room for a value past \(capacity)")
+        (base + count).initialize(to: value)
+        count += 1
+    }
+
+    mutating func removeLast(_ k: Int) {
+        precondition(k >= 0 && k <= count, "cannot remove \(k) of \(count) values")
+        count -= k
     }
 
     mutating func removeAll() { count = 0 }
@@ -65,6 +77,12 @@ struct OwnedBuffer<Element: BitwiseCopyable> {
         base.deallocate()
         base = storage
         capacity = max(newCapacity, 1)
+    }
+
+    /// Moves `n` values within the buffer (the ranges may overlap).
+    @inline(__always)
+    private func moveValues(from source: Int, to destination: Int, count n: Int) {
+        if n > 0 { memmove(base + destination, base + source, n * MemoryLayout<Element>.stride) }
     }
 
     func release() { base.deallocate() }

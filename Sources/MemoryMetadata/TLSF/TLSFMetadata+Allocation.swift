@@ -187,14 +187,11 @@ extension TLSFMetadata {
 
         if r >= 0 && nodes[b].prevFree != Self.none {
             let prev = nodes[b].prevFree, next = nodes[b].nextFree, head = lists[r].head
-            // The node writes go through the buffer at once (each element write checks the array is unique).
-            nodes.withUnsafeMutableBufferPointer { n in
-                n[Int(prev)].nextFree = next
-                if next != Self.none { n[Int(next)].prevFree = prev }
-                n[b].prevFree = Self.none
-                n[b].nextFree = head
-                if head != Self.none { n[Int(head)].prevFree = block }
-            }
+            nodes[Int(prev)].nextFree = next
+            if next != Self.none { nodes[Int(next)].prevFree = prev }
+            nodes[b].prevFree = Self.none
+            nodes[b].nextFree = head
+            if head != Self.none { nodes[Int(head)].prevFree = block }
             lists[r].head = block
         }
         return request
@@ -261,8 +258,7 @@ extension TLSFMetadata {
 
         let size = request.size
         let isNull = current == nullBlock
-        // New nodes first (they may grow the array), then every link and field through the buffer at once
-        // (each element write checks the array is unique: this is the hottest path of a replay).
+        // New nodes first (they may grow the array), then every link and field.
         var split = Self.none
         if nodes[c].size == size {
             if isNull { split = makeNode(offset: nodes[c].offset + size, size: 0) }
@@ -271,22 +267,20 @@ extension TLSFMetadata {
             split = makeNode(offset: nodes[c].offset + size, size: nodes[c].size - size)
         }
         let stored = storedUserData(userData, ofNode: current)
-        nodes.withUnsafeMutableBufferPointer { n in
-            if split != Self.none {
-                let s = Int(split), after = n[c].nextPhysical
-                n[s].prevPhysical = current
-                n[s].nextPhysical = after
-                n[c].nextPhysical = split
-                n[c].size = size
-                if !isNull {
-                    n[Int(after)].prevPhysical = split
-                    n[s].taken = true
-                }
+        if split != Self.none {
+            let s = Int(split), after = nodes[c].nextPhysical
+            nodes[s].prevPhysical = current
+            nodes[s].nextPhysical = after
+            nodes[c].nextPhysical = split
+            nodes[c].size = size
+            if !isNull {
+                nodes[Int(after)].prevPhysical = split
+                nodes[s].taken = true
             }
-            n[c].taken = true
-            n[c].inlineUserData = stored
-            n[c].type = type
         }
+        nodes[c].taken = true
+        nodes[c].inlineUserData = stored
+        nodes[c].type = type
         if split != Self.none {
             if isNull { nullBlock = split } else { insertFreeBlock(split) }
         }
@@ -304,11 +298,9 @@ extension TLSFMetadata {
         granularity.freePages(offset: node.offset, size: node.size)
         allocCount -= 1
         if node.inlineUserData == Node.userDataAside { largeUserData[block] = nil }
-        nodes.withUnsafeMutableBufferPointer { n in
-            n[b].generation &+= 1
-            n[b].inlineUserData = 0
-            n[b].type = .free
-        }
+        nodes[b].generation &+= 1
+        nodes[b].inlineUserData = 0
+        nodes[b].type = .free
 
         if prev != Self.none && isFree(prev) {
             removeFreeBlock(prev)

@@ -79,10 +79,7 @@ extension TLSFMetadata {
             recycledHead = Self.none
         }
         if nodes.capacity > Self.shrinkLimit(nodes.count) {
-            let tight = [Node](unsafeUninitializedCapacity: Self.tightCapacity(nodes.count)) { buffer, count in
-                count = nodes.withUnsafeBufferPointer { old in buffer.initialize(from: old).1 }
-            }
-            nodes = tight
+            nodes.resize(to: Self.tightCapacity(nodes.count))
             // The slots cut off are gone for good: rather than keep their generations, the page takes a
             // new owner tag (every handle issued before is refused) and reissues every allocation's.
             retiredGenerations = []
@@ -98,17 +95,14 @@ extension TLSFMetadata {
         let node = nodes[f]
         let inList = !node.taken && from != nullBlock
         if inList && offsetIndex != nil { indexRemove(from) }
-        // Every node write through the buffer at once (each element write checks the array is unique).
-        nodes.withUnsafeMutableBufferPointer { n in
-            let generation = n[t].generation
-            n[t] = node
-            n[t].generation = generation
-            if node.prevPhysical != Self.none { n[Int(node.prevPhysical)].nextPhysical = to }
-            if node.nextPhysical != Self.none { n[Int(node.nextPhysical)].prevPhysical = to }
-            if inList {
-                if node.nextFree != Self.none { n[Int(node.nextFree)].prevFree = to }
-                if node.prevFree != Self.none { n[Int(node.prevFree)].nextFree = to }
-            }
+        let generation = nodes[t].generation
+        nodes[t] = node
+        nodes[t].generation = generation
+        if node.prevPhysical != Self.none { nodes[Int(node.prevPhysical)].nextPhysical = to }
+        if node.nextPhysical != Self.none { nodes[Int(node.nextPhysical)].prevPhysical = to }
+        if inList {
+            if node.nextFree != Self.none { nodes[Int(node.nextFree)].prevFree = to }
+            if node.prevFree != Self.none { nodes[Int(node.prevFree)].nextFree = to }
         }
         if node.prevPhysical == Self.none { headBlock = to }
         if from == nullBlock { nullBlock = to }

@@ -157,7 +157,7 @@ public final class TLSFMetadata: BlockMetadata {
     }
 
     public let size: Int
-    var nodes: [Node] = []
+    var nodes = OwnedBuffer(repeating: Node(offset: 0, size: 0), count: 0)
     /// Released nodes, chained through their `link` (-1: none), reused last released first.
     var recycledHead: Int32 = -1
     /// The non-empty free lists only, in list order. A page has hundreds of lists (549 for 32 MiB) and a
@@ -230,6 +230,7 @@ public final class TLSFMetadata: BlockMetadata {
     }
 
     deinit {
+        nodes.release()
         lists.release()
         classBase.release()
         innerIsFreeBitmap.release()
@@ -319,7 +320,7 @@ public final class TLSFMetadata: BlockMetadata {
             return index
         }
         precondition(nodes.count < nodeLimit, "TLSF: a page holds at most \(nodeLimit) nodes")
-        if nodes.count == nodes.capacity { nodes.reserveCapacity(min(nodeLimit, Self.grownNodeCapacity(nodes.count))) }
+        if nodes.count == nodes.capacity { nodes.resize(to: min(nodeLimit, Self.grownNodeCapacity(nodes.count))) }
         var node = Node(offset: offset, size: size)
         // A slot that compaction cut off issued handles: the node taking it again starts past them.
         if let generation = retiredGenerations.popLast() { node.generation = UInt32(generation) }
@@ -526,13 +527,10 @@ public final class TLSFMetadata: BlockMetadata {
         let b = Int(block)
         if offsetIndex != nil { indexRemove(block) }
         let next = nodes[b].nextFree, prev = nodes[b].prevFree, size = nodes[b].size
-        // The node writes go through the buffer at once (each element write checks the array is unique).
-        nodes.withUnsafeMutableBufferPointer { n in
-            if next != Self.none { n[Int(next)].prevFree = prev }
-            if prev != Self.none { n[Int(prev)].nextFree = next }
-            n[b].taken = true
-            n[b].inlineUserData = 0
-        }
+        if next != Self.none { nodes[Int(next)].prevFree = prev }
+        if prev != Self.none { nodes[Int(prev)].nextFree = next }
+        nodes[b].taken = true
+        nodes[b].inlineUserData = 0
         if prev == Self.none {
             let memClass = Self.sizeToMemoryClass(size)
             let secondIndex = Self.sizeToSecondIndex(size, memClass)
@@ -561,14 +559,11 @@ public final class TLSFMetadata: BlockMetadata {
         } else {
             addList(memClass, secondIndex, head: block)
         }
-        // The node writes go through the buffer at once (each element write checks the array is unique).
-        nodes.withUnsafeMutableBufferPointer { n in
-            n[b].prevFree = Self.none
-            n[b].nextFree = next
-            n[b].taken = false
-            n[b].type = .free
-            if next != Self.none { n[Int(next)].prevFree = block }
-        }
+        nodes[b].prevFree = Self.none
+        nodes[b].nextFree = next
+        nodes[b].taken = false
+        nodes[b].type = .free
+        if next != Self.none { nodes[Int(next)].prevFree = block }
         blocksFreeCount += 1
         blocksFreeSize += size
         if offsetIndex != nil { indexInsert(block) }
@@ -580,20 +575,12 @@ public final class TLSFMetadata: BlockMetadata {
         let b = Int(block), p = Int(prev)
         precondition(nodes[b].prevPhysical == prev, "TLSF: cannot merge separate physical regions")
         precondition(!isFree(prev), "TLSF: cannot merge a block that is in a free list")
-        let released = recycledHead
-        // All writes through the buffer at once (each element write checks the array is unique), releaseNode's
-        // included.
-        let pp = nodes.withUnsafeMutableBufferPointer { n -> Int32 in
-            n[b].offset = n[p].offset
-            n[b].size += n[p].size
-            let pp = n[p].prevPhysical
-            n[b].prevPhysical = pp
-            if pp != Self.none { n[Int(pp)].nextPhysical = block }
-            n[p].release(onto: released)
-            return pp
-        }
-        if pp == Self.none { headBlock = block }
-        recycledHead = prev
+        nodes[b].offset = nodes[p].offset
+        nodes[b].size += nodes[p].size
+        let pp = nodes[p].prevPhysical
+        nodes[b].prevPhysical = pp
+        if pp != Self.none { nodes[Int(pp)].nextPhysical = block } else { headBlock = block }
+        releaseNode(prev)
     }
     
     // MARK: failed scans
