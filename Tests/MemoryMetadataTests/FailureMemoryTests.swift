@@ -157,3 +157,45 @@ struct FailureMemoryTests {
         try m.validate()
     }
 }
+
+@Suite("TLSF remembers failed searches per page")
+struct SearchMemoryTests {
+    /// Two pages take the same random requests; one forgets every failed search before each request. A
+    /// third of the requests come in runs of large ones, most too large or too aligned to fit (as a pool
+    /// tries page after page). Every answer is the same, and the remembering page answers many failures
+    /// from memory.
+    @Test(arguments: [1, 2, 3, 4])
+    func rememberedFailuresGiveTheSameAnswers(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        let remembering = TLSFMetadata(size: 1 << 24), forgetting = TLSFMetadata(size: 1 << 24)
+        var handles: [(AllocationHandle, AllocationHandle)] = []
+        let strategies: [AllocationStrategy] = [.default, .default, .default, .minTime, .minMemory]
+        var refused = 0, remembered = 0
+        func request(_ size: Int, _ align: Int, _ strategy: AllocationStrategy, _ step: Int) throws {
+            forgetting.freeRangeVersion &+= 1
+            let known = strategy == .default && remembering.lastResortKnownToFail(size, align.trailingZeroBitCount, from: -1)
+            let a = try place(remembering, size, align: align, strategy: strategy, userData: step)
+            let b = try place(forgetting, size, align: align, strategy: strategy, userData: step)
+            #expect(a?.offset == b?.offset, "step \(step): \(size) bytes at alignment \(align), \(strategy)")
+            if let a, let b { handles.append((a.handle, b.handle)) } else { refused += 1 }
+            if known { remembered += 1; #expect(a == nil, "step \(step): remembered to fail, but fits") }
+        }
+        for step in 0..<4000 {
+            let kind = rng.int(0...2)
+            if handles.isEmpty || kind == 0 {
+                try request(rng.int(1...6000), 1 << rng.int(0...8), strategies[rng.int(0...4)], step)
+            } else if kind == 1 {
+                for _ in 0..<10 { try request(rng.int(2000...60_000), 1 << rng.int(10...17), strategies[rng.int(0...4)], step) }
+            } else {
+                let (a, b) = handles.remove(at: rng.int(0...(handles.count - 1)))
+                try remembering.free(a)
+                try forgetting.free(b)
+            }
+            if step % 50 == 0 {
+                try remembering.validate()
+                #expect(layout(remembering) == layout(forgetting), "step \(step)")
+            }
+        }
+        #expect(refused > 2000 && remembered > 50, "\(refused) refused, \(remembered) answered from memory")
+    }
+}

@@ -39,6 +39,8 @@ extension TLSFMetadata {
         }
 
         var nextListIndex = listsCount
+        // Whether a failure of the walk below is a failure of VMA's whole default search.
+        var wholeSearch = false
 
         if strategy.contains(.minTime) {
             let found = findFreeBlock(sizeForNextList)
@@ -72,6 +74,12 @@ extension TLSFMetadata {
             }
             return checkBlock(nullBlock, -1, allocSize, alignment, type)
         } else {
+            // VMA's default search looks at the first non-empty list from the request's own size class up,
+            // the tail, and every non-empty list above that first one: it fails exactly when no range from
+            // the own class up holds the request, nor the tail, so a size that failed fails every larger
+            // one until a range joins, grows, or the tail grows (recorded as a walk from "list -1").
+            if !granularity.isEnabled && lastResortKnownToFail(allocSize, alignment.trailingZeroBitCount, from: -1) { return nil }
+            wholeSearch = true
             if let found = findFreeBlock(sizeForNextList) {
                 nextListIndex = found.listIndex
                 if let r = scanList(nextListIndex, found.rank, allocSize, alignment, type) { return r }
@@ -86,10 +94,14 @@ extension TLSFMetadata {
         // that cannot take the request costs a few loads per non-empty list.
         let exponent = alignment.trailingZeroBitCount
         let column = granularity.isEnabled ? -1 : failColumn(exponent)
+        if column >= 0 && lastResortKnownToFail(allocSize, exponent, from: nextListIndex) { return nil }
         // The loop walks the bitmaps' set bits (scans change no list's emptiness, and the first success
         // returns).
         let first = nextNonEmptyList(after: nextListIndex)
-        if first >= listsCount { return nil }
+        if first >= listsCount {
+            if column >= 0 { rememberLastResortFailure(allocSize, exponent, from: wholeSearch ? -1 : nextListIndex) }
+            return nil
+        }
         var (memoryClass, firstSecond) = Self.classAndSecond(ofList: first)
         var r = rank(memoryClass, firstSecond)
         var bits = innerIsFreeBitmap[memoryClass] & (UInt32.max << UInt32(firstSecond))
@@ -104,10 +116,42 @@ extension TLSFMetadata {
                 r += 1
             }
             let classes = memoryClass + 1 >= 32 ? 0 : isFreeBitmap & (UInt32.max << UInt32(memoryClass + 1))
-            if classes == 0 { return nil }
+            if classes == 0 {
+                if column >= 0 { rememberLastResortFailure(allocSize, exponent, from: wholeSearch ? -1 : nextListIndex) }
+                return nil
+            }
             memoryClass = classes.trailingZeroBitCount
             bits = innerIsFreeBitmap[memoryClass]
             firstSecond = 0
+        }
+    }
+
+    /// Whether the last-resort walk of the lists after `start` is sure to fail for this size and alignment:
+    /// it failed since the last range joined or grew in a list (or the tail grew), at this alignment, for a
+    /// size at most this one, from a list at most `start` (every list it walks then failed already, and a
+    /// list that fails a size fails every larger one). On a page that many requests try and few change (a
+    /// pool tries pages in turn; one takes the allocation), this answers most of them without a walk.
+    @inline(__always)
+    func lastResortKnownToFail(_ size: Int, _ exponent: Int, from start: Int) -> Bool {
+        guard lastResortVersion == freeRangeVersion else { return false }
+        let column = failColumn(exponent)
+        guard column >= 0 else { return false }
+        let known = withUnsafeBytes(of: lastResortFailures) { $0.load(fromByteOffset: column * 8, as: UInt64.self) }
+        return known != 0 && size >= Int(known & Node.low40) && start + 1 >= Int(known >> 40)
+    }
+
+    func rememberLastResortFailure(_ size: Int, _ exponent: Int, from start: Int) {
+        let column = failColumn(exponent)
+        guard column >= 0, size < 1 << 40 else { return }
+        if lastResortVersion != freeRangeVersion {
+            lastResortFailures = (0, 0, 0, 0, 0)
+            lastResortVersion = freeRangeVersion
+        }
+        withUnsafeMutableBytes(of: &lastResortFailures) { words in
+            let known = words.load(fromByteOffset: column * 8, as: UInt64.self)
+            // Keep the entry that covers more.
+            if known != 0 && Int(known & Node.low40) <= size && Int(known >> 40) <= start + 1 { return }
+            words.storeBytes(of: UInt64(size) | UInt64(start + 1) << 40, toByteOffset: column * 8, as: UInt64.self)
         }
     }
 
@@ -232,6 +276,7 @@ extension TLSFMetadata {
                     // scans must see it.
                     let (memoryClass, second) = Self.classAndSecond(ofList: oldList)
                     raiseFailThresholds(rank(memoryClass, second), memoryClass, second, prev)
+                    freeRangeVersion &+= 1
                     if offsetIndex != nil {
                         nodes[p].size -= missingAlignment
                         indexRemove(prev)
@@ -310,6 +355,7 @@ extension TLSFMetadata {
             insertFreeBlock(block)
         } else if next == nullBlock {
             mergeBlock(nullBlock, block)
+            freeRangeVersion &+= 1
         } else {
             removeFreeBlock(next)
             mergeBlock(next, block)

@@ -9,8 +9,8 @@
 // A moved allocation has a new handle: the caller gets it. Its old handle is refused: it names a slot past
 // the end, and when the array grows back over that slot, the new node there takes the generation after
 // the one it had (``TLSFMetadata/retiredGenerations``). Handles of nodes that did not move stay valid,
-// except when the storage itself shrinks: then the slots past the end are forgotten, and the page takes a
-// new owner tag (refusing every handle issued before) and reissues every allocation's handle.
+// except when the page has cut off many more slots than it uses (half as many again): then it forgets
+// them, takes a new owner tag (refusing every handle issued before) and reissues every allocation's handle.
 // Only a caller that holds every handle of the page, and no request in flight, may compact: the pool,
 // outside defragmentation runs.
 
@@ -44,16 +44,17 @@ extension TLSFMetadata {
 
     /// Storage for a full array of `count` nodes to grow to.
     @inline(__always)
-    static func grownNodeCapacity(_ count: Int) -> Int { count + count / (isSmall(count) ? 8 : 2) + 8 }
+    static func grownNodeCapacity(_ count: Int) -> Int { isSmall(count) ? count + count / 16 + 4 : count + count / 2 + 8 }
 
     /// Storage above this for `count` nodes is given back by compaction.
     @inline(__always)
-    static func shrinkLimit(_ count: Int) -> Int { tightCapacity(count) + count / (isSmall(count) ? 8 : 2) + 8 }
+    static func shrinkLimit(_ count: Int) -> Int { tightCapacity(count) + (isSmall(count) ? count / 16 + 4 : count / 2 + 8) }
 
     /// Moves the last nodes into the released slots, so that the array holds the live nodes only, gives
     /// back storage above ``tightCapacity(_:)``, and calls `reissue` with the user data and new handle of
-    /// every allocation that has one: those that moved, or all of them when the storage shrank (every
-    /// handle issued before is refused then). Requests made before are refused if their range moved.
+    /// every allocation that has one: those that moved, or all of them when the page forgets the slots it
+    /// cut off (every handle issued before is refused then, see ``retiredGenerations``). Requests made
+    /// before are refused if their range moved.
     public func compact(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
         let live = liveNodeCount, count = nodes.count
         if count > live {
@@ -78,10 +79,10 @@ extension TLSFMetadata {
             nodes.removeLast(count - live)
             recycledHead = Self.none
         }
-        if nodes.capacity > Self.shrinkLimit(nodes.count) {
-            nodes.resize(to: Self.tightCapacity(nodes.count))
-            // The slots cut off are gone for good: rather than keep their generations, the page takes a
-            // new owner tag (every handle issued before is refused) and reissues every allocation's.
+        if nodes.capacity > Self.shrinkLimit(nodes.count) { nodes.resize(to: Self.tightCapacity(nodes.count)) }
+        if retiredGenerations.count > nodes.count / 2 + 32 {
+            // The page once had many more nodes: rather than keep the generations of that many slots, it
+            // takes a new owner tag (every handle issued before is refused) and reissues every handle.
             retiredGenerations = []
             owner = OwnerTag.next()
             for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }

@@ -180,7 +180,7 @@ public final class TLSFMetadata: BlockMetadata {
     var blocksFreeSize = 0
     var granularity: BufferImageGranularity
     /// Stamped on every handle this page issues, so another page's handles are refused; a new one when
-    /// ``compact(reissue:)`` shrinks node storage.
+    /// ``compact(reissue:)`` forgets the slots it cut off.
     var owner = OwnerTag.next()
     /// For slots that ``compact(reissue:)`` cut off the end of the node array, the generation the next
     /// node in each must take; the last entry is for the slot at `nodes.count`.
@@ -203,6 +203,15 @@ public final class TLSFMetadata: BlockMetadata {
     /// (0: column unused).
     var failExponents: UInt64 = 0
     static let failColumns = 5
+
+    /// Per failed-scan column (alignment): the smallest size whose walk of the lists failed, and the list
+    /// it walked after, plus one (see ``lastResortKnownToFail(_:_:from:)``), in one word (size in bits
+    /// 0-39, list in 40-55; 0: none), valid while ``freeRangeVersion`` is ``lastResortVersion``.
+    var lastResortFailures: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+    var lastResortVersion = 0
+    /// Counts ranges joining or growing in a free list, and the tail growing: what failed before may hold
+    /// after.
+    var freeRangeVersion = 0
 
     /// - Parameters:
     ///   - size: bytes in the page.
@@ -472,6 +481,7 @@ public final class TLSFMetadata: BlockMetadata {
         granularity.clear()
         largeUserData = [:]
         failExponents = 0
+        freeRangeVersion &+= 1
         offsetIndex = nil
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
@@ -545,6 +555,7 @@ public final class TLSFMetadata: BlockMetadata {
 
     func insertFreeBlock(_ block: Int32) {
         precondition(block != nullBlock, "TLSF: cannot insert the null block into a free list")
+        freeRangeVersion &+= 1
         precondition(!isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is already free")
         let b = Int(block), size = nodes[b].size
         let memClass = Self.sizeToMemoryClass(size)
