@@ -56,6 +56,7 @@ extension TLSFMetadata {
     /// cut off (every handle issued before is refused then, see ``retiredGenerations``). Requests made
     /// before are refused if their range moved.
     public func compact(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
+        if !Self.isSmall(nodes.count) { return renumberInPhysicalOrder(reissue: reissue) }
         let live = liveNodeCount, count = nodes.count
         if count > live {
             // Slots live..<count go: their live nodes move into the released slots below `live`, taken
@@ -87,6 +88,49 @@ extension TLSFMetadata {
             owner = OwnerTag.next()
             for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }
         }
+    }
+
+    /// A large page's compaction: the live nodes are copied in physical order (neighbours in the page
+    /// become neighbours in memory, which the walks of defragmentation and of long free lists feel), into
+    /// tight storage. Every node is renumbered: the page takes a new owner tag and reissues every handle.
+    private func renumberInPhysicalOrder(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
+        let live = liveNodeCount, count = nodes.count
+        var renumbered = OwnedBuffer(repeating: Node(offset: 0, size: 0), count: 0)
+        renumbered.resize(to: Self.tightCapacity(live))
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: count) { newIndex in
+            var b = headBlock
+            while b != Self.none {
+                precondition(renumbered.count < live, "TLSF: more nodes in the physical list than the \(live) counted")
+                newIndex[Int(b)] = Int32(renumbered.count)
+                renumbered.append(nodes[Int(b)])
+                b = nodes[Int(b)].nextPhysical
+            }
+            precondition(renumbered.count == live, "TLSF: \(renumbered.count) nodes in the physical list, \(live) counted")
+            @inline(__always) func map(_ i: Int32) -> Int32 { i == Self.none ? Self.none : newIndex[Int(i)] }
+            for i in 0..<live {
+                renumbered[i].prevPhysical = i == 0 ? Self.none : Int32(i - 1)
+                renumbered[i].nextPhysical = i == live - 1 ? Self.none : Int32(i + 1)
+                renumbered[i].generation = 0
+                if !renumbered[i].taken {
+                    renumbered[i].prevFree = map(renumbered[i].prevFree)
+                    renumbered[i].nextFree = map(renumbered[i].nextFree)
+                }
+            }
+            for r in lists.indices { lists[r].head = map(lists[r].head) }
+            var aside: [Int32: Int] = [:]
+            for (old, value) in largeUserData { aside[map(old)] = value }
+            largeUserData = aside
+        }
+        nodes.release()
+        nodes = renumbered
+        nullBlock = Int32(live - 1)
+        headBlock = 0
+        recycledHead = Self.none
+        retiredGenerations = []
+        owner = OwnerTag.next()
+        // Rebuilt at the next min-offset request (its entries name nodes).
+        offsetIndex = nil
+        for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }
     }
 
     /// Moves live node `from` into released slot `to`, relinking its neighbours, its list and the offset
