@@ -1,18 +1,22 @@
 // Node storage: a released node waits on a chain for reuse, so the array keeps its high-water mark. After
 // a workload frees much of what it allocated (`scale` allocates 250k and frees half), or on a page whose
 // node count swings (`churn`: a few dozen allocations per 32 MiB page, where every slot counts), much of
-// the storage can be released nodes. Compaction moves the last nodes of the array into the released slots
-// and cuts the array after them, then gives back capacity the page no longer uses. Placement does not
-// depend on node numbers, only on the free lists' order and the physical list, which it keeps, so every
-// later answer is the same as without it.
+// the storage can be released nodes. Compaction gives it back, two ways:
 //
-// A moved allocation has a new handle: the caller gets it. Its old handle is refused: it names a slot past
-// the end, and when the array grows back over that slot, the new node there takes the generation after
-// the one it had (``TLSFMetadata/retiredGenerations``). Handles of nodes that did not move stay valid,
-// except when the page has cut off many more slots than it uses (half as many again): then it forgets
-// them, takes a new owner tag (refusing every handle issued before) and reissues every allocation's handle.
-// Only a caller that holds every handle of the page, and no request in flight, may compact: the pool,
-// outside defragmentation runs.
+// - a small page (under 1024 nodes) is kept tight: its last nodes move into the released slots and the
+//   array is cut after them, a few link updates per released node. A moved allocation has a new handle:
+//   the caller gets it. Its old handle is refused: it names a slot past the end, and when the array grows
+//   back over that slot, the new node there takes the generation after the one it had
+//   (``TLSFMetadata/retiredGenerations``). The other handles stay valid, unless the page has cut off more
+//   slots than half the nodes it has: then it forgets them, takes a new owner tag (refusing every handle
+//   issued before) and reissues every allocation's handle.
+// - a large page compacts less often, and renumbers every node in physical order (neighbours in the page
+//   become neighbours in memory, which its long walks feel), with a new owner tag and every handle
+//   reissued.
+//
+// Placement does not depend on node numbers, only on the free lists' order and the physical list, which
+// compaction keeps, so every later answer is the same as without it. Only a caller that holds every
+// handle of the page, and no request in flight, may compact: the pool, outside defragmentation runs.
 
 extension TLSFMetadata {
     /// Nodes in the page: allocations, free ranges and the tail.
@@ -33,7 +37,7 @@ extension TLSFMetadata {
     // Node storage policy. Small pages (fewer than 1024 nodes: `churn` has a few dozen allocations per
     // 32 MiB page) are kept tight, since their few nodes are most of their metadata and copying them is
     // cheap; large ones (`scale`: some 14k nodes per page) grow by half and compact less often, since
-    // each growth or shrink copies the whole array and every shrink reissues every handle.
+    // each growth copies the whole array and each compaction renumbers it and reissues every handle.
 
     @inline(__always)
     static func isSmall(_ count: Int) -> Bool { count < 1024 }
@@ -50,11 +54,10 @@ extension TLSFMetadata {
     @inline(__always)
     static func shrinkLimit(_ count: Int) -> Int { tightCapacity(count) + (isSmall(count) ? count / 16 + 4 : count / 2 + 8) }
 
-    /// Moves the last nodes into the released slots, so that the array holds the live nodes only, gives
-    /// back storage above ``tightCapacity(_:)``, and calls `reissue` with the user data and new handle of
-    /// every allocation that has one: those that moved, or all of them when the page forgets the slots it
-    /// cut off (every handle issued before is refused then, see ``retiredGenerations``). Requests made
-    /// before are refused if their range moved.
+    /// Leaves the array holding the live nodes only, in storage of at most ``shrinkLimit(_:)``, and calls
+    /// `reissue` with the user data and new handle of every allocation that has one: on a small page those
+    /// that moved, or all of them when it forgets the slots it cut off; on a large page all of them (every
+    /// handle issued before is refused then). Requests made before are refused if their range moved.
     public func compact(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
         if !Self.isSmall(nodes.count) { return renumberInPhysicalOrder(reissue: reissue) }
         let live = liveNodeCount, count = nodes.count
