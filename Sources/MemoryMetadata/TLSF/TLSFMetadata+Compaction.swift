@@ -84,13 +84,17 @@ extension TLSFMetadata {
             recycledHead = Self.none
         }
         if nodes.capacity > Self.shrinkLimit(nodes.count) { nodes.resize(to: Self.tightCapacity(nodes.count)) }
-        if retiredGenerations.count > nodes.count / 2 + 32 {
-            // The page once had many more nodes: rather than keep the generations of that many slots, it
-            // takes a new owner tag (every handle issued before is refused) and reissues every handle.
-            retiredGenerations = []
-            owner = OwnerTag.next()
-            for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }
-        }
+        // The page once had many more nodes: rather than keep the generations of that many slots, it
+        // refuses every handle from before.
+        if retiredGenerations.count > nodes.count / 2 + 32 { reissueEveryHandle(reissue) }
+    }
+
+    /// Takes a new owner tag, so that every handle issued before is refused (the generations of the slots
+    /// cut off are no longer needed), and gives every allocation a new handle.
+    private func reissueEveryHandle(_ reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
+        retiredGenerations = []
+        owner = OwnerTag.next()
+        for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }
     }
 
     /// A large page's compaction: the live nodes are copied in physical order (neighbours in the page
@@ -129,11 +133,9 @@ extension TLSFMetadata {
         nullBlock = Int32(live - 1)
         headBlock = 0
         recycledHead = Self.none
-        retiredGenerations = []
-        owner = OwnerTag.next()
         // Rebuilt at the next min-offset request (its entries name nodes).
         offsetIndex = nil
-        for i in nodes.indices where nodes[i].taken { reissue(userData(ofNode: Int32(i)), handle(Int32(i))) }
+        reissueEveryHandle(reissue)
     }
 
     /// Moves live node `from` into released slot `to`, relinking its neighbours, its list and the offset

@@ -310,7 +310,7 @@ public final class TLSFMetadata: BlockMetadata {
         return rank(memoryClass, second)
     }
 
-    /// The first range of list `list`, or none.
+    /// The first range of list `list`, or none (for the tests).
     func head(ofList list: Int) -> Int32 {
         let (memoryClass, second) = Self.classAndSecond(ofList: list)
         guard innerIsFreeBitmap[memoryClass] & (1 << UInt32(second)) != 0 else { return Self.none }
@@ -663,7 +663,8 @@ public final class TLSFMetadata: BlockMetadata {
         lists[r].failCodes = codes
     }
 
-    /// Whether a scan of `list` is known to fail for this size and alignment exponent.
+    /// Whether a scan of `list` is known to fail for this size and alignment exponent (what the tests
+    /// ask; the searches read ``failThreshold(_:_:_:column:)`` with the entry at hand).
     func knownToFail(_ list: Int, _ size: Int, _ exponent: Int) -> Bool {
         let (memoryClass, second) = Self.classAndSecond(ofList: list)
         guard innerIsFreeBitmap[memoryClass] & (1 << UInt32(second)) != 0,
