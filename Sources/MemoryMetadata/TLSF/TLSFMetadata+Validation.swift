@@ -14,8 +14,9 @@ extension TLSFMetadata {
             if (inner != 0) != (isFreeBitmap & (UInt32(1) << UInt32(memClass)) != 0) {
                 throw fail("free bitmap of memory class \(memClass) disagrees with its inner bitmap")
             }
-            let base = Int(truncatingIfNeeded: classBase[memClass >> 2] >> UInt64((memClass & 3) * 16)) & 0xFFFF
-            if base != nonEmpty { throw fail("memory class \(memClass) counts \(base) non-empty lists below it, not \(nonEmpty)") }
+            if listsBelow(memClass) != nonEmpty {
+                throw fail("memory class \(memClass) counts \(listsBelow(memClass)) non-empty lists below it, not \(nonEmpty)")
+            }
             if inner != 0 && listIndex(memClass, 31 - inner.leadingZeroBitCount) >= listsCount {
                 throw fail("bitmap marks free list \(listIndex(memClass, 31 - inner.leadingZeroBitCount)), above the page's last")
             }
@@ -23,8 +24,7 @@ extension TLSFMetadata {
         }
         // The last word's lanes past the page's classes count along (every list is below them).
         for memClass in innerIsFreeBitmap.count..<classBase.count * 4 {
-            let base = Int(truncatingIfNeeded: classBase[memClass >> 2] >> UInt64((memClass & 3) * 16)) & 0xFFFF
-            if base != nonEmpty { throw fail("lane \(memClass) of the class counts holds \(base), not \(nonEmpty)") }
+            if listsBelow(memClass) != nonEmpty { throw fail("lane \(memClass) of the class counts holds \(listsBelow(memClass)), not \(nonEmpty)") }
         }
         if lists.count != nonEmpty { throw fail("\(lists.count) list entries for \(nonEmpty) non-empty lists") }
         let columns = (0..<Self.failColumns).filter { (failExponents >> UInt64($0 * 8)) & 0xFF != 0 }

@@ -296,11 +296,16 @@ public final class TLSFMetadata: BlockMetadata {
         list < 4 ? (0, list) : ((list - 4) >> secondLevelIndex + 1, (list - 4) & ((1 << secondLevelIndex) - 1))
     }
 
+    /// How many non-empty lists the memory classes below `memoryClass` have (its lane of ``classBase``).
+    @inline(__always)
+    func listsBelow(_ memoryClass: Int) -> Int {
+        Int(truncatingIfNeeded: classBase[memoryClass >> 2] >> UInt64((memoryClass & 3) * 16)) & 0xFFFF
+    }
+
     /// Where the entry of list (`memoryClass`, `second`) is, or would be, in ``lists``.
     @inline(__always)
     func rank(_ memoryClass: Int, _ second: Int) -> Int {
-        Int(truncatingIfNeeded: classBase[memoryClass >> 2] >> UInt64((memoryClass & 3) * 16)) & 0xFFFF
-            + (innerIsFreeBitmap[memoryClass] & ((1 << UInt32(second)) &- 1)).nonzeroBitCount
+        listsBelow(memoryClass) + (innerIsFreeBitmap[memoryClass] & ((1 << UInt32(second)) &- 1)).nonzeroBitCount
     }
 
     /// The entry of list `list` (which must be non-empty) in ``lists``.
@@ -688,18 +693,15 @@ public final class TLSFMetadata: BlockMetadata {
         lists[r].failCodes = lists[r].failCodes & ~(0xFF << shift) | code << shift
     }
 
-    /// An upper bound of the largest range in the free lists: the top of the highest non-empty list's size
-    /// range (0 when the lists are empty).
     /// The tail or the top of the highest non-empty free list, whichever is larger.
     public var largestFreeRangeBound: Int { max(nodes[Int(nullBlock)].size, largestListedFreeSizeBound) }
 
+    /// An upper bound of the largest range in the free lists: the largest size the highest non-empty list
+    /// can hold (0 when the lists are empty).
     var largestListedFreeSizeBound: Int {
         if isFreeBitmap == 0 { return 0 }
         let memoryClass = 31 - isFreeBitmap.leadingZeroBitCount
-        let second = 31 - innerIsFreeBitmap[memoryClass].leadingZeroBitCount
-        if memoryClass == 0 { return (second + 1) * 64 }
-        let shift = memoryClass + Self.memoryClassShift - Self.secondLevelIndex
-        return (((1 << Self.secondLevelIndex) + second + 1) << shift) - 1
+        return Self.listTop(memoryClass, 31 - innerIsFreeBitmap[memoryClass].leadingZeroBitCount) - 1
     }
 
     func findFreeBlock(_ size: Int) -> (block: Int32, listIndex: Int, rank: Int)? {
