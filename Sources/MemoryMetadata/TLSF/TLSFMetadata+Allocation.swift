@@ -266,6 +266,7 @@ extension TLSFMetadata {
                 let p = Int(prev)
                 let oldList = listIndex(forSize: nodes[p].size)
                 nodes[p].size += missingAlignment
+                freeRangeVersion &+= 1
                 if oldList != listIndex(forSize: nodes[p].size) {
                     nodes[p].size -= missingAlignment
                     removeFreeBlock(prev)
@@ -276,7 +277,6 @@ extension TLSFMetadata {
                     // scans must see it.
                     let (memoryClass, second) = Self.classAndSecond(ofList: oldList)
                     raiseFailThresholds(rank(memoryClass, second), memoryClass, second, prev)
-                    freeRangeVersion &+= 1
                     if offsetIndex != nil {
                         nodes[p].size -= missingAlignment
                         indexRemove(prev)
@@ -347,6 +347,7 @@ extension TLSFMetadata {
         nodes[b].inlineUserData = 0
         nodes[b].type = .free
 
+        freeRangeVersion &+= 1
         if prev != Self.none && isFree(prev) {
             removeFreeBlock(prev)
             mergeBlock(block, prev)
@@ -355,7 +356,6 @@ extension TLSFMetadata {
             insertFreeBlock(block)
         } else if next == nullBlock {
             mergeBlock(nullBlock, block)
-            freeRangeVersion &+= 1
         } else {
             removeFreeBlock(next)
             mergeBlock(next, block)

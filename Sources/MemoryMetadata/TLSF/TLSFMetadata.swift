@@ -209,8 +209,9 @@ public final class TLSFMetadata: BlockMetadata {
     /// 0-39, list in 40-55; 0: none), valid while ``freeRangeVersion`` is ``lastResortVersion``.
     var lastResortFailures: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
     var lastResortVersion = 0
-    /// Counts ranges joining or growing in a free list, and the tail growing: what failed before may hold
-    /// after.
+    /// Counts free space appearing or growing (a free, a free range growing by an allocation's padding):
+    /// what failed before may hold after. An allocation splitting a free range leaves it be: the padding
+    /// and the rest are parts of that range, and a part holds nothing the whole did not.
     var freeRangeVersion = 0
 
     /// - Parameters:
@@ -560,7 +561,6 @@ public final class TLSFMetadata: BlockMetadata {
 
     func insertFreeBlock(_ block: Int32) {
         precondition(block != nullBlock, "TLSF: cannot insert the null block into a free list")
-        freeRangeVersion &+= 1
         precondition(!isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is already free")
         let b = Int(block), size = nodes[b].size
         let memClass = Self.sizeToMemoryClass(size)
