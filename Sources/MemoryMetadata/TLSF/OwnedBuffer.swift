@@ -12,7 +12,14 @@ import Darwin
 #endif
 
 /// A growable buffer of plain values with one owner, which calls ``release()`` once, when it goes away.
-/// Indices are checked; the values are never copied when the buffer is.
+/// The values are never copied when the buffer is.
+///
+/// Element access checks its index in debug builds only (as swift-collections checks its internal
+/// offsets, and VMA its links, with assertions): the indices come from the metadata's own links and
+/// counts, which `validate()` checks and the debug-built soak tests check after every step, while
+/// everything a caller passes in (a handle, a request) is checked before it becomes an index. The
+/// release-build check cost 6 % of a churn replay's instructions (181 M → 170 M without it). Insertion,
+/// removal and growth keep their checks.
 struct OwnedBuffer<Element: BitwiseCopyable> {
     private(set) var base: UnsafeMutablePointer<Element>
     private(set) var count: Int
@@ -30,11 +37,11 @@ struct OwnedBuffer<Element: BitwiseCopyable> {
 
     subscript(i: Int) -> Element {
         @inline(__always) unsafeAddress {
-            precondition(i >= 0 && i < count, "index \(i) out of 0..<\(count)")
+            assert(i >= 0 && i < count, "index \(i) out of 0..<\(count)")
             return UnsafePointer(base + i)
         }
         @inline(__always) nonmutating unsafeMutableAddress {
-            precondition(i >= 0 && i < count, "index \(i) out of 0..<\(count)")
+            assert(i >= 0 && i < count, "index \(i) out of 0..<\(count)")
             return base + i
         }
     }
