@@ -26,10 +26,21 @@ struct OwnedBuffer<Element: BitwiseCopyable> {
     private(set) var capacity: Int
 
     init(repeating value: Element, count: Int) {
-        base = .allocate(capacity: max(count, 1))
+        base = Self.reallocate(nil, capacity: max(count, 1))
         base.initialize(repeating: value, count: count)
         self.count = count
         capacity = max(count, 1)
+    }
+
+    /// The storage comes from malloc and moves with realloc (the values are plain bytes): a buffer that
+    /// shrinks stays where it is, and one that grows often extends in place, instead of being copied to
+    /// fresh memory the cache has not seen (node arrays of small pages resize often).
+    private static func reallocate(_ old: UnsafeMutablePointer<Element>?, capacity: Int) -> UnsafeMutablePointer<Element> {
+        precondition(MemoryLayout<Element>.alignment <= 16, "malloc aligns to 16 bytes")
+        let (bytes, overflow) = capacity.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+        precondition(!overflow, "a buffer of \(capacity) values is too large")
+        guard let raw = realloc(old, max(bytes, 1)) else { fatalError("out of memory for \(bytes) bytes") }
+        return raw.bindMemory(to: Element.self, capacity: capacity)
     }
 
     var isEmpty: Bool { count == 0 }
@@ -79,10 +90,7 @@ struct OwnedBuffer<Element: BitwiseCopyable> {
     /// Moves the values to storage for `newCapacity` (at least `count`).
     mutating func resize(to newCapacity: Int) {
         precondition(newCapacity >= count, "capacity \(newCapacity) below the \(count) values held")
-        let storage = UnsafeMutablePointer<Element>.allocate(capacity: max(newCapacity, 1))
-        storage.initialize(from: base, count: count)
-        base.deallocate()
-        base = storage
+        base = Self.reallocate(base, capacity: max(newCapacity, 1))
         capacity = max(newCapacity, 1)
     }
 
@@ -92,5 +100,5 @@ struct OwnedBuffer<Element: BitwiseCopyable> {
         if n > 0 { memmove(base + destination, base + source, n * MemoryLayout<Element>.stride) }
     }
 
-    func release() { base.deallocate() }
+    func release() { free(base) }
 }
