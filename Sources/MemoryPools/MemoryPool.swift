@@ -227,8 +227,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let page = pages[blockIndex]
         let handle = try page.metadata.alloc(request, type: type, userData: userData)
         refresh(blockIndex)
-        let slot = newSlot(Record(id: -1, page: page.id, handle: handle, offset: request.offset, size: request.size,
-                                  alignment: alignment, type: type, checksum: 0, live: true, name: nil))
+        let slot = newSlot(id: -1, page: page.id, handle: handle, offset: request.offset, size: request.size,
+                           alignment: alignment, type: type, name: nil)
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
         } catch {
@@ -277,6 +277,13 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// else in a new page. Fills it with its pattern when bytes are kept.
     @discardableResult
     public func allocate(id: Int, size: Int, alignment: Int, type: SuballocationType = .unknown, name: String? = nil) throws -> Record {
+        record(slot: try allocateSlot(id: id, size: size, alignment: alignment, type: type, name: name))
+    }
+
+    /// ``allocate(id:size:alignment:type:name:)`` without building the record (replays make tens of
+    /// thousands and read none): the slot taken, an ``Allocation``.
+    @discardableResult
+    public func allocateSlot(id: Int, size: Int, alignment: Int, type: SuballocationType = .unknown, name: String? = nil) throws -> Int {
         guard id >= 0, slotByID[id] == nil else { throw PoolError.duplicateID(id) }
         guard size >= 1 else { throw PoolError.invalidSize(id: id, size: size) }
         guard alignment > 0 && alignment & (alignment - 1) == 0 else { throw PoolError.invalidAlignment(id: id, alignment: alignment) }
@@ -302,9 +309,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             placed = (index, request)
         }
         let (index, request) = placed!
-        let record = try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name)
+        let slot = try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name)
         sortIncrementally()
-        return record
+        return slot
     }
 
     /// Places an allocation at an exact offset of a page (for rebuilding a VMA dump), creating pages up to
@@ -332,14 +339,15 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         guard let request = found else {
             throw PoolError.verification("allocation \(id) at offset \(offset) of page \(pageID) overlaps another allocation")
         }
-        return try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name)
+        return record(slot: try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name))
     }
 
+    /// Allocates `request` in page `index` for the caller's `id`; the slot taken.
     private func commit(_ request: AllocationRequest, pageIndex index: Int, id: Int, alignment: Int,
-                        type: SuballocationType, name: String?) throws -> Record {
+                        type: SuballocationType, name: String?) throws -> Int {
         let page = pages[index]
-        let slot = newSlot(Record(id: id, page: page.id, handle: AllocationHandle(index: 0, generation: 0), offset: request.offset,
-                                  size: request.size, alignment: alignment, type: type, checksum: 0, live: true, name: name))
+        let slot = newSlot(id: id, page: page.id, handle: AllocationHandle(index: 0, generation: 0), offset: request.offset,
+                           size: request.size, alignment: alignment, type: type, name: name)
         let handle: AllocationHandle
         do { handle = try page.metadata.alloc(request, type: type, userData: slot) } catch {
             releaseSlot(slot)
@@ -358,7 +366,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             throw PoolError.device("\(error)")
         }
         slotByID[id] = slot
-        return record(slot: slot)
+        return slot
     }
 
     /// Frees the caller's allocation `id`, releasing its page by VMA's rules.
@@ -462,10 +470,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         return index
     }
 
-    private func newSlot(_ record: Record) -> Int {
-        let info = SlotInfo(size: record.size, handle: record.handle, page: Int32(record.page),
-                            alignmentLog2: UInt8(record.alignment.trailingZeroBitCount), type: record.type, live: true)
-        let place = SlotPlace(id: record.id, offset: record.offset, checksum: record.checksum)
+    /// A live slot for a new allocation (its checksum 0 until its bytes are written).
+    private func newSlot(id: Int, page: Int, handle: AllocationHandle, offset: Int, size: Int, alignment: Int,
+                         type: SuballocationType, name: String?) -> Int {
+        let info = SlotInfo(size: size, handle: handle, page: Int32(page),
+                            alignmentLog2: UInt8(alignment.trailingZeroBitCount), type: type, live: true)
+        let place = SlotPlace(id: id, offset: offset, checksum: 0)
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -476,7 +486,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             slotInfo.append(info)
             slotPlace.append(place)
         }
-        if let name = record.name { slotName[slot] = name }
+        if let name { slotName[slot] = name }
         return slot
     }
 
