@@ -85,7 +85,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     struct Page {
         let id: Int
-        let metadata: TLSFMetadata
+        /// Retained once when the page is added and released when it goes (``releasePage(at:)``, deinit):
+        /// reading it from the table then costs no retain and release per operation.
+        let metadataReference: Unmanaged<TLSFMetadata>
+        var metadata: TLSFMetadata { metadataReference.takeUnretainedValue() }
         /// The metadata's free bytes and emptiness, cached so that the per-operation scans (VMA's
         /// incremental sort, empty-page checks, page choice) read one contiguous array.
         var free: Int
@@ -99,9 +102,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// The name of this pool (a VMA dump has several).
     public var name: String
 
-    private var pages: [Page] = []
+    private var pages = PoolBuffer<Page>()
     /// Page id → index in `pages` (-1: released).
-    private var indexOfPage: [Int] = []
+    private var indexOfPage = PoolBuffer<Int>()
     /// Pages whose metadata is empty.
     private var emptyPageCount = 0
     /// Every slot's record, live or not, indexed by slot (built on demand from the slot arrays).
@@ -152,7 +155,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     deinit {
         scratch.deallocate()
         inversions.release()
-        for page in pages { device.destroyPage(devicePage(page.id)) }
+        for page in pages.buffer {
+            device.destroyPage(devicePage(page.id))
+            page.metadataReference.release()
+        }
+        pages.release()
+        indexOfPage.release()
     }
 
     private var storesBytes: Bool { options.verifiesBytes && device.storesBytes }
@@ -160,7 +168,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     // MARK: queries
 
     /// Pages in the pool's current order.
-    public var pageIDs: [Int] { pages.map(\.id) }
+    public var pageIDs: [Int] { pages.buffer.map(\.id) }
     /// The metadata of page `id`.
     public func metadata(ofPage id: Int) -> TLSFMetadata? {
         id >= 0 && id < indexOfPage.count && indexOfPage[id] >= 0 ? pages[indexOfPage[id]].metadata : nil
@@ -180,7 +188,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public var blockBytes: Int { pageBytes }
     /// Bytes the pages' TLSF metadata holds (capacities of its arrays, caches and index included).
     public var metadataFootprintBytes: Int {
-        pages.reduce(0) { $0 + $1.metadata.footprintBytes }
+        pages.buffer.reduce(0) { $0 + $1.metadata.footprintBytes }
     }
 
     /// Bytes the pool itself holds besides the metadata: its allocation records and id map.
@@ -209,7 +217,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func unlock() {}
 
     public func addStatistics(_ stats: inout Statistics) {
-        for page in pages { page.metadata.addStatistics(&stats) }
+        for page in pages.buffer { page.metadata.addStatistics(&stats) }
     }
 
     public func moveData(forUserData userData: Int) -> MoveAllocationData<Int, TLSFMetadata> {
@@ -230,14 +238,14 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func commitDefragAllocationRequest(_ request: AllocationRequest, blockIndex: Int, alignment: Int, flags: UInt32,
                                               userData: Int, type: SuballocationType) throws -> Int {
         let page = pages[blockIndex]
-        let handle = try page.metadata.alloc(request, type: type, userData: userData)
+        let handle = try withMetadata(blockIndex) { try $0.alloc(request, type: type, userData: userData) }
         refresh(blockIndex)
         let slot = newSlot(id: -1, page: page.id, handle: handle, offset: request.offset, size: request.size,
                            alignment: alignment, type: type, name: nil)
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
         } catch {
-            try? page.metadata.free(handle)
+            try? withMetadata(blockIndex) { try $0.free(handle) }
             refresh(blockIndex)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
@@ -246,29 +254,29 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     public func swapBlocks(_ left: Int, _ right: Int) {
-        // Through the buffer: the elements' metadata references move without retain and release.
-        pages.withUnsafeMutableBufferPointer { $0.swapAt(left, right) }
+        pages.swapAt(left, right)
         indexOfPage[pages[left].id] = left
         indexOfPage[pages[right].id] = right
-        // Each page's pairs with its neighbours changed.
+        // Each page's pairs with its neighbours changed (once for adjacent pages, as the incremental sort swaps).
         updateInversion(left)
         updateInversion(left + 1)
-        updateInversion(right)
+        if right != left + 1 { updateInversion(right) }
         updateInversion(right + 1)
+    }
+
+    /// Runs `body` with page `index`'s metadata, which the pool holds: no retain and release around it.
+    @inline(__always)
+    private func withMetadata<Result>(_ index: Int, _ body: (TLSFMetadata) throws -> Result) rethrows -> Result {
+        try pages[index].metadataReference._withUnsafeGuaranteedRef(body)
     }
 
     /// Re-reads a page's free bytes and emptiness after its metadata changed.
     private func refresh(_ index: Int) {
-        let metadata = pages[index].metadata
-        let empty = metadata.isEmpty, free = metadata.sumFreeSize, largest = metadata.largestFreeRangeBound
-        // One write through the buffer instead of three element writes (each checks the array is unique).
-        let (wasEmpty, wasFree) = pages.withUnsafeMutableBufferPointer { p in
-            let was = (p[index].isEmpty, p[index].free)
-            p[index].isEmpty = empty
-            p[index].free = free
-            p[index].largestFreeRange = largest
-            return was
-        }
+        let (empty, free, largest) = withMetadata(index) { ($0.isEmpty, $0.sumFreeSize, $0.largestFreeRangeBound) }
+        let wasEmpty = pages[index].isEmpty, wasFree = pages[index].free
+        pages[index].isEmpty = empty
+        pages[index].free = free
+        pages[index].largestFreeRange = largest
         if empty != wasEmpty { emptyPageCount += empty ? 1 : -1 }
         if free != wasFree {
             updateInversion(index)
@@ -277,10 +285,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     /// Sets or clears inversion bit `i` (the pair of pages i - 1 and i); nothing outside 1..<pages.count.
+    @inline(__always)
     private func updateInversion(_ i: Int) {
         guard i >= 1 && i < pages.count else { return }
-        let bit: UInt64 = 1 << (i & 63)
-        if pages[i - 1].free > pages[i].free { inversions[i >> 6] |= bit } else { inversions[i >> 6] &= ~bit }
+        // Unchecked: the guard bounds both pages, and the bits have a word for every page.
+        let page = pages.base + i, word = inversions.base + (i >> 6), bit: UInt64 = 1 << (i & 63)
+        word.pointee = (page - 1).pointee.free > page.pointee.free ? word.pointee | bit : word.pointee & ~bit
     }
 
     /// Recomputes the inversion bits from page `start` on, after pages moved (and clears the bit past the
@@ -292,7 +302,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     private func appendPage(id: Int, size: Int) {
-        pages.append(Page(id: id, metadata: TLSFMetadata(size: size, bufferImageGranularity: options.bufferImageGranularity),
+        let metadata = TLSFMetadata(size: size, bufferImageGranularity: options.bufferImageGranularity)
+        pages.append(Page(id: id, metadataReference: .passRetained(metadata),
                           free: size, isEmpty: true, largestFreeRange: size))
         emptyPageCount += 1
         while indexOfPage.count <= id { indexOfPage.append(-1) }
@@ -322,8 +333,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         var placed: (index: Int, request: AllocationRequest)?
         // A page whose largest free range is smaller cannot take it (TLSF would answer nil at once).
         for index in pages.indices where pages[index].largestFreeRange >= size {
-            if let request = try pages[index].metadata.createAllocationRequest(size: size, alignment: alignment, upperAddress: false,
-                                                                      type: type, strategy: .default, maxOffset: .max) {
+            if let request = try withMetadata(index, {
+                try $0.createAllocationRequest(size: size, alignment: alignment, upperAddress: false, type: type,
+                                               strategy: .default, maxOffset: .max)
+            }) {
                 placed = (index, request)
                 break
             }
@@ -379,7 +392,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let slot = newSlot(id: id, page: page.id, handle: AllocationHandle(index: 0, generation: 0), offset: request.offset,
                            size: request.size, alignment: alignment, type: type, name: name)
         let handle: AllocationHandle
-        do { handle = try page.metadata.alloc(request, type: type, userData: slot) } catch {
+        do { handle = try withMetadata(index) { try $0.alloc(request, type: type, userData: slot) } } catch {
             releaseSlot(slot)
             throw error
         }
@@ -390,7 +403,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             if storesBytes { slotPlace[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
         } catch {
             device.unbindAllocation(deviceAllocation(slot))
-            try? page.metadata.free(handle)
+            try? withMetadata(index) { try $0.free(handle) }
             refresh(index)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
@@ -405,7 +418,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         slotByID[id] = nil
         let pageID = Int(slotInfo[slot].page)
         freeSlot(slot)
-        if !defragmenting, let metadata = metadata(ofPage: pageID), metadata.wantsCompaction { compact(metadata) }
+        // Unless freeing it released the page.
+        let index = indexOfPage[pageID]
+        if !defragmenting, index >= 0, withMetadata(index, { $0.wantsCompaction }) { compact(pages[index].metadata) }
     }
 
     /// Gives back the metadata's released node storage. The pool holds every handle of its pages, so it
@@ -423,16 +438,15 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let budgetExceeded = blockBytes >= options.budgetBytes
         let info = slotInfo[slot]
         let index = pageIndex(Int(info.page))
-        let metadata = pages[index].metadata
         let hadEmptyPage = hasEmptyPage
         device.unbindAllocation(deviceAllocation(slot))
-        do { try metadata.free(info.handle) } catch {
+        do { try withMetadata(index) { try $0.free(info.handle) } } catch {
             let record = record(slot: slot)
             preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
         }
         releaseSlot(slot)
         refresh(index)
-        if metadata.isEmpty {
+        if pages[index].isEmpty {
             if hadEmptyPage || budgetExceeded || !options.keepOneEmptyPage {
                 releasePage(at: index)
             }
@@ -478,6 +492,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         device.destroyPage(devicePage(page.id))
         pageBytes -= page.metadata.size
         releasedPages.append(page.id)
+        page.metadataReference.release()
     }
 
     /// The ids the device knows a page and an allocation slot by (``PoolOptions/deviceIDBase``).
@@ -563,7 +578,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Checks every page's metadata, and that the pool's records agree with it.
     public func validate() throws {
         var seen = 0
-        for page in pages {
+        for page in pages.buffer {
             try page.metadata.validate()
             var error: String?
             page.metadata.visitAllRegions { region in
@@ -605,8 +620,11 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             let a = pages[$0].free, b = pages[$1].free
             return a != b ? a < b : $0 < $1
         }
-        pages = order.map { pages[$0] }
-        for (i, page) in pages.enumerated() { indexOfPage[page.id] = i }
+        let sorted = order.map { pages[$0] }
+        for (i, page) in sorted.enumerated() {
+            pages[i] = page
+            indexOfPage[page.id] = i
+        }
         updateInversions(from: 0)
     }
 
@@ -614,7 +632,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// compacted.
     public func endDefragmentation() {
         incrementalSort = true
-        for page in pages where page.metadata.wantsCompaction { compact(page.metadata) }
+        for page in pages.buffer where page.metadata.wantsCompaction { compact(page.metadata) }
     }
 
     /// Completes one move as VMA's DefragmentPassEnd does: `.copy` gives the allocation its destination
