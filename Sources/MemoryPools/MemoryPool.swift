@@ -120,15 +120,15 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         var type: SuballocationType
         var live: Bool
     }
-    private var slotInfo: [SlotInfo] = []
+    private var slotInfo = PoolBuffer<SlotInfo>()
     private struct SlotPlace {
         var id: Int
         var offset: Int
         var checksum: UInt64
     }
-    private var slotPlace: [SlotPlace] = []
+    private var slotPlace = PoolBuffer<SlotPlace>()
     private var slotName: [Int: String] = [:]
-    private var freeSlots: [Int] = []
+    private var freeSlots = PoolBuffer<Int>()
     private var slotByID = SlotTable()
     private var nextPageID = 0
     /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump).
@@ -161,6 +161,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         }
         pages.release()
         indexOfPage.release()
+        slotInfo.release()
+        slotPlace.release()
+        freeSlots.release()
+        slotByID.release()
     }
 
     private var storesBytes: Bool { options.verifiesBytes && device.storesBytes }
@@ -596,7 +600,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             if let error { throw PoolError.verification(error) }
         }
         var live = 0, callers = 0
-        for (slot, m) in slotInfo.enumerated() where m.live {
+        for (slot, m) in slotInfo.buffer.enumerated() where m.live {
             live += 1
             let id = slotPlace[slot].id
             guard id >= 0 else { continue } // a temporary destination

@@ -3,9 +3,9 @@
 // these tables change several times per allocation and free, so they live in buffers the pool owns and
 // frees itself (as the TLSF metadata's tables do).
 
-/// A growable buffer of plain values with one owner, which calls ``release()`` once, when it goes away.
+/// A growable buffer of values with one owner, which calls ``release()`` once, when it goes away.
 /// Indices are checked; the values are never copied when the buffer is.
-struct PoolBuffer<Element: BitwiseCopyable> {
+struct PoolBuffer<Element> {
     private(set) var base: UnsafeMutablePointer<Element>
     private(set) var count = 0
     private(set) var capacity: Int
@@ -42,35 +42,42 @@ struct PoolBuffer<Element: BitwiseCopyable> {
     mutating func popLast() -> Element? {
         guard count > 0 else { return nil }
         count -= 1
-        return base[count]
+        return (base + count).move()
     }
 
     /// Removes the value at `i`, moving the values after it down.
     @discardableResult
     mutating func remove(at i: Int) -> Element {
         precondition(i >= 0 && i < count, "index \(i) out of 0..<\(count)")
-        let value = base[i]
-        for k in i..<count - 1 { base[k] = base[k + 1] }
+        let value = (base + i).move()
+        (base + i).moveInitialize(from: base + i + 1, count: count - i - 1)
         count -= 1
         return value
     }
 
     func swapAt(_ i: Int, _ j: Int) {
         precondition(i >= 0 && i < count && j >= 0 && j < count, "indices \(i), \(j) out of 0..<\(count)")
-        let value = base[i]
-        base[i] = base[j]
-        base[j] = value
+        guard i != j else { return }
+        let value = (base + i).move()
+        (base + i).moveInitialize(from: base + j, count: 1)
+        (base + j).initialize(to: value)
     }
 
-    mutating func removeAll() { count = 0 }
+    mutating func removeAll() {
+        base.deinitialize(count: count)
+        count = 0
+    }
 
     private mutating func resize(to newCapacity: Int) {
         let storage = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-        storage.initialize(from: base, count: count)
+        storage.moveInitialize(from: base, count: count)
         base.deallocate()
         base = storage
         capacity = newCapacity
     }
 
-    func release() { base.deallocate() }
+    func release() {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
 }

@@ -1,9 +1,10 @@
 /// The pool's map from caller ids to allocation slots: an array for ids below 2^20 (traces number their
-/// allocations from 1; a lookup is one load instead of hashing), a dictionary above.
+/// allocations from 1; a lookup is one load instead of hashing), a dictionary above. Its owner calls
+/// ``release()`` once, when it goes away.
 struct SlotTable {
     static let denseLimit = 1 << 20
     /// Slot + 1 per id (0: none).
-    private var dense: [Int32] = []
+    private var dense = PoolBuffer<Int32>()
     private var sparse: [Int: Int] = [:]
     private(set) var count = 0
 
@@ -21,7 +22,7 @@ struct SlotTable {
                 if id >= dense.count {
                     guard newValue != nil else { return }
                     let newCount = min(Self.denseLimit, max(id + 1, dense.count * 2, 1024))
-                    dense.append(contentsOf: repeatElement(0, count: newCount - dense.count))
+                    while dense.count < newCount { dense.append(0) }
                 }
                 let old = dense[id]
                 dense[id] = newValue.map { Int32($0 + 1) } ?? 0
@@ -38,10 +39,12 @@ struct SlotTable {
     var ids: [Int] {
         var result: [Int] = []
         result.reserveCapacity(count)
-        for (id, v) in dense.enumerated() where v != 0 { result.append(id) }
+        for (id, v) in dense.buffer.enumerated() where v != 0 { result.append(id) }
         result.append(contentsOf: sparse.keys.sorted())
         return result
     }
+
+    func release() { dense.release() }
 
     var footprintBytes: Int { dense.capacity * 4 + sparse.capacity * (MemoryLayout<Int>.stride * 2 + 1) }
 }
