@@ -318,6 +318,17 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     // MARK: allocate and free (VMA's AllocatePage and Free)
 
+    /// The first page from `start` on whose largest free range may hold `size` bytes (`pages.count`: none).
+    /// A page whose largest free range is smaller cannot take it (TLSF would answer nil at once); most pages
+    /// are skipped so, in a tight loop over the buffer.
+    @inline(__always)
+    private func nextPage(from start: Int, holding size: Int) -> Int {
+        let p = pages.buffer
+        var i = start
+        while i < p.count && p[i].largestFreeRange < size { i += 1 }
+        return i
+    }
+
     /// Places a new allocation of `size` bytes: in the first page (in the pool's order) that holds it,
     /// else in a new page. Fills it with its pattern when bytes are kept.
     @discardableResult
@@ -335,15 +346,16 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         guard size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
 
         var placed: (index: Int, request: AllocationRequest)?
-        // A page whose largest free range is smaller cannot take it (TLSF would answer nil at once).
-        for index in pages.indices where pages[index].largestFreeRange >= size {
-            if let request = try withMetadata(index, {
+        var candidate = nextPage(from: 0, holding: size)
+        while candidate < pages.count {
+            if let request = try withMetadata(candidate, {
                 try $0.createAllocationRequest(size: size, alignment: alignment, upperAddress: false, type: type,
                                                strategy: .default, maxOffset: .max)
             }) {
-                placed = (index, request)
+                placed = (candidate, request)
                 break
             }
+            candidate = nextPage(from: candidate + 1, holding: size)
         }
         if placed == nil {
             let index = try createPage()
@@ -513,7 +525,18 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         }
         assert(inversion == pages.indices.dropFirst().first { pages[$0 - 1].free > pages[$0].free },
                "pool \(name): the inversion bits disagree with the pages' free bytes")
-        if let i = inversion { swapBlocks(i - 1, i) }
+        if let i = inversion { swapInversion(i) }
+    }
+
+    /// ``swapBlocks(_:_:)`` for the incremental sort's pair i - 1, i: afterwards they are in order, so only
+    /// the pairs on either side need a look.
+    private func swapInversion(_ i: Int) {
+        pages.swapAt(i - 1, i)
+        indexOfPage[pages[i - 1].id] = i - 1
+        indexOfPage[pages[i].id] = i
+        inversions[i >> 6] &= ~(1 << (i & 63))
+        updateInversion(i - 1)
+        updateInversion(i + 1)
     }
 
     private func pageIndex(_ id: Int) -> Int {

@@ -55,11 +55,12 @@ struct PoolBuffer<Element> {
         return value
     }
 
+    @inline(__always)
     func swapAt(_ i: Int, _ j: Int) {
         precondition(i >= 0 && i < count && j >= 0 && j < count, "indices \(i), \(j) out of 0..<\(count)")
         guard i != j else { return }
         let value = (base + i).move()
-        (base + i).moveInitialize(from: base + j, count: 1)
+        (base + i).initialize(to: (base + j).move())
         (base + j).initialize(to: value)
     }
 
