@@ -98,6 +98,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     public let options: PoolOptions
+    /// `options.budgetBytes`, computed once (every free compares with it).
+    private let budgetBytes: Int
     public let device: Device
     /// The name of this pool (a VMA dump has several).
     public var name: String
@@ -148,6 +150,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public init(options: PoolOptions, device: Device, name: String = "pool") {
         precondition(options.pageSize > 0, "page size must be positive")
         self.options = options
+        budgetBytes = options.budgetBytes
         self.device = device
         self.name = name
     }
@@ -277,15 +280,27 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Re-reads a page's free bytes and emptiness after its metadata changed.
     private func refresh(_ index: Int) {
         let (empty, free, largest) = withMetadata(index) { ($0.isEmpty, $0.sumFreeSize, $0.largestFreeRangeBound) }
-        let wasEmpty = pages[index].isEmpty, wasFree = pages[index].free
-        pages[index].isEmpty = empty
-        pages[index].free = free
-        pages[index].largestFreeRange = largest
+        // Through one pointer, checked once: writes through it would otherwise make the compiler reload
+        // the buffer's address and count (and check the index again) for every later access.
+        let count = pages.count, page = pages.base + index
+        precondition(index >= 0 && index < count, "pool \(name): page index \(index) out of 0..<\(count)")
+        let wasEmpty = page.pointee.isEmpty, wasFree = page.pointee.free
+        page.pointee.isEmpty = empty
+        page.pointee.free = free
+        page.pointee.largestFreeRange = largest
         if empty != wasEmpty { emptyPageCount += empty ? 1 : -1 }
         if free != wasFree {
-            updateInversion(index)
-            updateInversion(index + 1)
+            let words = inversions.base
+            if index >= 1 { Self.setInversion(index, (page - 1).pointee.free > free, in: words) }
+            if index + 1 < count { Self.setInversion(index + 1, free > (page + 1).pointee.free, in: words) }
         }
+    }
+
+    /// Sets (`on`) or clears inversion bit `i` in `words`, which must have its word.
+    @inline(__always)
+    private static func setInversion(_ i: Int, _ on: Bool, in words: UnsafeMutablePointer<UInt64>) {
+        let word = words + (i >> 6), bit: UInt64 = 1 << (i & 63)
+        word.pointee = on ? word.pointee | bit : word.pointee & ~bit
     }
 
     /// Sets or clears inversion bit `i` (the pair of pages i - 1 and i); nothing outside 1..<pages.count.
@@ -430,8 +445,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// Frees the caller's allocation `id`, releasing its page by VMA's rules.
     public func free(id: Int) throws {
-        guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
-        slotByID[id] = nil
+        guard let slot = slotByID.removeSlot(ofID: id) else { throw PoolError.unknownID(id) }
         let pageID = Int(slotInfo[slot].page)
         freeSlot(slot)
         // Unless freeing it released the page.
@@ -451,7 +465,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// VMA's VmaBlockVector::Free for any slot (the caller's or a temporary destination).
     private func freeSlot(_ slot: Int) {
-        let budgetExceeded = blockBytes >= options.budgetBytes
+        let budgetExceeded = blockBytes >= budgetBytes
         let info = slotInfo[slot]
         let index = pageIndex(Int(info.page))
         let hadEmptyPage = hasEmptyPage
@@ -531,12 +545,17 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// ``swapBlocks(_:_:)`` for the incremental sort's pair i - 1, i: afterwards they are in order, so only
     /// the pairs on either side need a look.
     private func swapInversion(_ i: Int) {
-        pages.swapAt(i - 1, i)
-        indexOfPage[pages[i - 1].id] = i - 1
-        indexOfPage[pages[i].id] = i
-        inversions[i >> 6] &= ~(1 << (i & 63))
-        updateInversion(i - 1)
-        updateInversion(i + 1)
+        // Through pointers checked once, as in refresh.
+        let count = pages.count, p = pages.base, words = inversions.base
+        precondition(i >= 1 && i < count, "pool \(name): inversion \(i) out of 1..<\(count)")
+        let left = p[i - 1], right = p[i]
+        p[i - 1] = right
+        p[i] = left
+        indexOfPage[right.id] = i - 1
+        indexOfPage[left.id] = i
+        Self.setInversion(i, false, in: words)
+        if i >= 2 { Self.setInversion(i - 1, p[i - 2].free > right.free, in: words) }
+        if i + 1 < count { Self.setInversion(i + 1, left.free > p[i + 1].free, in: words) }
     }
 
     private func pageIndex(_ id: Int) -> Int {

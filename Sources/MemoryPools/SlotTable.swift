@@ -9,29 +9,45 @@ struct SlotTable {
     private(set) var count = 0
 
     subscript(id: Int) -> Int? {
-        get {
-            if id >= 0 && id < Self.denseLimit {
-                guard id < dense.count else { return nil }
+        // The dense array's ids inline (every allocate and free reads and writes one), the rest out of line.
+        @inline(__always) get {
+            if id >= 0 && id < dense.count {
                 let v = dense[id]
                 return v == 0 ? nil : Int(v) - 1
             }
-            return sparse[id]
+            return id >= 0 && id < Self.denseLimit ? nil : sparse[id]
         }
-        set {
-            if id >= 0 && id < Self.denseLimit {
-                if id >= dense.count {
-                    guard newValue != nil else { return }
-                    let newCount = min(Self.denseLimit, max(id + 1, dense.count * 2, 1024))
-                    while dense.count < newCount { dense.append(0) }
-                }
+        @inline(__always) set {
+            if id >= 0 && id < dense.count {
                 let old = dense[id]
                 dense[id] = newValue.map { Int32($0 + 1) } ?? 0
                 count += (newValue == nil ? 0 : 1) - (old == 0 ? 0 : 1)
             } else {
-                let old: Int?
-                if let newValue { old = sparse.updateValue(newValue, forKey: id) } else { old = sparse.removeValue(forKey: id) }
-                count += (newValue == nil ? 0 : 1) - (old == nil ? 0 : 1)
+                set(newValue, beyondDenseEntries: id)
             }
+        }
+    }
+
+    /// The id's slot, which it no longer has (nil: it had none).
+    @inline(__always)
+    mutating func removeSlot(ofID id: Int) -> Int? {
+        let slot = self[id]
+        if slot != nil { self[id] = nil }
+        return slot
+    }
+
+    /// The setter for ids the dense array does not hold yet (it grows) and ids above it (the dictionary).
+    @inline(never)
+    private mutating func set(_ newValue: Int?, beyondDenseEntries id: Int) {
+        if id >= 0 && id < Self.denseLimit {
+            guard newValue != nil else { return }
+            let newCount = min(Self.denseLimit, max(id + 1, dense.count * 2, 1024))
+            while dense.count < newCount { dense.append(0) }
+            self[id] = newValue
+        } else {
+            let old: Int?
+            if let newValue { old = sparse.updateValue(newValue, forKey: id) } else { old = sparse.removeValue(forKey: id) }
+            count += (newValue == nil ? 0 : 1) - (old == nil ? 0 : 1)
         }
     }
 
