@@ -308,8 +308,8 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     private func updateInversion(_ i: Int) {
         guard i >= 1 && i < pages.count else { return }
         // Unchecked: the guard bounds both pages, and the bits have a word for every page.
-        let page = pages.base + i, word = inversions.base + (i >> 6), bit: UInt64 = 1 << (i & 63)
-        word.pointee = (page - 1).pointee.free > page.pointee.free ? word.pointee | bit : word.pointee & ~bit
+        let page = pages.base + i
+        Self.setInversion(i, (page - 1).pointee.free > page.pointee.free, in: inversions.base)
     }
 
     /// Recomputes the inversion bits from page `start` on, after pages moved (and clears the bit past the
