@@ -85,7 +85,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     struct Page {
         let id: Int
-        let metadata: TLSFMetadata
+        /// Retained once when the page is added and released when it goes (``releasePage(at:)``, deinit):
+        /// reading it from the table then costs no retain and release per operation.
+        let metadataReference: Unmanaged<TLSFMetadata>
+        var metadata: TLSFMetadata { metadataReference.takeUnretainedValue() }
         /// The metadata's free bytes and emptiness, cached so that the per-operation scans (VMA's
         /// incremental sort, empty-page checks, page choice) read one contiguous array.
         var free: Int
@@ -95,13 +98,15 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     public let options: PoolOptions
+    /// `options.budgetBytes`, computed once (every free compares with it).
+    private let budgetBytes: Int
     public let device: Device
     /// The name of this pool (a VMA dump has several).
     public var name: String
 
-    private var pages: [Page] = []
+    private var pages = PoolBuffer<Page>()
     /// Page id → index in `pages` (-1: released).
-    private var indexOfPage: [Int] = []
+    private var indexOfPage = PoolBuffer<Int>()
     /// Pages whose metadata is empty.
     private var emptyPageCount = 0
     /// Every slot's record, live or not, indexed by slot (built on demand from the slot arrays).
@@ -117,15 +122,15 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         var type: SuballocationType
         var live: Bool
     }
-    private var slotInfo: [SlotInfo] = []
+    private var slotInfo = PoolBuffer<SlotInfo>()
     private struct SlotPlace {
         var id: Int
         var offset: Int
         var checksum: UInt64
     }
-    private var slotPlace: [SlotPlace] = []
+    private var slotPlace = PoolBuffer<SlotPlace>()
     private var slotName: [Int: String] = [:]
-    private var freeSlots: [Int] = []
+    private var freeSlots = PoolBuffer<Int>()
     private var slotByID = SlotTable()
     private var nextPageID = 0
     /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump).
@@ -137,17 +142,32 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 8)
     /// Page ids released since the caller last took them (``takeReleasedPages()``).
     private var releasedPages: [Int] = []
+    /// Bit i (of word i / 64) is set when page i - 1 has more free bytes than page i: VMA's incremental
+    /// sort swaps the first such pair, found here in a word or two instead of a scan of every page.
+    /// Kept wherever free bytes or the order change (refresh, swaps, pages added or released, re-sorts).
+    private var inversions = PoolBuffer<UInt64>()
 
     public init(options: PoolOptions, device: Device, name: String = "pool") {
         precondition(options.pageSize > 0, "page size must be positive")
         self.options = options
+        budgetBytes = options.budgetBytes
         self.device = device
         self.name = name
     }
 
     deinit {
         scratch.deallocate()
-        for page in pages { device.destroyPage(devicePage(page.id)) }
+        inversions.release()
+        for page in pages.buffer {
+            device.destroyPage(devicePage(page.id))
+            page.metadataReference.release()
+        }
+        pages.release()
+        indexOfPage.release()
+        slotInfo.release()
+        slotPlace.release()
+        freeSlots.release()
+        slotByID.release()
     }
 
     private var storesBytes: Bool { options.verifiesBytes && device.storesBytes }
@@ -155,7 +175,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     // MARK: queries
 
     /// Pages in the pool's current order.
-    public var pageIDs: [Int] { pages.map(\.id) }
+    public var pageIDs: [Int] { pages.buffer.map(\.id) }
     /// The metadata of page `id`.
     public func metadata(ofPage id: Int) -> TLSFMetadata? {
         id >= 0 && id < indexOfPage.count && indexOfPage[id] >= 0 ? pages[indexOfPage[id]].metadata : nil
@@ -175,7 +195,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public var blockBytes: Int { pageBytes }
     /// Bytes the pages' TLSF metadata holds (capacities of its arrays, caches and index included).
     public var metadataFootprintBytes: Int {
-        pages.reduce(0) { $0 + $1.metadata.footprintBytes }
+        pages.buffer.reduce(0) { $0 + $1.metadata.footprintBytes }
     }
 
     /// Bytes the pool itself holds besides the metadata: its allocation records and id map.
@@ -204,7 +224,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func unlock() {}
 
     public func addStatistics(_ stats: inout Statistics) {
-        for page in pages { page.metadata.addStatistics(&stats) }
+        for page in pages.buffer { page.metadata.addStatistics(&stats) }
     }
 
     public func moveData(forUserData userData: Int) -> MoveAllocationData<Int, TLSFMetadata> {
@@ -225,14 +245,14 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func commitDefragAllocationRequest(_ request: AllocationRequest, blockIndex: Int, alignment: Int, flags: UInt32,
                                               userData: Int, type: SuballocationType) throws -> Int {
         let page = pages[blockIndex]
-        let handle = try page.metadata.alloc(request, type: type, userData: userData)
+        let handle = try withMetadata(blockIndex) { try $0.alloc(request, type: type, userData: userData) }
         refresh(blockIndex)
-        let slot = newSlot(Record(id: -1, page: page.id, handle: handle, offset: request.offset, size: request.size,
-                                  alignment: alignment, type: type, checksum: 0, live: true, name: nil))
+        let slot = newSlot(id: -1, page: page.id, handle: handle, offset: request.offset, size: request.size,
+                           alignment: alignment, type: type, name: nil)
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
         } catch {
-            try? page.metadata.free(handle)
+            try? withMetadata(blockIndex) { try $0.free(handle) }
             refresh(blockIndex)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
@@ -241,55 +261,116 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     public func swapBlocks(_ left: Int, _ right: Int) {
-        // Through the buffer: the elements' metadata references move without retain and release.
-        pages.withUnsafeMutableBufferPointer { $0.swapAt(left, right) }
+        pages.swapAt(left, right)
         indexOfPage[pages[left].id] = left
         indexOfPage[pages[right].id] = right
+        // Each page's pairs with its neighbours changed (once for adjacent pages, as the incremental sort swaps).
+        updateInversion(left)
+        updateInversion(left + 1)
+        if right != left + 1 { updateInversion(right) }
+        updateInversion(right + 1)
+    }
+
+    /// Runs `body` with page `index`'s metadata, which the pool holds: no retain and release around it.
+    @inline(__always)
+    private func withMetadata<Result>(_ index: Int, _ body: (TLSFMetadata) throws -> Result) rethrows -> Result {
+        try pages[index].metadataReference._withUnsafeGuaranteedRef(body)
     }
 
     /// Re-reads a page's free bytes and emptiness after its metadata changed.
     private func refresh(_ index: Int) {
-        let metadata = pages[index].metadata
-        let empty = metadata.isEmpty, free = metadata.sumFreeSize, largest = metadata.largestFreeRangeBound
-        // One write through the buffer instead of three element writes (each checks the array is unique).
-        let wasEmpty = pages.withUnsafeMutableBufferPointer { p in
-            let was = p[index].isEmpty
-            p[index].isEmpty = empty
-            p[index].free = free
-            p[index].largestFreeRange = largest
-            return was
-        }
+        let (empty, free, largest) = withMetadata(index) { ($0.isEmpty, $0.sumFreeSize, $0.largestFreeRangeBound) }
+        // Through one pointer, checked once: writes through it would otherwise make the compiler reload
+        // the buffer's address and count (and check the index again) for every later access.
+        let count = pages.count, page = pages.base + index
+        precondition(index >= 0 && index < count, "pool \(name): page index \(index) out of 0..<\(count)")
+        let wasEmpty = page.pointee.isEmpty, wasFree = page.pointee.free
+        page.pointee.isEmpty = empty
+        page.pointee.free = free
+        page.pointee.largestFreeRange = largest
         if empty != wasEmpty { emptyPageCount += empty ? 1 : -1 }
+        if free != wasFree {
+            let words = inversions.base
+            if index >= 1 { Self.setInversion(index, (page - 1).pointee.free > free, in: words) }
+            if index + 1 < count { Self.setInversion(index + 1, free > (page + 1).pointee.free, in: words) }
+        }
+    }
+
+    /// Sets (`on`) or clears inversion bit `i` in `words`, which must have its word.
+    @inline(__always)
+    private static func setInversion(_ i: Int, _ on: Bool, in words: UnsafeMutablePointer<UInt64>) {
+        let word = words + (i >> 6), bit: UInt64 = 1 << (i & 63)
+        word.pointee = on ? word.pointee | bit : word.pointee & ~bit
+    }
+
+    /// Sets or clears inversion bit `i` (the pair of pages i - 1 and i); nothing outside 1..<pages.count.
+    @inline(__always)
+    private func updateInversion(_ i: Int) {
+        guard i >= 1 && i < pages.count else { return }
+        // Unchecked: the guard bounds both pages, and the bits have a word for every page.
+        let page = pages.base + i
+        Self.setInversion(i, (page - 1).pointee.free > page.pointee.free, in: inversions.base)
+    }
+
+    /// Recomputes the inversion bits from page `start` on, after pages moved (and clears the bit past the
+    /// last page, which a released page leaves behind).
+    private func updateInversions(from start: Int) {
+        while inversions.count * 64 <= pages.count { inversions.append(0) }
+        for i in max(start, 1)..<max(pages.count, 1) { updateInversion(i) }
+        inversions[pages.count >> 6] &= ~(1 << (pages.count & 63))
     }
 
     private func appendPage(id: Int, size: Int) {
-        pages.append(Page(id: id, metadata: TLSFMetadata(size: size, bufferImageGranularity: options.bufferImageGranularity),
+        let metadata = TLSFMetadata(size: size, bufferImageGranularity: options.bufferImageGranularity)
+        pages.append(Page(id: id, metadataReference: .passRetained(metadata),
                           free: size, isEmpty: true, largestFreeRange: size))
         emptyPageCount += 1
         while indexOfPage.count <= id { indexOfPage.append(-1) }
         indexOfPage[id] = pages.count - 1
         pageBytes += size
+        updateInversions(from: pages.count - 1)
     }
 
     // MARK: allocate and free (VMA's AllocatePage and Free)
+
+    /// The first page from `start` on whose largest free range may hold `size` bytes (`pages.count`: none).
+    /// A page whose largest free range is smaller cannot take it (TLSF would answer nil at once); most pages
+    /// are skipped so, in a tight loop over the buffer.
+    @inline(__always)
+    private func nextPage(from start: Int, holding size: Int) -> Int {
+        let p = pages.buffer
+        var i = start
+        while i < p.count && p[i].largestFreeRange < size { i += 1 }
+        return i
+    }
 
     /// Places a new allocation of `size` bytes: in the first page (in the pool's order) that holds it,
     /// else in a new page. Fills it with its pattern when bytes are kept.
     @discardableResult
     public func allocate(id: Int, size: Int, alignment: Int, type: SuballocationType = .unknown, name: String? = nil) throws -> Record {
+        record(slot: try allocateSlot(id: id, size: size, alignment: alignment, type: type, name: name))
+    }
+
+    /// ``allocate(id:size:alignment:type:name:)`` without building the record (replays make tens of
+    /// thousands and read none): the slot taken, an ``Allocation``.
+    @discardableResult
+    public func allocateSlot(id: Int, size: Int, alignment: Int, type: SuballocationType = .unknown, name: String? = nil) throws -> Int {
         guard id >= 0, slotByID[id] == nil else { throw PoolError.duplicateID(id) }
         guard size >= 1 else { throw PoolError.invalidSize(id: id, size: size) }
         guard alignment > 0 && alignment & (alignment - 1) == 0 else { throw PoolError.invalidAlignment(id: id, alignment: alignment) }
         guard size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
 
         var placed: (index: Int, request: AllocationRequest)?
-        // A page whose largest free range is smaller cannot take it (TLSF would answer nil at once).
-        for index in pages.indices where pages[index].largestFreeRange >= size {
-            if let request = try pages[index].metadata.createAllocationRequest(size: size, alignment: alignment, upperAddress: false,
-                                                                      type: type, strategy: .default, maxOffset: .max) {
-                placed = (index, request)
+        var candidate = nextPage(from: 0, holding: size)
+        while candidate < pages.count {
+            if let request = try withMetadata(candidate, {
+                try $0.createAllocationRequest(size: size, alignment: alignment, upperAddress: false, type: type,
+                                               strategy: .default, maxOffset: .max)
+            }) {
+                placed = (candidate, request)
                 break
             }
+            candidate = nextPage(from: candidate + 1, holding: size)
         }
         if placed == nil {
             let index = try createPage()
@@ -302,9 +383,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             placed = (index, request)
         }
         let (index, request) = placed!
-        let record = try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name)
+        let slot = try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name)
         sortIncrementally()
-        return record
+        return slot
     }
 
     /// Places an allocation at an exact offset of a page (for rebuilding a VMA dump), creating pages up to
@@ -332,16 +413,17 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         guard let request = found else {
             throw PoolError.verification("allocation \(id) at offset \(offset) of page \(pageID) overlaps another allocation")
         }
-        return try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name)
+        return record(slot: try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name))
     }
 
+    /// Allocates `request` in page `index` for the caller's `id`; the slot taken.
     private func commit(_ request: AllocationRequest, pageIndex index: Int, id: Int, alignment: Int,
-                        type: SuballocationType, name: String?) throws -> Record {
+                        type: SuballocationType, name: String?) throws -> Int {
         let page = pages[index]
-        let slot = newSlot(Record(id: id, page: page.id, handle: AllocationHandle(index: 0, generation: 0), offset: request.offset,
-                                  size: request.size, alignment: alignment, type: type, checksum: 0, live: true, name: name))
+        let slot = newSlot(id: id, page: page.id, handle: AllocationHandle(index: 0, generation: 0), offset: request.offset,
+                           size: request.size, alignment: alignment, type: type, name: name)
         let handle: AllocationHandle
-        do { handle = try page.metadata.alloc(request, type: type, userData: slot) } catch {
+        do { handle = try withMetadata(index) { try $0.alloc(request, type: type, userData: slot) } } catch {
             releaseSlot(slot)
             throw error
         }
@@ -352,22 +434,23 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             if storesBytes { slotPlace[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
         } catch {
             device.unbindAllocation(deviceAllocation(slot))
-            try? page.metadata.free(handle)
+            try? withMetadata(index) { try $0.free(handle) }
             refresh(index)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
         }
         slotByID[id] = slot
-        return record(slot: slot)
+        return slot
     }
 
     /// Frees the caller's allocation `id`, releasing its page by VMA's rules.
     public func free(id: Int) throws {
-        guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
-        slotByID[id] = nil
+        guard let slot = slotByID.removeSlot(ofID: id) else { throw PoolError.unknownID(id) }
         let pageID = Int(slotInfo[slot].page)
         freeSlot(slot)
-        if !defragmenting, let metadata = metadata(ofPage: pageID), metadata.wantsCompaction { compact(metadata) }
+        // Unless freeing it released the page.
+        let index = indexOfPage[pageID]
+        if !defragmenting, index >= 0, withMetadata(index, { $0.wantsCompaction }) { compact(pages[index].metadata) }
     }
 
     /// Gives back the metadata's released node storage. The pool holds every handle of its pages, so it
@@ -382,19 +465,18 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// VMA's VmaBlockVector::Free for any slot (the caller's or a temporary destination).
     private func freeSlot(_ slot: Int) {
-        let budgetExceeded = blockBytes >= options.budgetBytes
+        let budgetExceeded = blockBytes >= budgetBytes
         let info = slotInfo[slot]
         let index = pageIndex(Int(info.page))
-        let metadata = pages[index].metadata
         let hadEmptyPage = hasEmptyPage
         device.unbindAllocation(deviceAllocation(slot))
-        do { try metadata.free(info.handle) } catch {
+        do { try withMetadata(index) { try $0.free(info.handle) } } catch {
             let record = record(slot: slot)
             preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
         }
         releaseSlot(slot)
         refresh(index)
-        if metadata.isEmpty {
+        if pages[index].isEmpty {
             if hadEmptyPage || budgetExceeded || !options.keepOneEmptyPage {
                 releasePage(at: index)
             }
@@ -436,9 +518,11 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         if page.isEmpty { emptyPageCount -= 1 }
         indexOfPage[page.id] = -1
         for i in index..<pages.count { indexOfPage[pages[i].id] = i }
+        updateInversions(from: index)
         device.destroyPage(devicePage(page.id))
         pageBytes -= page.metadata.size
         releasedPages.append(page.id)
+        page.metadataReference.release()
     }
 
     /// The ids the device knows a page and an allocation slot by (``PoolOptions/deviceIDBase``).
@@ -447,13 +531,31 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     /// VMA's IncrementallySortBlocks: one bubble-sort swap at most.
     private func sortIncrementally() {
-        guard incrementalSort, pages.count > 1 else { return }
-        // A read-only pass over the buffer (no bounds check per page: this runs after every operation).
-        let inversion = pages.withUnsafeBufferPointer { p -> Int? in
-            for i in 1..<p.count where p[i - 1].free > p[i].free { return i }
-            return nil
+        guard incrementalSort else { return }
+        var inversion: Int?
+        for w in inversions.indices where inversions[w] != 0 {
+            inversion = w << 6 | inversions[w].trailingZeroBitCount
+            break
         }
-        if let i = inversion { swapBlocks(i - 1, i) }
+        assert(inversion == pages.indices.dropFirst().first { pages[$0 - 1].free > pages[$0].free },
+               "pool \(name): the inversion bits disagree with the pages' free bytes")
+        if let i = inversion { swapInversion(i) }
+    }
+
+    /// ``swapBlocks(_:_:)`` for the incremental sort's pair i - 1, i: afterwards they are in order, so only
+    /// the pairs on either side need a look.
+    private func swapInversion(_ i: Int) {
+        // Through pointers checked once, as in refresh.
+        let count = pages.count, p = pages.base, words = inversions.base
+        precondition(i >= 1 && i < count, "pool \(name): inversion \(i) out of 1..<\(count)")
+        let left = p[i - 1], right = p[i]
+        p[i - 1] = right
+        p[i] = left
+        indexOfPage[right.id] = i - 1
+        indexOfPage[left.id] = i
+        Self.setInversion(i, false, in: words)
+        if i >= 2 { Self.setInversion(i - 1, p[i - 2].free > right.free, in: words) }
+        if i + 1 < count { Self.setInversion(i + 1, left.free > p[i + 1].free, in: words) }
     }
 
     private func pageIndex(_ id: Int) -> Int {
@@ -462,10 +564,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         return index
     }
 
-    private func newSlot(_ record: Record) -> Int {
-        let info = SlotInfo(size: record.size, handle: record.handle, page: Int32(record.page),
-                            alignmentLog2: UInt8(record.alignment.trailingZeroBitCount), type: record.type, live: true)
-        let place = SlotPlace(id: record.id, offset: record.offset, checksum: record.checksum)
+    /// A live slot for a new allocation (its checksum 0 until its bytes are written).
+    private func newSlot(id: Int, page: Int, handle: AllocationHandle, offset: Int, size: Int, alignment: Int,
+                         type: SuballocationType, name: String?) -> Int {
+        let info = SlotInfo(size: size, handle: handle, page: Int32(page),
+                            alignmentLog2: UInt8(alignment.trailingZeroBitCount), type: type, live: true)
+        let place = SlotPlace(id: id, offset: offset, checksum: 0)
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -476,7 +580,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             slotInfo.append(info)
             slotPlace.append(place)
         }
-        if let name = record.name { slotName[slot] = name }
+        if let name { slotName[slot] = name }
         return slot
     }
 
@@ -520,7 +624,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Checks every page's metadata, and that the pool's records agree with it.
     public func validate() throws {
         var seen = 0
-        for page in pages {
+        for page in pages.buffer {
             try page.metadata.validate()
             var error: String?
             page.metadata.visitAllRegions { region in
@@ -538,7 +642,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             if let error { throw PoolError.verification(error) }
         }
         var live = 0, callers = 0
-        for (slot, m) in slotInfo.enumerated() where m.live {
+        for (slot, m) in slotInfo.buffer.enumerated() where m.live {
             live += 1
             let id = slotPlace[slot].id
             guard id >= 0 else { continue } // a temporary destination
@@ -562,15 +666,19 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             let a = pages[$0].free, b = pages[$1].free
             return a != b ? a < b : $0 < $1
         }
-        pages = order.map { pages[$0] }
-        for (i, page) in pages.enumerated() { indexOfPage[page.id] = i }
+        let sorted = order.map { pages[$0] }
+        for (i, page) in sorted.enumerated() {
+            pages[i] = page
+            indexOfPage[page.id] = i
+        }
+        updateInversions(from: 0)
     }
 
     /// Ends a run: incremental sorting back on, and pages whose moves left much node storage released are
     /// compacted.
     public func endDefragmentation() {
         incrementalSort = true
-        for page in pages where page.metadata.wantsCompaction { compact(page.metadata) }
+        for page in pages.buffer where page.metadata.wantsCompaction { compact(page.metadata) }
     }
 
     /// Completes one move as VMA's DefragmentPassEnd does: `.copy` gives the allocation its destination

@@ -13,7 +13,7 @@ extension Trace {
         for operation in operations {
             switch operation {
             case .allocate(let id, let size, let alignment, let line):
-                do { try pool.allocate(id: id, size: size, alignment: alignment, type: .unknown) } catch {
+                do { try pool.allocateSlot(id: id, size: size, alignment: alignment, type: .unknown) } catch {
                     throw WorkloadError(file: name, line: line, message: "cannot allocate \(id): \(error)")
                 }
             case .free(let id, let line):

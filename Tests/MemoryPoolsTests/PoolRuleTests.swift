@@ -197,6 +197,28 @@ struct PoolRuleTests {
         try p.verifyAll()
     }
 
+    @Test("ids in, beyond and above the dense id table: allocate, find, refuse twice, free")
+    func idTable() throws {
+        let p = pool(pageSize: 1 << 16)
+        // 3 and 2000 land in the table (the second grows it), 5 000 000 in the dictionary above it.
+        let ids = [3, 2000, 5_000_000]
+        for id in ids { try p.allocate(id: id, size: 64, alignment: 16) }
+        #expect(p.liveAllocationCount == 3)
+        for id in ids {
+            #expect(p.record(id: id)?.id == id)
+            #expect(throws: PoolError.duplicateID(id)) { try p.allocate(id: id, size: 64, alignment: 16) }
+        }
+        #expect(p.record(id: 4) == nil && p.record(id: 1 << 21) == nil)
+        try p.validate()
+        for id in ids {
+            try p.free(id: id)
+            #expect(throws: PoolError.unknownID(id)) { try p.free(id: id) }
+        }
+        #expect(p.liveAllocationCount == 0)
+        #expect(throws: PoolError.unknownID(1 << 19)) { try p.free(id: 1 << 19) }
+        try p.validate()
+    }
+
     @Test("a page larger than TLSF handles, or than host memory holds, is a pool error, not a crash")
     func pagesTooLarge() throws {
         let huge = MemoryPool(options: PoolOptions(pageSize: TLSFMetadata.maxPageSize * 2), device: MetadataOnlyPageDevice())
