@@ -15,7 +15,7 @@ import Darwin
 /// handle to a region that has since been freed, merged away or reused detectable, and the owner makes a
 /// handle from another metadata detectable: such handles are refused with
 /// ``MetadataError/unknownHandle(_:)``.
-public struct AllocationHandle: Hashable, Sendable, CustomStringConvertible {
+public struct AllocationHandle: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
     public let index: UInt32
     public let generation: UInt32
     /// The metadata instance that issued the handle (unique per instance in a process); 0 for none.
@@ -56,7 +56,7 @@ enum OwnerTag {
 
 /// What kind of resource a suballocation holds; it matters only for buffer/image granularity.
 /// The raw values are VMA's `VmaSuballocationType`.
-public enum SuballocationType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+public enum SuballocationType: UInt8, Sendable, BitwiseCopyable, CaseIterable, CustomStringConvertible {
     case free = 0
     case unknown = 1
     case buffer = 2

@@ -2,7 +2,12 @@
 // the start of a run and the release of emptied pages follow VMA's VmaBlockVector (vk_mem_alloc.h:
 // AllocatePage, Free, IncrementallySortBlocks, SortByFreeSize) as ../shared/reference/README.md describes.
 import Defragmentation
-import MemoryMetadata
+@_spi(Tables) import MemoryMetadata
+
+/// The pool's tables (pages, page indices, slots, the id table, the incremental sort's inversions) change
+/// several times per allocation and free: buffers it owns and frees itself, with every index checked (the
+/// engine and the public queries name pages and slots).
+typealias PoolBuffer<Element: BitwiseCopyable> = OwnedBuffer<Element, AlwaysChecked>
 
 /// Settings of a pool.
 public struct PoolOptions: Hashable, Sendable {

@@ -1,3 +1,5 @@
+@_spi(Tables) import MemoryMetadata
+
 /// The pool's map from caller ids to allocation slots: an array for ids below 2^20 (traces number their
 /// allocations from 1; a lookup is one load instead of hashing), a dictionary above. Its owner calls
 /// ``release()`` once, when it goes away.

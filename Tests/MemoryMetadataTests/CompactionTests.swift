@@ -2,7 +2,7 @@
 // gives moved allocations new handles and refuses their old ones (also once the array grows back over
 // them), and gives storage back; user data too large for a node is kept aside; a page with all its nodes
 // in use refuses further allocations instead of breaking.
-@testable import MemoryMetadata
+@_spi(Tables) @testable import MemoryMetadata
 import Testing
 
 @Suite("TLSF node storage and compaction")

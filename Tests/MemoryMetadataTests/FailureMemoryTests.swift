@@ -1,7 +1,7 @@
 // A failed scan of a TLSF free list is remembered as "nothing here holds more than N bytes at this
 // alignment", and a range joining the list raises N. These tests reach the thresholds with @testable and
 // check both the memory and that the answers stay VMA's.
-@testable import MemoryMetadata
+@_spi(Tables) @testable import MemoryMetadata
 import Testing
 
 @Suite("TLSF remembers failed list scans")

@@ -1,6 +1,6 @@
 // validate() finds broken invariants. Nothing public can break one, so these tests reach into the
 // TLSF internals with @testable and check the message names where it went wrong.
-@testable import MemoryMetadata
+@_spi(Tables) @testable import MemoryMetadata
 import Testing
 
 @Suite("validate() catches corruption")

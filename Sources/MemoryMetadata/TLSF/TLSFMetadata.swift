@@ -156,20 +156,23 @@ public final class TLSFMetadata: BlockMetadata {
         }
     }
 
+    /// The metadata's tables index themselves by their own links and counts: checked in debug builds.
+    typealias Table<Element: BitwiseCopyable> = OwnedBuffer<Element, DebugChecked>
+
     public let size: Int
-    var nodes = OwnedBuffer(repeating: Node(offset: 0, size: 0), count: 0)
+    var nodes = Table(repeating: Node(offset: 0, size: 0), count: 0)
     /// Released nodes, chained through their `link` (-1: none), reused last released first.
     var recycledHead: Int32 = -1
     /// The non-empty free lists only, in list order. A page has hundreds of lists (549 for 32 MiB) and a
     /// sparse page uses a few dozen: one entry per list would be most of its metadata. A list's entry is
     /// at its rank: the non-empty lists of the classes below (``classBase``) and those of its own class
     /// below it (set bits of its inner bitmap).
-    var lists = OwnedBuffer(repeating: ListEntry(head: -1), count: 0)
+    var lists = Table(repeating: ListEntry(head: -1), count: 0)
     /// Per memory class: how many non-empty lists the classes below it have, four classes (16 bits each)
     /// per word, so that a list that empties or gets its first range updates the classes above in a few
     /// additions.
-    var classBase: OwnedBuffer<UInt64>
-    var innerIsFreeBitmap: OwnedBuffer<UInt32>
+    var classBase: Table<UInt64>
+    var innerIsFreeBitmap: Table<UInt32>
     var isFreeBitmap: UInt32 = 0
     var listsCount = 0
     var nullBlock: Int32 = -1
@@ -231,8 +234,8 @@ public final class TLSFMetadata: BlockMetadata {
         granularity.initialize(size: size)
         let memoryClass = Self.sizeToMemoryClass(size)
         // No free range is larger than the page: the classes above its own stay empty, so they get no word.
-        self.innerIsFreeBitmap = OwnedBuffer(repeating: 0, count: memoryClass + 1)
-        self.classBase = OwnedBuffer(repeating: 0, count: memoryClass / 4 + 1)
+        self.innerIsFreeBitmap = Table(repeating: 0, count: memoryClass + 1)
+        self.classBase = Table(repeating: 0, count: memoryClass / 4 + 1)
         let sli = Self.sizeToSecondIndex(size, memoryClass)
         listsCount = (memoryClass == 0 ? 0 : (memoryClass - 1) * (1 << Self.secondLevelIndex) + sli) + 1 + 4
         nullBlock = makeNode(offset: 0, size: size)
