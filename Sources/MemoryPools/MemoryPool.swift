@@ -660,6 +660,20 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             throw PoolError.verification("pool \(name): \(slotByID.count) ids map to slots, \(callers) of the caller's slots are live")
         }
         if seen != live { throw PoolError.verification("pool \(name): \(live) live records but \(seen) allocations in the pages") }
+        // The cached free bytes and the incremental sort's inversion bits agree with the pages.
+        for (i, page) in pages.buffer.enumerated() {
+            if page.free != page.metadata.sumFreeSize || page.isEmpty != page.metadata.isEmpty {
+                throw PoolError.verification("pool \(name): page \(page.id) caches \(page.free) free bytes, its metadata has \(page.metadata.sumFreeSize)")
+            }
+            if indexOfPage[page.id] != i { throw PoolError.verification("pool \(name): page \(page.id) is at \(i), its index says \(indexOfPage[page.id])") }
+        }
+        for i in 0..<inversions.count * 64 {
+            let marked = inversions[i >> 6] & (1 << UInt64(i & 63)) != 0
+            let inverted = i >= 1 && i < pages.count && pages[i - 1].free > pages[i].free
+            if marked != inverted {
+                throw PoolError.verification("pool \(name): the incremental sort's bit for pages \(i - 1) and \(i) is \(marked ? "set" : "clear"), their free bytes say otherwise")
+            }
+        }
     }
 
     // MARK: defragmentation (VMA's DefragmentPassEnd per move)
