@@ -660,10 +660,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             throw PoolError.verification("pool \(name): \(slotByID.count) ids map to slots, \(callers) of the caller's slots are live")
         }
         if seen != live { throw PoolError.verification("pool \(name): \(live) live records but \(seen) allocations in the pages") }
-        // The cached free bytes and the incremental sort's inversion bits agree with the pages.
+        // The cached free bytes, emptiness and largest-range bound, and the incremental sort's inversion
+        // bits, agree with the pages.
         for (i, page) in pages.buffer.enumerated() {
-            if page.free != page.metadata.sumFreeSize || page.isEmpty != page.metadata.isEmpty {
-                throw PoolError.verification("pool \(name): page \(page.id) caches \(page.free) free bytes, its metadata has \(page.metadata.sumFreeSize)")
+            let m = page.metadata
+            if page.free != m.sumFreeSize || page.isEmpty != m.isEmpty || page.largestFreeRange != m.largestFreeRangeBound {
+                throw PoolError.verification("pool \(name): page \(page.id) caches \(page.free) free bytes (empty: \(page.isEmpty), largest range at most \(page.largestFreeRange)), its metadata has \(m.sumFreeSize) (\(m.isEmpty), \(m.largestFreeRangeBound))")
             }
             if indexOfPage[page.id] != i { throw PoolError.verification("pool \(name): page \(page.id) is at \(i), its index says \(indexOfPage[page.id])") }
         }

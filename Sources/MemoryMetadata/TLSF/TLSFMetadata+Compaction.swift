@@ -102,8 +102,7 @@ extension TLSFMetadata {
     /// tight storage. Every node is renumbered: the page takes a new owner tag and reissues every handle.
     private func renumberInPhysicalOrder(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
         let live = liveNodeCount, count = nodes.count
-        var renumbered = Table(repeating: Node(offset: 0, size: 0), count: 0)
-        renumbered.resize(to: Self.tightCapacity(live))
+        var renumbered = Table<Node>(capacity: Self.tightCapacity(live))
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: count) { newIndex in
             var b = headBlock
             while b != Self.none {
