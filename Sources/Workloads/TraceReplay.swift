@@ -9,8 +9,12 @@ extension Trace {
 
     /// Applies every operation of the trace to `pool`, in order. A pool error (a page the device cannot
     /// create, say) is reported with the trace's file and line; the pool stays valid.
-    public func replay<Device: PageDevice>(into pool: MemoryPool<Device>) throws {
-        for operation in operations {
+    /// - Parameter progress: called every few thousand operations with (operations done, all operations);
+    ///   what it throws stops the replay and is rethrown (the pool stays valid, partly filled).
+    public func replay<Device: PageDevice>(into pool: MemoryPool<Device>, progress: ((Int, Int) throws -> Void)? = nil) throws {
+        try progress?(0, operations.count)
+        for (index, operation) in operations.enumerated() {
+            if let progress, index & 0x3FFF == 0x3FFF { try progress(index + 1, operations.count) }
             switch operation {
             case .allocate(let id, let size, let alignment, let line):
                 do { try pool.allocateSlot(id: id, size: size, alignment: alignment, type: .unknown) } catch {
@@ -22,14 +26,16 @@ extension Trace {
                 }
             }
         }
+        try progress?(operations.count, operations.count)
     }
 
     /// A new pool with this trace's page size, filled by replaying the trace.
-    public func makePool<Device: PageDevice>(device: Device, options: PoolOptions? = nil) throws -> MemoryPool<Device> {
+    public func makePool<Device: PageDevice>(device: Device, options: PoolOptions? = nil,
+                                             progress: ((Int, Int) throws -> Void)? = nil) throws -> MemoryPool<Device> {
         var settings = options ?? PoolOptions(pageSize: blockSize)
         settings.pageSize = blockSize
         let pool = MemoryPool(options: settings, device: device, name: displayName)
-        try replay(into: pool)
+        try replay(into: pool, progress: progress)
         return pool
     }
 }

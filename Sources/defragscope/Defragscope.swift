@@ -151,30 +151,3 @@ enum Backend: String, ExpressibleByArgument, CaseIterable {
 
 extension Algorithm: ExpressibleByArgument {}
 extension Dialect: ExpressibleByArgument {}
-
-/// A loaded input.
-enum Workload {
-    case trace(Trace)
-    /// Every default and custom pool of the dump is a pool of its own; dedicated allocations are pools of
-    /// full pages that never move (VMADump+Pools.swift).
-    case dump(VMADump)
-
-    var title: String {
-        switch self {
-        case .trace(let t): return t.displayName
-        case .dump(let d): return d.displayName
-        }
-    }
-
-    /// Builds the pools in their starting state on `device`.
-    func makePools<D: PageDevice>(device: D, keepBytes: Bool = true) throws -> [MemoryPool<D>] {
-        switch self {
-        case .trace(let trace):
-            var options = PoolOptions(pageSize: trace.blockSize)
-            options.verifiesBytes = keepBytes
-            return [try trace.makePool(device: device, options: options)]
-        case .dump(let dump):
-            return try dump.makePools(device: device, verifiesBytes: keepBytes)
-        }
-    }
-}
