@@ -6,6 +6,7 @@ import MemoryPools
 import TerminalUI
 import Visualizer
 import VulkanPageDevice
+import Workloads
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
