@@ -218,7 +218,7 @@ extension VMADump {
         w.key("General")
         w.node(JSONNode(.object(general)))
         w.key("Total")
-        write(totalStatistics, to: &w)
+        w.statistics(totalStatistics)
         w.key("MemoryInfo")
         w.beginObject()
         for heap in heaps {
@@ -232,7 +232,7 @@ extension VMADump {
             if let u = heap.usageBytes { w.key("UsageBytes"); w.number(u) }
             w.endObject()
             w.key("Stats")
-            write(statistics(ofHeap: heap), to: &w)
+            w.statistics(statistics(ofHeap: heap))
             w.key("MemoryPools")
             w.beginObject()
             for type in heap.memoryTypes {
@@ -240,7 +240,7 @@ extension VMADump {
                 w.beginObject()
                 if let flags = type.flags { writeFlags(flags, to: &w) }
                 w.key("Stats")
-                write(statistics(ofMemoryType: type.name), to: &w)
+                w.statistics(statistics(ofMemoryType: type.name))
                 w.endObject()
             }
             w.endObject()
@@ -274,24 +274,6 @@ extension VMADump {
         w.endArray()
     }
 
-    private func write(_ s: Stats, to w: inout VMAJSONWriter) {
-        w.beginObject()
-        w.key("BlockCount"); w.number(s.blockCount)
-        w.key("BlockBytes"); w.number(s.blockBytes)
-        w.key("AllocationCount"); w.number(s.allocationCount)
-        w.key("AllocationBytes"); w.number(s.allocationBytes)
-        w.key("UnusedRangeCount"); w.number(s.unusedRangeCount)
-        if s.allocationCount > 1 {
-            w.key("AllocationSizeMin"); w.number(s.allocationSizeMin)
-            w.key("AllocationSizeMax"); w.number(s.allocationSizeMax)
-        }
-        if s.unusedRangeCount > 1 {
-            w.key("UnusedRangeSizeMin"); w.number(s.unusedRangeSizeMin)
-            w.key("UnusedRangeSizeMax"); w.number(s.unusedRangeSizeMax)
-        }
-        w.endObject()
-    }
-
     private func write(_ pool: Pool, to w: inout VMAJSONWriter) {
         w.beginObject()
         if pool.isCustom {
@@ -314,13 +296,13 @@ extension VMADump {
             w.beginArray()
             var f = 0
             for a in block.allocations {
-                while f < free.count && free[f].offset < a.offset { writeFree(free[f], to: &w); f += 1 }
+                while f < free.count && free[f].offset < a.offset { w.freeRange(free[f]); f += 1 }
                 w.beginObject(singleLine: true)
                 w.key("Offset"); w.number(a.offset)
                 writeParameters(a, to: &w)
                 w.endObject()
             }
-            while f < free.count { writeFree(free[f], to: &w); f += 1 }
+            while f < free.count { w.freeRange(free[f]); f += 1 }
             w.endArray()
             w.endObject()
         }
@@ -336,14 +318,6 @@ extension VMADump {
         w.endObject()
     }
 
-    private func writeFree(_ range: (offset: Int, size: Int), to w: inout VMAJSONWriter) {
-        w.beginObject(singleLine: true)
-        w.key("Offset"); w.number(range.offset)
-        w.key("Type"); w.string("FREE")
-        w.key("Size"); w.number(range.size)
-        w.endObject()
-    }
-
     private func writeParameters(_ a: Allocation, to w: inout VMAJSONWriter) {
         w.key("Type"); w.string(a.type.description)
         w.key("Size"); w.number(a.size)
@@ -351,5 +325,37 @@ extension VMADump {
         if let custom = a.customData { w.key("CustomData"); w.string(custom) }
         if let name = a.name { w.key("Name"); w.string(name) }
         if let layout = a.layout { w.key("Layout"); w.number(layout) }
+    }
+}
+
+// MARK: pieces both dump writers share (D3D12MA's JsonWriter and VMA's VmaJsonWriter write them alike)
+
+extension VMAJSONWriter {
+    /// A DetailedStatistics object (VmaPrintDetailedStatistics, JsonWriter::AddDetailedStatisticsInfoObject).
+    mutating func statistics(_ s: VMADump.Stats) {
+        beginObject()
+        key("BlockCount"); number(s.blockCount)
+        key("BlockBytes"); number(s.blockBytes)
+        key("AllocationCount"); number(s.allocationCount)
+        key("AllocationBytes"); number(s.allocationBytes)
+        key("UnusedRangeCount"); number(s.unusedRangeCount)
+        if s.allocationCount > 1 {
+            key("AllocationSizeMin"); number(s.allocationSizeMin)
+            key("AllocationSizeMax"); number(s.allocationSizeMax)
+        }
+        if s.unusedRangeCount > 1 {
+            key("UnusedRangeSizeMin"); number(s.unusedRangeSizeMin)
+            key("UnusedRangeSizeMax"); number(s.unusedRangeSizeMax)
+        }
+        endObject()
+    }
+
+    /// A FREE entry of a block's Suballocations.
+    mutating func freeRange(_ range: (offset: Int, size: Int)) {
+        beginObject(singleLine: true)
+        key("Offset"); number(range.offset)
+        key("Type"); string("FREE")
+        key("Size"); number(range.size)
+        endObject()
     }
 }

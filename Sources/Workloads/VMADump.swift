@@ -187,7 +187,7 @@ extension VMADump {
 }
 
 /// The validation of a parsed document: every field's type, every block's layout.
-private struct DumpReader {
+struct DumpReader {
     let file: String
 
     func fail(_ node: JSONNode?, _ path: String, _ message: String) -> WorkloadError {

@@ -359,9 +359,13 @@ struct VMAJSONWriter {
         stack.removeLast()
     }
 
+    /// Escape strings as D3D12MA's JsonWriter does (D3D12MADump+Export.swift) instead of as VMA's.
+    var escapesLikeD3D12MA = false
+
     mutating func string(_ s: String) {
         beginValue(isString: true)
         text.append(UInt8(ascii: "\""))
+        if escapesLikeD3D12MA { text += D3D12MADump.escaped(s); text.append(UInt8(ascii: "\"")); return }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\\"): text += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
