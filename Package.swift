@@ -48,7 +48,7 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Visualizer", "CNcursesw"]),
         // Recordings (asciicast), SVG and text screenshots of frames: pure, above Visualizer.
-        .target(name: "Capture", dependencies: ["Visualizer"]),
+        .target(name: "Capture", dependencies: ["Visualizer", "DefragSession"]),
 
         // MARK: the program
         .executableTarget(
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "MemoryPools", "TestSupport"]),
         .testTarget(name: "DefragSessionTests", dependencies: ["DefragSession", "Workloads", "TestSupport"]),
         .testTarget(name: "VisualizerTests", dependencies: ["Visualizer", "DefragSession", "Workloads", "TestSupport"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Visualizer"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Visualizer", "DefragSession", "Defragmentation"]),
         .testTarget(name: "VulkanPageDeviceTests", dependencies: ["VulkanPageDevice", "MemoryPools", "Defragmentation", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
