@@ -202,7 +202,7 @@ struct LineReader: ~Copyable {
         let beginning = UnsafeBufferPointer(rebasing: start[0..<min(start.count, 64)])
         return WorkloadError(
             file: name, line: lineNumber,
-            message: "line longer than \(byteCount(maxLineBytes)): expected lines of a \(kind) ending in \"\\n\" within \(maxLineBytes) bytes; it starts \(quotedForMessage(beginning, limit: 16))")
+            message: "line longer than \(byteCount(maxLineBytes)): expected a line of a \(kind) (at most \(maxLineBytes) bytes before its \"\\n\"), found one starting \(quotedForMessage(beginning, limit: 16))")
     }
 }
 
