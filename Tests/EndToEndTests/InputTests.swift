@@ -92,18 +92,32 @@ struct InputTests {
         #expect(mkfifo(fifo, 0o600) == 0)
         defer { unlink(fifo) }
         let path = Inputs.dump("vma-sample.json")
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         // The writer opens the FIFO (blocking until the binary opens it to read) and writes the dump.
+        signal(SIGPIPE, SIG_IGN)  // if the binary stops reading, write() fails with EPIPE
         let written = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            if let handle = FileHandle(forWritingAtPath: fifo) {
-                try? handle.write(contentsOf: bytes)
-                try? handle.close()
+            let fd = open(fifo, O_WRONLY)
+            if fd >= 0 {
+                bytes.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                        if n < 0 { if errno == EINTR { continue } else { break } }
+                        offset += n
+                    }
+                }
+                close(fd)
             }
             written.signal()
         }
         let result = try runDefragscope(["run", "--vma-dump", fifo, "--format", "ref"], timeout: 60)
-        written.wait()
+        if written.wait(timeout: .now() + 5) == .timedOut {
+            // The binary never opened the FIFO: open it here so the writer's open returns, and fails.
+            let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+            if reader >= 0 { close(reader) }
+            written.wait()
+        }
         let file = try runDefragscope(["run", "--vma-dump", path, "--format", "ref"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
