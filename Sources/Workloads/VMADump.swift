@@ -164,8 +164,10 @@ public struct VMADump: Sendable, Equatable {
 // MARK: reading
 
 extension VMADump {
-    /// The largest dump `load` reads (it is parsed whole): 1 GiB.
-    public static let maxFileBytes = 1 << 30
+    /// The largest dump `load` reads: 256 MiB. It is parsed whole, and the parsed document takes about five
+    /// times its size (a 75 MB dump peaks at 0.5 GB), so this keeps a dump under ~1.7 GB of memory. VMA's
+    /// dumps of real applications are a few megabytes.
+    public static let maxFileBytes = 256 << 20
 
     /// Reads and validates the dump at `path`: a regular file, pipe, FIFO or device, read in chunks up to
     /// ``maxFileBytes``. A stream whose first non-blank byte cannot start a JSON document is refused at once.

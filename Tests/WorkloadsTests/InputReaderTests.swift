@@ -261,8 +261,10 @@ struct InputReaderTests {
         defer { pipe.finish() }
         #expect(workloadError { _ = try VMADump.load(path: pipe.path, limit: 1 << 10) }?.description
             == "\(pipe.path): larger than 1 KiB (more than that was read): expected a VMA dump of at most 1024 bytes")
-        #expect(VMADump.maxFileBytes == 1 << 30)
-        #expect(byteCount(VMADump.maxFileBytes) == "1 GiB")
+        #expect(VMADump.maxFileBytes == 256 << 20)
+        #expect(byteCount(VMADump.maxFileBytes) == "256 MiB")
+        #expect(byteCount(1 << 30) == "1 GiB")
+        #expect(byteCount(1000) == "1000 bytes")
     }
 
     @Test func aStreamThatCannotBeJSONIsRefusedWithoutReadingOn() {
