@@ -47,9 +47,10 @@ public struct ProcessResult: Sendable {
     public var stderr: String
 }
 
-/// Runs `executable` with `arguments` the way a shell would, and collects its output: stdin from /dev/null
-/// (or a pipe a thread fills with `stdin`, then closes), stdout and stderr to files, no other descriptor (where glibc has `posix_spawn_file_actions_addclosefrom_np`),
-/// no blocked signal and the usual ones at their defaults.
+/// Runs `executable` with `arguments` the way a shell would, and collects its output: stdin from /dev/null (or
+/// a pipe that a thread fills with the bytes `stdin`, then closes), stdout and stderr to files, no other
+/// descriptor (where glibc has `posix_spawn_file_actions_addclosefrom_np`), no blocked signal and the usual
+/// ones at their defaults.
 ///
 /// Spawned with posix_spawn and reaped with waitpid rather than Foundation's `Process`: a child that starts
 /// a daemon (`tmux new-session -d`) makes `Process.waitUntilExit()` wait forever on Linux, and the daemon
@@ -111,8 +112,11 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
         if stdinPipe[1] >= 0 { close(stdinPipe[1]) }
         throw NSError(domain: "runProcess", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"])
     }
-    // The child's stdin: written from a thread (the child may read slowly, or stop early: then EPIPE ends it).
+    // The child's stdin, written from a thread: the child may read slowly, or stop early (then EPIPE ends the
+    // writing), or hand its stdin to a process that outlives it (then the writing stops once it is reaped).
+    // A write of at most PIPE_BUF bytes after POLLOUT never blocks, so the thread sees `reaped` in time.
     let stdinWritten = DispatchSemaphore(value: 0)
+    let reaped = StopFlag()
     if let stdin {
         close(stdinPipe[0])
         stdinPipe[0] = -1
@@ -121,8 +125,11 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
         Thread.detachNewThread {
             stdin.withUnsafeBytes { raw in
                 var offset = 0
-                while offset < raw.count {
-                    let n = write(writeEnd, raw.baseAddress! + offset, raw.count - offset)
+                while offset < raw.count && !reaped.isSet {
+                    var ready = pollfd(fd: writeEnd, events: Int16(POLLOUT), revents: 0)
+                    guard poll(&ready, 1, 50) >= 0 || errno == EINTR else { break }
+                    if ready.revents & Int16(POLLOUT | POLLERR | POLLHUP) == 0 { continue }
+                    let n = write(writeEnd, raw.baseAddress! + offset, min(raw.count - offset, Int(PIPE_BUF)))
                     if n < 0 { if errno == EINTR { continue } else { break } }
                     offset += n
                 }
@@ -131,7 +138,12 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
             stdinWritten.signal()
         }
     }
-    defer { if stdin != nil { stdinWritten.wait() } }
+    defer {
+        if stdin != nil {
+            reaped.set()
+            stdinWritten.wait()
+        }
+    }
     var status: Int32 = 0
     let deadline = Date().addingTimeInterval(timeout)
     var exitStatus: Int32 = -1
@@ -153,6 +165,14 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     return ProcessResult(status: exitStatus,
                          stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+}
+
+/// A flag one thread sets and another reads.
+private final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
 
 /// Runs the built `defragscope`.
