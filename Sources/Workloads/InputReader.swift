@@ -110,7 +110,8 @@ func byteCount(_ n: Int) -> String {
 struct LineReader: ~Copyable {
     private enum Source {
         case file(InputFile)
-        case memory(UnsafeRawBufferPointer)
+        /// Bytes in memory, handed out at most `piece` bytes a read.
+        case memory(UnsafeRawBufferPointer, piece: Int)
     }
 
     let name: String
@@ -127,14 +128,17 @@ struct LineReader: ~Copyable {
     private var start = 0
     private var end = 0
     private var atEnd = false
+    /// Once a line is refused or a read fails, every later call throws the same error.
+    private var failure: WorkloadError?
 
     init(file: InputFile, maxLineBytes: Int) {
         self.init(source: .file(file), name: file.path, kind: file.kind, maxLineBytes: maxLineBytes)
     }
 
-    /// Lines of `bytes` (not copied whole: read in chunks like a file); `bytes` must outlive the reader.
-    init(bytes: UnsafeRawBufferPointer, name: String, kind: String, maxLineBytes: Int) {
-        self.init(source: .memory(bytes), name: name, kind: kind, maxLineBytes: maxLineBytes)
+    /// Lines of `bytes` (not copied whole: read in chunks like a file, at most `pieceSize` bytes a read as a
+    /// pipe may deliver them); `bytes` must outlive the reader.
+    init(bytes: UnsafeRawBufferPointer, name: String, kind: String, maxLineBytes: Int, pieceSize: Int = .max) {
+        self.init(source: .memory(bytes, piece: max(1, pieceSize)), name: name, kind: kind, maxLineBytes: maxLineBytes)
     }
 
     private init(source: Source, name: String, kind: String, maxLineBytes: Int) {
@@ -153,6 +157,16 @@ struct LineReader: ~Copyable {
     /// until the next call.
     /// - Throws: `WorkloadError` naming the line if it is longer than `maxLineBytes`, or if reading fails.
     mutating func nextLine() throws -> UnsafeBufferPointer<UInt8>? {
+        if let failure { throw failure }
+        do {
+            return try readLine()
+        } catch let error as WorkloadError {
+            failure = error
+            throw error
+        }
+    }
+
+    private mutating func readLine() throws -> UnsafeBufferPointer<UInt8>? {
         var searchFrom = start
         while true {
             if let found = memchr(storage + searchFrom, Int32(UInt8(ascii: "\n")), end - searchFrom) {
@@ -190,8 +204,8 @@ struct LineReader: ~Copyable {
         switch source {
         case .file(let file):
             return try file.read(into: destination, count: count)
-        case .memory(let bytes):
-            let n = min(count, bytes.count - memoryOffset)
+        case .memory(let bytes, let piece):
+            let n = min(count, piece, bytes.count - memoryOffset)
             if n > 0 { memcpy(destination, bytes.baseAddress! + memoryOffset, n) }
             memoryOffset += n
             return n

@@ -83,8 +83,7 @@ func expectedLines(_ bytes: [UInt8]) -> [[UInt8]] {
 
 @Suite("Inputs read as bounded streams")
 struct InputReaderTests {
-    /// Lines of every length around the chunk size, so that line ends fall just before, on and after the
-    /// boundaries of the reads; "\r\n" split across a boundary too.
+    /// Lines of every length around the chunk size (and a "\r\n" line end), read from a file and from a pipe.
     static func boundaryText() -> [UInt8] {
         let chunk = InputFile.chunkSize
         var bytes: [UInt8] = []
@@ -94,6 +93,34 @@ struct InputReaderTests {
             bytes.append(UInt8(ascii: "\n"))
         }
         return bytes + Array("last line without an end".utf8)
+    }
+
+    /// Every way small reads can cut lines: reads of 1 to 9 bytes over lines of 0 to 12 bytes (some ending in
+    /// "\r\n", the last one without a line end), so that every line end falls at every place in a read.
+    @Test func everyReadBoundary() throws {
+        var bytes: [UInt8] = []
+        for length in 0...12 {
+            bytes += (0..<length).map { UInt8(ascii: "a") + UInt8($0) }
+            bytes += length % 3 == 0 ? Array("\r\n".utf8) : Array("\n".utf8)
+        }
+        bytes += Array("end".utf8)
+        for piece in 1...9 {
+            let lines = try bytes.withUnsafeBytes { raw in
+                var reader = LineReader(bytes: raw, name: "m", kind: "trace file", maxLineBytes: 13, pieceSize: piece)
+                return try allLines(&reader)
+            }
+            #expect(lines == expectedLines(bytes), "reads of \(piece) bytes")
+            #expect(lines.count == 14)
+            // A cap of 12 refuses line 13 (12 letters and "\r"), and keeps refusing it if asked again.
+            try bytes.withUnsafeBytes { raw in
+                var reader = LineReader(bytes: raw, name: "m", kind: "trace file", maxLineBytes: 12, pieceSize: piece)
+                for _ in 1...12 { _ = try reader.nextLine() }
+                let first = refusal(&reader), again = refusal(&reader)
+                #expect(first?.line == 13, "reads of \(piece) bytes")
+                #expect(first?.description.hasPrefix("m:13: line longer than 12 bytes:") == true)
+                #expect(again == first)
+            }
+        }
     }
 
     @Test func chunkBoundariesInMemory() throws {
