@@ -189,6 +189,9 @@ public struct D3D12MADump: Sendable, Equatable {
 
     public var allPools: [Pool] { defaultPools + customPools.flatMap(\.pools) }
     public var allocationCount: Int { poolsWithDedicated.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.allocations.count } + $1.dedicatedAllocations.count } }
+    public var blockCount: Int { allPools.reduce(0) { $0 + $1.blocks.count } }
+    /// Committed resources, counted once per heap type (see ``poolsWithDedicated``).
+    public var dedicatedAllocationCount: Int { poolsWithDedicated.reduce(0) { $0 + $1.dedicatedAllocations.count } }
     public var displayName: String { (file as NSString).lastPathComponent }
 
     /// Whether `General.UMA` is true (then only L0 exists and every pool is in it).
@@ -212,13 +215,10 @@ public struct D3D12MADump: Sendable, Equatable {
 // MARK: reading
 
 extension D3D12MADump {
-    /// Reads and validates the dump at `path`.
+    /// Reads and validates the dump at `path` (a file, pipe, FIFO or device; at most
+    /// ``VMADump/maxFileBytes``).
     public static func load(path: String) throws -> D3D12MADump {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw WorkloadError(file: path, message: "cannot read the file: \((error as NSError).localizedDescription)")
-        }
-        return try parse(Array(data), file: path)
+        try parse(try readDumpFile(path: path, kind: "D3D12MA dump"), file: path)
     }
 
     /// The text of `bytes` as UTF-8 and the encoding it was in (UTF-16 with a byte order mark, else UTF-8).
@@ -253,12 +253,20 @@ extension D3D12MADump {
 
     /// Parses and validates dump bytes; `file` names it in messages.
     public static func parse(_ bytes: [UInt8], file: String) throws -> D3D12MADump {
+        let (root, encoding) = try parseJSON(bytes, file: file)
+        return try read(root, encoding: encoding, file: file)
+    }
+
+    /// The JSON document of dump bytes in any of the encodings dumps come in.
+    static func parseJSON(_ bytes: [UInt8], file: String) throws -> (JSONNode, Encoding) {
         let (utf8, encoding) = try decode(bytes, file: file)
-        let root: JSONNode
-        do { root = try JSONParser.parse(utf8) } catch let e as JSONSyntaxError {
+        do { return (try JSONParser.parse(utf8), encoding) } catch let e as JSONSyntaxError {
             throw WorkloadError(file: file, line: e.line, jsonPath: e.path,
                                 message: "malformed JSON at byte \(e.offset) (line \(e.line), column \(e.column)): \(e.message)")
         }
+    }
+
+    static func read(_ root: JSONNode, encoding: Encoding, file: String) throws -> D3D12MADump {
         var dump = try D3D12MAReader(file: file).read(root)
         dump.encoding = encoding
         return dump

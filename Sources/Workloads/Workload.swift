@@ -7,12 +7,15 @@ public enum Workload: Sendable {
     /// Every default and custom pool of the dump is a pool of its own; dedicated allocations are pools of
     /// full pages that never move (VMADump+Pools.swift).
     case dump(VMADump)
+    /// A D3D12MA dump: its pools are built as a VMA dump's (D3D12MADump+Pools.swift).
+    case d3d12maDump(D3D12MADump)
 
     /// The input's name for headers and messages.
     public var title: String {
         switch self {
         case .trace(let t): return t.displayName
         case .dump(let d): return d.displayName
+        case .d3d12maDump(let d): return d.displayName
         }
     }
 
@@ -21,6 +24,7 @@ public enum Workload: Sendable {
         switch self {
         case .trace(let t): return t.operations.count
         case .dump(let d): return d.allocationCount
+        case .d3d12maDump(let d): return d.allocationCount
         }
     }
 
@@ -37,6 +41,11 @@ public enum Workload: Sendable {
             options.verifiesBytes = keepBytes
             return [try trace.makePool(device: device, options: options, progress: progress)]
         case .dump(let dump):
+            try progress?(0, dump.allocationCount)
+            let pools = try dump.makePools(device: device, verifiesBytes: keepBytes)
+            try progress?(dump.allocationCount, dump.allocationCount)
+            return pools
+        case .d3d12maDump(let dump):
             try progress?(0, dump.allocationCount)
             let pools = try dump.makePools(device: device, verifiesBytes: keepBytes)
             try progress?(dump.allocationCount, dump.allocationCount)

@@ -54,8 +54,17 @@ struct Export: ParsableCommand {
         } else {
             pools = try workload.makePools(device: device, keepBytes: false)
         }
+        if case .d3d12maDump(let original) = workload {
+            // A D3D12MA dump is written back as one (CustomData stays the resource's pointer).
+            let exported = try original.exported(pools: pools)
+            try Self.writeAtomically(exported.serialized(), to: output)
+            withExtendedLifetime(session) {}
+            print("wrote \(output): \(summary)\(exported.blockCount) blocks, \(exported.dedicatedAllocationCount) committed, \(exported.allocationCount) allocations")
+            return
+        }
         let dump: VMADump
         switch workload {
+        case .d3d12maDump: throw CLIError("export: a D3D12MA dump is written above")
         case .dump(let original):
             dump = try original.exported(pools: pools, recordOrigins: after)
         case .trace:

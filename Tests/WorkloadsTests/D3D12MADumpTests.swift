@@ -200,7 +200,56 @@ struct D3D12MABadDumpTests {
             #expect(error.message.contains("unpaired surrogate"))
         }
         do { _ = try D3D12MADump.load(path: "/nonexistent/d.json"); Issue.record("accepted") } catch let error as WorkloadError {
-            #expect(error.description.hasPrefix("/nonexistent/d.json: cannot read the file"))
+            #expect(error.description.hasPrefix("/nonexistent/d.json: no such D3D12MA dump"))
         }
+    }
+}
+
+@Suite("Dumps of either kind")
+struct AnyDumpTests {
+    @Test("a dump is read as what its General.API says")
+    func detection() throws {
+        for name in D3D12MAFixtures.names {
+            guard case .d3d12maDump(let dump) = try Workload.loadDump(path: D3D12MAFixtures.path(name)) else {
+                Issue.record("\(name) is not read as a D3D12MA dump"); continue
+            }
+            #expect(dump == (try D3D12MADump.load(path: D3D12MAFixtures.path(name))))
+        }
+        guard case .dump(let vma) = try Workload.loadDump(path: SharedDumps.path("vma-sample.json")) else {
+            Issue.record("vma-sample.json is not read as a VMA dump"); return
+        }
+        #expect(vma == (try VMADump.load(path: SharedDumps.path("vma-sample.json"))))
+    }
+
+    @Test("another API, a missing General and unreadable files are refused with where")
+    func refusals() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("anydump-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = try D3D12MAFixtures.text().replacingOccurrences(of: "\"Direct3D 12\"", with: "\"Metal\"")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        do { _ = try Workload.loadDump(path: path); Issue.record("accepted") } catch let error as WorkloadError {
+            #expect(error.jsonPath == "$.General.API" && error.line == 3)
+            #expect(error.message == "expected \"Vulkan\" (a VMA dump) or \"Direct3D 12\" (a D3D12MA dump), found \"Metal\"")
+        }
+        try "{\"Total\": {}}".write(toFile: path, atomically: true, encoding: .utf8)
+        do { _ = try Workload.loadDump(path: path); Issue.record("accepted") } catch let error as WorkloadError {
+            #expect(error.message.contains("missing field \"General\""))
+        }
+        do { _ = try Workload.loadDump(path: "/dev/zero"); Issue.record("accepted") } catch let error as WorkloadError {
+            #expect(error.file == "/dev/zero" && error.message.contains("malformed JSON"))
+        }
+        do { _ = try Workload.loadDump(path: "/nonexistent.json"); Issue.record("accepted") } catch let error as WorkloadError {
+            #expect(error.description.hasPrefix("/nonexistent.json: no such dump"))
+        }
+    }
+
+    @Test("a D3D12MA workload builds its pools with progress")
+    func workload() throws {
+        let workload = Workload.d3d12maDump(try D3D12MADump.load(path: D3D12MAFixtures.path("tier2.json")))
+        #expect(workload.title == "tier2.json" && workload.buildSteps == 22)
+        var reports: [(Int, Int)] = []
+        let pools = try workload.makePools(device: HostPageDevice(), keepBytes: false) { reports.append(($0, $1)) }
+        #expect(pools.count == 9)
+        #expect(reports.last.map { $0 == (22, 22) } == true)
     }
 }
