@@ -32,6 +32,8 @@ public enum Command: Hashable, Sendable {
     case toggleHelp
     /// Colour allocations by size class or by type.
     case toggleColourMode
+    /// Save the frame on screen as an SVG file (the event loop writes it and says where).
+    case screenshot
     /// Time for an auto-step (sent by the event loop at the chosen speed).
     case tick
     case resize(width: Int, height: Int)
@@ -50,6 +52,8 @@ public enum Effect: Hashable, Sendable {
     case setDialect(Dialect)
     /// Use these pass budgets from the next pass on (`Int.max`: unlimited).
     case setBudget(maxPassBytes: Int, maxPassAllocations: Int)
+    /// Save the frame on screen (handled by the event loop, like quit; never reaches the driver).
+    case screenshot
     /// Leave the program.
     case quit
 }
@@ -77,6 +81,7 @@ public struct KeyMap: Sendable {
         .escape: .closeDetail,
         .character("?"): .toggleHelp, .character("h"): .toggleHelp,
         .character("c"): .toggleColourMode,
+        .character("s"): .screenshot,
         .character("q"): .quit, .character("Q"): .quit,
     ])
 

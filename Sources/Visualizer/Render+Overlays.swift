@@ -50,6 +50,7 @@ extension Renderer {
         ("Enter", "allocations of the page"),
         ("Esc", "close"),
         ("c", "colour by size / type"),
+        ("s", "save a screenshot (SVG)"),
         ("?", "this help"),
         ("q", "quit"),
     ]

@@ -89,6 +89,8 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     case .resize(let width, let height):
         state.width = max(0, width)
         state.height = max(0, height)
+    case .screenshot:
+        effects.append(.screenshot)
     case .quit:
         effects.append(.quit)
     }

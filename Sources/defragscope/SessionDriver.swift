@@ -48,7 +48,7 @@ final class SessionDriverAdapter<Device: PageDevice>: SessionDriver {
             failure = nil
         case .setBudget(let bytes, let allocations):
             session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
-        case .quit:
+        case .quit, .screenshot:
             break
         }
     }

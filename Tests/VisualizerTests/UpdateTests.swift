@@ -19,7 +19,7 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
         (.up, .scrollUp), (.character("k"), .scrollUp), (.down, .scrollDown), (.character("j"), .scrollDown),
         (.pageUp, .pageUp), (.pageDown, .pageDown), (.home, .home), (.end, .end),
         (.enter, .openDetail), (.escape, .closeDetail), (.character("?"), .toggleHelp),
-        (.character("c"), .toggleColourMode), (.character("q"), .quit),
+        (.character("c"), .toggleColourMode), (.character("s"), .screenshot), (.character("q"), .quit),
     ])
     func binding(key: Key, command: Command) {
         #expect(map.command(for: key) == command)
@@ -184,6 +184,12 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
 
     @Test func quitAsksToLeave() {
         #expect(apply(.quit).1 == [.quit])
+    }
+
+    @Test func screenshotIsAnEffectAndLeavesTheViewAsItIs() {
+        let (after, effects) = apply(.screenshot)
+        #expect(effects == [.screenshot])
+        #expect(after == apply(.tick).0)   // paused: a tick changes nothing either
     }
 }
 
