@@ -55,7 +55,7 @@ let package = Package(
             name: "defragscope",
             dependencies: [
                 "MemoryMetadata", "Defragmentation", "MemoryPools", "VulkanPageDevice", "Workloads",
-                "DefragSession", "Visualizer", "TerminalUI",
+                "DefragSession", "Visualizer", "TerminalUI", "Capture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -24,21 +24,11 @@ public final class RunRecorder {
     public static func label(_ snapshot: SessionSnapshot) -> String {
         var text = "pass \(snapshot.passNumber)"
         if let pass = snapshot.lastPass, pass.number == snapshot.passNumber {
-            text += ": \(pass.moves.count) move\(pass.moves.count == 1 ? "" : "s") (\(bytes(pass.stats.bytesMoved)))"
+            text += ": \(pass.moves.count) move\(pass.moves.count == 1 ? "" : "s") (\(ByteFormat.short(pass.stats.bytesMoved)))"
             text += ", \(pass.freedPages.count) page\(pass.freedPages.count == 1 ? "" : "s") released"
         }
         text += ", \(snapshot.metrics.pages) pages"
         if snapshot.isFinished { text += ", finished" }
         return text
-    }
-
-    static func bytes(_ n: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(n)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
-        if unit == 0 { return "\(n) B" }
-        let rounded = (value * 10).rounded() / 10
-        return (rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) + " " + units[unit]
     }
 }
