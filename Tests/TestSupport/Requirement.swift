@@ -28,10 +28,19 @@ public struct Requirement: Sendable {
         Requirement(missing: "no Vulkan driver: install mesa-vulkan-drivers", isMet: isMet)
     }
 
-    /// `DEFRAGSCOPE_REQUIRE_ALL` set to anything but empty or `0`: a missing requirement fails the test.
-    public static var requireAll: Bool {
-        guard let value = ProcessInfo.processInfo.environment["DEFRAGSCOPE_REQUIRE_ALL"] else { return false }
+    /// Whether `environment` asks for every requirement: `DEFRAGSCOPE_REQUIRE_ALL` set to anything but
+    /// empty or `0`. A missing requirement then fails the test.
+    public static func requireAll(in environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        guard let value = environment["DEFRAGSCOPE_REQUIRE_ALL"] else { return false }
         return !value.isEmpty && value != "0"
+    }
+
+    /// Whether a test that needs this runs: `true` when it is met, `false` (skip) when it is not, and
+    /// under `requireAll` a thrown ``RequirementMissing`` (a failure) instead of the skip.
+    public func check(requireAll: Bool = Requirement.requireAll()) throws -> Bool {
+        if isMet() { return true }
+        if requireAll { throw RequirementMissing(requirement: self) }
+        return false
     }
 }
 
@@ -49,11 +58,7 @@ extension Trait where Self == ConditionTrait {
     /// Runs the test or suite when `requirement` is met; otherwise skips it with the requirement's reason,
     /// or, under `DEFRAGSCOPE_REQUIRE_ALL=1`, fails it with a ``RequirementMissing`` issue without running it.
     public static func requires(_ requirement: Requirement, sourceLocation: SourceLocation = #_sourceLocation) -> Self {
-        .enabled(Comment(rawValue: requirement.missing), sourceLocation: sourceLocation) {
-            if requirement.isMet() { return true }
-            if Requirement.requireAll { throw RequirementMissing(requirement: requirement) }
-            return false
-        }
+        .enabled(Comment(rawValue: requirement.missing), sourceLocation: sourceLocation) { try requirement.check() }
     }
 }
 
