@@ -4,7 +4,6 @@ import Defragmentation
 import Foundation
 import MemoryMetadata
 import MemoryPools
-import Workloads
 
 /// Which live allocations a session checks after each pass.
 public enum Verification: String, Sendable, CaseIterable {
