@@ -39,12 +39,14 @@ public struct PoolOptions: Hashable, Sendable {
 }
 
 /// A pool operation that failed; the pool is unchanged.
-public enum PoolError: Error, CustomStringConvertible, Equatable {
+public enum PoolError: Error, CustomStringConvertible, Hashable, Sendable {
     case allocationTooLarge(id: Int, size: Int, pageSize: Int)
     case duplicateID(Int)
     case unknownID(Int)
     case invalidAlignment(id: Int, alignment: Int)
     case invalidSize(id: Int, size: Int)
+    /// A move handed to ``MemoryPool/complete(_:)`` whose source or destination is no live slot of the pool.
+    case notAMove(slot: Int)
     case device(String)
     case verification(String)
 
@@ -55,6 +57,7 @@ public enum PoolError: Error, CustomStringConvertible, Equatable {
         case .unknownID(let id): return "no live allocation \(id)"
         case .invalidAlignment(let id, let a): return "allocation \(id): alignment \(a) is not a power of two"
         case .invalidSize(let id, let s): return "allocation \(id): size \(s) must be at least 1"
+        case .notAMove(let slot): return "the move of slot \(slot) is not one of this pool's moves in progress"
         case .device(let why): return "page device: \(why)"
         case .verification(let why): return "verification failed: \(why)"
         }
@@ -257,10 +260,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
         } catch {
-            try? withMetadata(blockIndex) { try $0.free(handle) }
+            freeHandle(handle, page: blockIndex, what: "a destination whose binding failed")
             refresh(blockIndex)
             releaseSlot(slot)
-            throw PoolError.device("\(error)")
+            throw PoolError.device("binding a destination of \(request.size) bytes at offset \(request.offset) of page \(page.id): \(error)")
         }
         return slot
     }
@@ -439,7 +442,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             if storesBytes { slotPlace[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
         } catch {
             device.unbindAllocation(deviceAllocation(slot))
-            try? withMetadata(index) { try $0.free(handle) }
+            freeHandle(handle, page: index, what: "allocation \(id), whose binding or pattern failed")
             refresh(index)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
@@ -475,10 +478,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let index = pageIndex(Int(info.page))
         let hadEmptyPage = hasEmptyPage
         device.unbindAllocation(deviceAllocation(slot))
-        do { try withMetadata(index) { try $0.free(info.handle) } } catch {
-            let record = record(slot: slot)
-            preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
-        }
+        freeHandle(info.handle, page: index, what: "allocation \(slotPlace[slot].id) at offset \(slotPlace[slot].offset) of page \(info.page)")
         releaseSlot(slot)
         refresh(index)
         if pages[index].isEmpty {
@@ -489,6 +489,17 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             releasePage(at: pages.count - 1)
         }
         sortIncrementally()
+    }
+
+    /// Frees `handle` in the page at `index`. The pool took every handle it frees from that page's metadata
+    /// (a slot's, or one just allocated and being rolled back), so the metadata cannot refuse it unless the
+    /// pool's own tables are corrupt: that is a bug of the pool, not an input or device failure, and it
+    /// stops the process rather than leave a page and its records disagreeing. No caller's value reaches
+    /// here unchecked (``free(id:)`` looks the id up first).
+    private func freeHandle(_ handle: AllocationHandle, page index: Int, what: @autoclosure () -> String) {
+        do { try withMetadata(index) { try $0.free(handle) } } catch {
+            preconditionFailure("pool \(name): freeing \(what()): \(error)")
+        }
     }
 
     private func createPage() throws -> Int {
@@ -705,27 +716,25 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Completes one move as VMA's DefragmentPassEnd does: `.copy` gives the allocation its destination
     /// and frees the old place; `.ignore` frees the destination; `.destroy` frees both (the caller's
     /// allocation is gone).
-    public func complete(_ move: DefragmentationMove<Int, TLSFMetadata>) {
-        guard let temporary = move.destinationAllocation else { preconditionFailure("pool \(name): a move without a destination") }
+    ///
+    /// A `.copy` rebinds the allocation on the device at its destination (the destination's own binding
+    /// goes with the temporary slot, freed here). When that bind fails the move is undone: the allocation
+    /// stays at its source (its bytes there are untouched by the copy) bound as before, the destination is
+    /// freed, and ``PoolError/device(_:)`` is thrown; should binding it back at the source fail too, the
+    /// error says so (the allocation is then in place but not bound, and a later copy of it fails).
+    /// A move without a destination (not one the engine made) throws ``PoolError/notAMove(slot:)``.
+    public func complete(_ move: DefragmentationMove<Int, TLSFMetadata>) throws {
+        guard let temporary = move.destinationAllocation, temporary >= 0, temporary < slotInfo.count, slotInfo[temporary].live,
+              move.sourceAllocation >= 0, move.sourceAllocation < slotInfo.count, slotInfo[move.sourceAllocation].live else {
+            throw PoolError.notAMove(slot: move.sourceAllocation)
+        }
         let source = move.sourceAllocation
         switch move.operation {
         case .copy:
-            // The allocation takes the destination's page, handle and offset; the temporary slot takes the
-            // old place, and is freed below.
-            var s = slotInfo[source], t = slotInfo[temporary]
-            swap(&s.page, &t.page)
-            swap(&s.handle, &t.handle)
-            slotInfo[source] = s
-            slotInfo[temporary] = t
-            let sOffset = slotPlace[temporary].offset, tOffset = slotPlace[source].offset
-            slotPlace[source].offset = sOffset
-            slotPlace[temporary].offset = tOffset
-            setUserData(source)
-            setUserData(temporary)
-            device.unbindAllocation(deviceAllocation(source))
-            device.unbindAllocation(deviceAllocation(temporary))
-            try? device.bindAllocation(deviceAllocation(source), page: devicePage(Int(s.page)), offset: sOffset, size: s.size)
-            try? device.bindAllocation(deviceAllocation(temporary), page: devicePage(Int(t.page)), offset: tOffset, size: t.size)
+            do { try swapPlaces(source, temporary) } catch {
+                freeSlot(temporary)
+                throw error
+            }
             freeSlot(temporary)
         case .ignore:
             freeSlot(temporary)
@@ -734,6 +743,40 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             freeSlot(source)
             freeSlot(temporary)
         }
+    }
+
+    /// The allocation in slot `source` takes the place (page, handle, offset) of the temporary destination
+    /// `temporary`, which takes the old one, and is rebound there on the device; undone when the bind fails.
+    private func swapPlaces(_ source: Int, _ temporary: Int) throws {
+        func exchange() {
+            var s = slotInfo[source], t = slotInfo[temporary]
+            swap(&s.page, &t.page)
+            swap(&s.handle, &t.handle)
+            slotInfo[source] = s
+            slotInfo[temporary] = t
+            let offset = slotPlace[source].offset
+            slotPlace[source].offset = slotPlace[temporary].offset
+            slotPlace[temporary].offset = offset
+        }
+        let size = slotInfo[source].size
+        let from = (page: Int(slotInfo[source].page), offset: slotPlace[source].offset)
+        exchange()
+        device.unbindAllocation(deviceAllocation(source))
+        do {
+            try device.bindAllocation(deviceAllocation(source), page: devicePage(Int(slotInfo[source].page)), offset: slotPlace[source].offset, size: size)
+        } catch {
+            let to = (page: Int(slotInfo[source].page), offset: slotPlace[source].offset)
+            exchange()
+            var message = "binding allocation \(slotPlace[source].id) at its destination, offset \(to.offset) of page \(to.page): \(error); it stays at offset \(from.offset) of page \(from.page)"
+            do {
+                try device.bindAllocation(deviceAllocation(source), page: devicePage(from.page), offset: from.offset, size: size)
+            } catch {
+                message += ", but binding it there again failed too (\(error)): it is not bound"
+            }
+            throw PoolError.device(message)
+        }
+        setUserData(source)
+        setUserData(temporary)
     }
 
     /// Gives up a move before completing it: its destination is freed, the allocation stays where it is.
