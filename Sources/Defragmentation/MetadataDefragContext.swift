@@ -33,13 +33,22 @@ public final class MetadataDefragContext<List: BlockList> {
     private var immovablePages = Set<ObjectIdentifier>()
     /// The moves of the last ``collectMoves(_:)``.
     public private(set) var moves: [Move] = []
-    /// What failed while collecting the last pass, one entry per allocation: the block list could not
-    /// commit a destination the metadata offered (``DefragmentationError/commitFailed(page:size:underlying:)``,
-    /// a device failure), or the metadata refused a request for an allocation as the block list described
-    /// it (``DefragmentationError/requestRefused(page:size:underlying:)``, a block list's mistake). Each such
-    /// allocation stays where it is for this pass and no other page is tried for it; the walk goes on with
-    /// the others. Empty in a healthy run. A failure is never taken for "does not fit".
+    /// What failed while collecting the last pass, the first failure of each allocation: the block list
+    /// could not commit a destination the metadata offered (``DefragmentationError/commitFailed(page:size:underlying:)``,
+    /// a device failure: the next page is tried, as VMA tries the next block when one is out of memory), or
+    /// the metadata refused a request for an allocation as the block list described it
+    /// (``DefragmentationError/requestRefused(page:size:underlying:)``, a block list's mistake: no other
+    /// page is tried for it). The walk goes on with the other allocations. Empty in a healthy run; a
+    /// failure is never taken for "does not fit".
     public private(set) var collectFailures: [(allocation: List.Allocation, error: DefragmentationError)] = []
+    /// Whether the allocation being visited has a failure in ``collectFailures`` already.
+    private var visitedAllocationFailed = false
+
+    private func recordFailure(_ data: MoveData, _ error: DefragmentationError) {
+        guard !visitedAllocationFailed else { return }
+        visitedAllocationFailed = true
+        collectFailures.append((data.move.sourceAllocation, error))
+    }
 
     /// Changes what the consumer wants done with move `index` of the last collect, before
     /// ``completePass(_:)`` (VMA: set `operation` in the pass's move array).
@@ -123,6 +132,7 @@ public final class MetadataDefragContext<List: BlockList> {
         }
         // Allocations this run created are not moved again.
         if userData == sentinel { return .skip }
+        visitedAllocationFailed = false
         let data = blockList.moveData(forUserData: userData)
         switch pass.checkCounters(data.move.size) {
         case .ignore: return .skip
@@ -165,8 +175,9 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Tries pages `start..<end` in order for a destination (default placement). On success the move is
-    /// recorded and counted. Returns (done, pass over): done when the allocation was placed, or when a
-    /// request or commit failed (recorded in ``collectFailures``), so that no other place is tried for it.
+    /// recorded and counted; a page whose commit fails is skipped (the failure recorded). Returns (done,
+    /// pass over): done when the allocation was placed, or when the metadata refused its request (recorded),
+    /// so that no other place is tried for it.
     private func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
                                    _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
         var index = start
@@ -184,11 +195,11 @@ public final class MetadataDefragContext<List: BlockList> {
                         size: data.move.size, alignment: data.alignment, upperAddress: false,
                         type: data.suballocationType, strategy: .default, maxOffset: .max)
                 } catch {
-                    collectFailures.append((data.move.sourceAllocation, .requestRefused(page: index, size: size, underlying: error)))
+                    recordFailure(data, .requestRefused(page: index, size: size, underlying: error))
                     return (true, false)
                 }
-                if let request {
-                    return (true, commit(request, index, destination, &data, &pass))
+                if let request, let passOver = commit(request, index, destination, &data, &pass) {
+                    return (true, passOver)
                 }
             }
             index += 1
@@ -197,18 +208,18 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Commits `request` in page `blockIndex` as the move's destination, records the move and counts it;
-    /// returns whether the pass is over. A commit that throws is recorded in ``collectFailures`` (the move
-    /// is not made; the pass goes on).
+    /// returns whether the pass is over. A commit that throws is recorded in ``collectFailures`` and nil
+    /// is returned (the move is not made).
     private func commit(_ request: AllocationRequest, _ blockIndex: Int, _ metadata: List.Metadata,
-                        _ data: inout MoveData, _ pass: inout PassContext) -> Bool {
+                        _ data: inout MoveData, _ pass: inout PassContext) -> Bool? {
         let allocation: List.Allocation
         do {
             allocation = try blockList.commitDefragAllocationRequest(
                 request, blockIndex: blockIndex, alignment: data.alignment, flags: data.flags, userData: sentinel,
                 type: data.suballocationType)
         } catch {
-            collectFailures.append((data.move.sourceAllocation, .commitFailed(page: blockIndex, size: data.move.size, underlying: error)))
-            return false
+            recordFailure(data, .commitFailed(page: blockIndex, size: data.move.size, underlying: error))
+            return nil
         }
         data.move.destinationMetadata = metadata
         data.move.destinationAllocation = allocation
@@ -228,12 +239,13 @@ public final class MetadataDefragContext<List: BlockList> {
                 size: data.move.size, alignment: data.alignment, upperAddress: false,
                 type: data.suballocationType, strategy: .minOffset, maxOffset: maxOffset)
         } catch {
-            collectFailures.append((data.move.sourceAllocation, .requestRefused(page: blockIndex, size: data.move.size, underlying: error)))
+            recordFailure(data, .requestRefused(page: blockIndex, size: data.move.size, underlying: error))
             return (true, false)
         }
         // Like VMA and the seed, compare the start of the free range found, not the aligned offset.
         guard let request, offset(request.handle, metadata) < current else { return (false, false) }
-        return (true, commit(request, blockIndex, metadata, &data, &pass))
+        guard let passOver = commit(request, blockIndex, metadata, &data, &pass) else { return (false, false) }
+        return (true, passOver)
     }
 
     /// Compacts one page towards offset 0 (VMA's ReallocWithinBlock; the seed's reallocSuballocHandler).
