@@ -20,9 +20,13 @@ public enum SessionError: Error, CustomStringConvertible, Hashable, Sendable {
     /// A restart found pools of the previous run still held outside the session (their names): their
     /// pages would collide with the new pools' on the device. The caller must drop them first.
     case poolsStillInUse([String])
+    /// A pass budget below 1 byte or 1 allocation (`Int.max` is unlimited).
+    case invalidBudget(maxPassBytes: Int, maxPassAllocations: Int)
 
     public var description: String {
         switch self {
+        case .invalidBudget(let bytes, let allocations):
+            return "a pass budget must be at least 1 byte and 1 allocation (unlimited: Int.max), not \(bytes) bytes and \(allocations) allocations"
         case .poolsStillInUse(let names):
             return "cannot rebuild the pools: \(names.count) pool(s) of the previous run (\(names.joined(separator: ", "))) are still held outside the session, and their pages are still on the device"
         }
@@ -40,8 +44,11 @@ public final class DefragSession<Device: PageDevice> {
     /// a new algorithm or dialect needs ``reset(configuration:)``.
     public private(set) var configuration: EngineConfiguration
 
-    /// Budgets apply per pass, so they can change between passes without restarting the run.
-    public func setBudget(maxPassBytes: Int, maxPassAllocations: Int) {
+    /// Budgets apply per pass, so they can change between passes without restarting the run. Each must be
+    /// at least 1 (`Int.max`: unlimited); otherwise ``SessionError/invalidBudget(maxPassBytes:maxPassAllocations:)``
+    /// is thrown and the budget stays as it was.
+    public func setBudget(maxPassBytes: Int, maxPassAllocations: Int) throws {
+        try Self.checkBudget(maxPassBytes, maxPassAllocations)
         configuration.maxPassBytes = maxPassBytes
         configuration.maxPassAllocations = maxPassAllocations
     }
@@ -77,6 +84,7 @@ public final class DefragSession<Device: PageDevice> {
         self.configuration = configuration
         self.verification = verification
         self.makePools = makePools
+        try Self.checkBudget(configuration.maxPassBytes, configuration.maxPassAllocations)
         try start()
     }
 
@@ -133,6 +141,12 @@ public final class DefragSession<Device: PageDevice> {
 
     private struct WeakPool { weak var pool: Pool? }
 
+    private static func checkBudget(_ bytes: Int, _ allocations: Int) throws {
+        guard bytes >= 1 && allocations >= 1 else {
+            throw SessionError.invalidBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
+        }
+    }
+
     /// Rebuilds the pools from the workload and starts a new run, with a new configuration if given.
     ///
     /// The old pools are released first. If building the new ones fails (the device cannot create a page,
@@ -140,7 +154,10 @@ public final class DefragSession<Device: PageDevice> {
     /// as its ``notice`` and throws it; the new configuration is kept, and calling `reset` again tries
     /// again. Pools of the old run held outside the session make it throw ``SessionError/poolsStillInUse(_:)``.
     public func reset(configuration: EngineConfiguration? = nil) throws {
-        if let configuration { self.configuration = configuration }
+        if let configuration {
+            try Self.checkBudget(configuration.maxPassBytes, configuration.maxPassAllocations)
+            self.configuration = configuration
+        }
         try start()
     }
 

@@ -90,12 +90,15 @@ public final class MetadataDefragContext<List: BlockList> {
 
     // MARK: collecting a pass
 
-    /// Collects one pass of moves within `pass`'s budget; read them from ``moves``.
+    /// Collects one pass of moves within `pass`'s budget; read them from ``moves``. A pass whose budget is
+    /// used up already (or is not positive) collects nothing.
     public func collectMoves(_ pass: inout PassContext) {
         blockList.lock()
         defer { blockList.unlock() }
         moves.removeAll(keepingCapacity: true)
         collectFailures.removeAll()
+        // The counters end a pass exactly at its budget; one that starts at or past it has no room.
+        guard pass.stats.allocationsMoved < pass.maxPassAllocations && pass.stats.bytesMoved < pass.maxPassBytes else { return }
         if dialect == .vma { pass.ignoredAllocations = carriedIgnoredAllocations }
         defer { if dialect == .vma { carriedIgnoredAllocations = pass.ignoredAllocations } }
 

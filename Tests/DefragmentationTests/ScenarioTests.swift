@@ -299,4 +299,21 @@ struct CommitFailureTests {
         }
         #expect(try list.layout().filter { $0[1] == 2 }.isEmpty, "page 2 is empty now")
     }
+
+    @Test("a pass with no budget left, or none at all, collects nothing", arguments: [(0, Int.max), (Int.max, 0), (-1, -1)])
+    func noBudget(_ budget: (bytes: Int, allocations: Int)) throws {
+        let list = try list()
+        let context = MetadataDefragContext(blockList: list, algorithm: .full, dialect: .memutils) { try list.complete($0) }
+        try context.initialize()
+        var pass = PassContext(maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations)
+        context.collectMoves(&pass)
+        #expect(context.moves.isEmpty && context.collectFailures.isEmpty && list.lockDepth == 0)
+        // A pass whose budget the first collect used up (a second block list in the same pass) collects nothing.
+        var full = PassContext(maxPassAllocations: 1)
+        context.collectMoves(&full)
+        #expect(context.moves.count == 1)
+        try context.completePass(&full)
+        context.collectMoves(&full)
+        #expect(context.moves.isEmpty)
+    }
 }
