@@ -38,9 +38,21 @@ public struct PoolOptions: Hashable, Sendable {
     public var budgetBytes: Int { heapSize / 100 * budgetPercent + (heapSize % 100) * budgetPercent / 100 }
 }
 
-/// A pool operation that failed; the pool is unchanged.
+/// A pool operation that failed; the pool is unchanged. Three kinds: the caller's mistakes (every case but
+/// the last two: the input asked for something the pool cannot do), ``device(_:)`` (the page device failed)
+/// and ``verification(_:)`` (bytes or records found wrong).
 public enum PoolError: Error, CustomStringConvertible, Hashable, Sendable {
     case allocationTooLarge(id: Int, size: Int, pageSize: Int)
+    /// A page to add with an id outside 0...``MemoryPool/maxPageID`` or a size below 1.
+    case invalidPage(id: Int, size: Int)
+    /// A page to add whose id the pool has already.
+    case duplicatePage(Int)
+    /// A page id the pool does not have (never made, or released).
+    case unknownPage(Int)
+    /// A page larger than TLSF handles.
+    case pageTooLarge(size: Int, limit: Int)
+    /// An allocation to place where another one is.
+    case overlap(id: Int, page: Int, offset: Int)
     case duplicateID(Int)
     case unknownID(Int)
     case invalidAlignment(id: Int, alignment: Int)
@@ -53,6 +65,11 @@ public enum PoolError: Error, CustomStringConvertible, Hashable, Sendable {
     public var description: String {
         switch self {
         case .allocationTooLarge(let id, let size, let pageSize): return "allocation \(id) of \(size) bytes is larger than a page (\(pageSize) bytes)"
+        case .invalidPage(let id, let size): return "page \(id) of \(size) bytes: the id must be 0...\(MemoryPool<MetadataOnlyPageDevice>.maxPageID) and the size at least 1"
+        case .duplicatePage(let id): return "page \(id) exists already"
+        case .unknownPage(let id): return "no page \(id) (never made, or released)"
+        case .pageTooLarge(let size, let limit): return "a page of \(size) bytes is larger than TLSF handles (\(limit) bytes)"
+        case .overlap(let id, let page, let offset): return "allocation \(id) at offset \(offset) of page \(page) overlaps another allocation"
         case .duplicateID(let id): return "allocation \(id) exists already"
         case .unknownID(let id): return "no live allocation \(id)"
         case .invalidAlignment(let id, let a): return "allocation \(id): alignment \(a) is not a power of two"
@@ -403,9 +420,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
                       name: String? = nil) throws -> Record {
         guard id >= 0, slotByID[id] == nil else { throw PoolError.duplicateID(id) }
         guard size >= 1 else { throw PoolError.invalidSize(id: id, size: size) }
-        guard offset >= 0, offset + size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
+        guard offset >= 0, offset <= options.pageSize - size else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
+        guard pageID >= 0, pageID <= Self.maxPageID else { throw PoolError.unknownPage(pageID) }
         while nextPageID <= pageID { _ = try createPage() }
-        guard pageID < indexOfPage.count, indexOfPage[pageID] >= 0 else { throw PoolError.device("page \(pageID) was released") }
+        guard pageID < indexOfPage.count, indexOfPage[pageID] >= 0 else { throw PoolError.unknownPage(pageID) }
         let index = indexOfPage[pageID]
         let metadata = pages[index].metadata
         // The free range containing the offset; a min-offset request bounded just above it lands there.
@@ -419,7 +437,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             throw PoolError.allocationTooLarge(id: id, size: size, pageSize: metadata.size)
         }
         guard let request = found else {
-            throw PoolError.verification("allocation \(id) at offset \(offset) of page \(pageID) overlaps another allocation")
+            throw PoolError.overlap(id: id, page: pageID, offset: offset)
         }
         return record(slot: try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name))
     }
@@ -511,12 +529,16 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         return pages.count - 1
     }
 
+    /// The largest page id ``addPage(id:size:)`` takes: the pool indexes pages by id (an array as long as
+    /// the largest id) and records them in 32 bits, so a dump's block id of 10^18 is refused, not a crash.
+    public static var maxPageID: Int { (1 << 24) - 1 }
+
     /// Adds an empty page with exactly this id and size, at the end of the pool's order (for rebuilding a
     /// VMA dump, whose block ids come in any order, may have gaps, and whose blocks may differ in size).
     /// Pages the pool creates itself later get higher ids. Normal allocation never uses this path.
     public func addPage(id: Int, size: Int) throws {
-        guard id >= 0, size > 0 else { throw PoolError.device("page \(id): id and size \(size) must not be negative, size not 0") }
-        guard metadata(ofPage: id) == nil else { throw PoolError.device("page \(id) exists already") }
+        guard id >= 0, id <= Self.maxPageID, size > 0 else { throw PoolError.invalidPage(id: id, size: size) }
+        guard metadata(ofPage: id) == nil else { throw PoolError.duplicatePage(id) }
         try checkPageSize(size)
         do { try device.createPage(devicePage(id), size: size) } catch { throw PoolError.device("\(error)") }
         nextPageID = max(nextPageID, id + 1)
@@ -524,9 +546,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     private func checkPageSize(_ size: Int) throws {
-        guard size <= TLSFMetadata.maxPageSize else {
-            throw PoolError.device("a page of \(size) bytes is larger than TLSF handles (\(TLSFMetadata.maxPageSize) bytes)")
-        }
+        guard size <= TLSFMetadata.maxPageSize else { throw PoolError.pageTooLarge(size: size, limit: TLSFMetadata.maxPageSize) }
     }
 
     private func releasePage(at index: Int) {
