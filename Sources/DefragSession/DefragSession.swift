@@ -94,9 +94,6 @@ public final class DefragSession<Device: PageDevice> {
     /// error as its notice, and the error is thrown; a later ``reset(configuration:)`` tries again.
     private func start() throws {
         try releasePools()
-        history.removeAll()
-        runStats = DefragmentationStats()
-        isFinished = false
         notice = nil
         rng = SplitMix64(seed: faults?.seed ?? 1)
         do {
@@ -114,22 +111,22 @@ public final class DefragSession<Device: PageDevice> {
             pools = built
             contexts = made
         } catch {
-            isFinished = true
             notice = "building the pools failed: \(error)"
-            metricsAtStart = Metrics()
             throw error
         }
+        isFinished = false
         metricsAtStart = metrics
     }
 
-    /// Drops the pools and engines of the run so far, so that their pages leave the device. Throws when a
-    /// pool lives on because something outside the session still holds it: building again would then
-    /// create pages the device has already.
+    /// Ends the run so far: drops its pools and engines, so that their pages leave the device, and its
+    /// history; the session is then empty and finished. Throws when a pool lives on because something
+    /// outside the session still holds it: building again would then create pages the device has already.
     private func releasePools() throws {
-        guard !pools.isEmpty else { return }
         let old = pools.map { WeakPool(pool: $0) }
         contexts.removeAll()
         pools.removeAll()
+        history.removeAll()
+        runStats = DefragmentationStats()
         isFinished = true
         metricsAtStart = Metrics()
         let alive = old.compactMap { $0.pool?.name }
@@ -206,7 +203,7 @@ public final class DefragSession<Device: PageDevice> {
             guard !errors.isEmpty else { return nil }
             // Nothing moved, but moves were refused: say so once, and end the run (the next pass would
             // only refuse them again).
-            return record(PassReport(number: history.count + 1, moves: [], stats: pass.stats, freedPages: [],
+            return appendPass(PassReport(number: history.count + 1, moves: [], stats: pass.stats, freedPages: [],
                                      planningSeconds: Double(planningEnd - planningStart) / 1e9, copySeconds: 0, completeSeconds: 0,
                                      errors: errors, metricsAfter: metrics))
         }
@@ -233,7 +230,7 @@ public final class DefragSession<Device: PageDevice> {
             let pool = pools[poolIndex]
             guard pool.device.storesBytes && pool.options.verifiesBytes else { continue }
             let moves = contexts[poolIndex].moves.filter { $0.operation == .copy }
-            copy(moves, in: poolIndex)
+            errors += copy(moves, in: poolIndex)
         }
         let copyEnd = DispatchTime.now().uptimeNanoseconds
 
@@ -275,17 +272,17 @@ public final class DefragSession<Device: PageDevice> {
         if validatesAfterEachPass { for pool in pools { check(pool) { try pool.validate() } } }
         errors += verificationErrors
 
-        let report = record(PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
+        let report = appendPass(PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
                                        planningSeconds: Double(planningEnd - planningStart) / 1e9,
                                        copySeconds: Double(copyEnd - copyStart) / 1e9,
                                        completeSeconds: Double(completeEnd - copyEnd) / 1e9,
                                        errors: errors, metricsAfter: metrics))
-        if let first = verificationErrors.first(where: \.isVerification) ?? verificationErrors.first { throw first }
+        if let first = verificationErrors.first(where: \.isVerification) { throw first }
         return report
     }
 
     /// Adds a finished pass to the run.
-    private func record(_ report: PassReport) -> PassReport {
+    private func appendPass(_ report: PassReport) -> PassReport {
         notice = report.errors.isEmpty ? nil : "\(report.errors.count) move(s) failed in pass \(report.number)"
         runStats.add(report.stats)
         history.append(report)
@@ -294,18 +291,24 @@ public final class DefragSession<Device: PageDevice> {
 
     /// Copies the bytes of `moves` of pool `poolIndex` in one batch. When the batch fails each copy is done
     /// again alone (within a pass no destination overlaps a source, so a copy done twice is the same as
-    /// once): the copies that fail alone make their moves fail with a device error; the others complete.
-    private func copy(_ moves: [Context.Move], in poolIndex: Int) {
+    /// once): the copies that fail alone make their moves fail with a device error (when their handler is
+    /// called); the others complete. Returns the batch's failure when every copy then succeeded alone.
+    private func copy(_ moves: [Context.Move], in poolIndex: Int) -> [PassError] {
         let pool = pools[poolIndex]
         let copies = moves.map { pool.copy(for: $0) }
-        do { try pool.device.copy(copies); return } catch {}
+        let batchError: Error
+        do { try pool.device.copy(copies); return [] } catch { batchError = error }
+        var failed = false
         for (move, copy) in zip(moves, copies) {
             do { try pool.device.copy([copy]) } catch {
+                failed = true
                 let id = pool.record(slot: move.sourceAllocation).id
                 let key = FailingMove(pool: poolIndex, id: id)
                 if failing[key] == nil { failing[key] = .device(id: id, pool: pool.name, stage: .copy, reason: "\(error)") }
             }
         }
+        if failed { return [] }
+        return [.device(id: nil, pool: pool.name, stage: .copy, reason: "the pass's batch of \(copies.count) copies failed (\(batchError)); each copy alone succeeded")]
     }
 
     /// Steps until a pass collects nothing, `maxPasses` passes ran, or (with `stopOnError`) a pass reported

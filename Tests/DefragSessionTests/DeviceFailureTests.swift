@@ -24,6 +24,8 @@ final class FlakyDevice<Base: PageDevice>: PageDevice {
     var failBindInPages: Set<Int> = []
     /// A copy whose source allocation is one of these fails (a batch holding one fails as a whole).
     var failCopyFrom: Set<Int> = []
+    /// A batch of more than one copy fails as a whole (each copy alone works).
+    var failBatches = false
     private(set) var failures = 0
 
     init(_ base: Base) { self.base = base }
@@ -43,6 +45,10 @@ final class FlakyDevice<Base: PageDevice>: PageDevice {
     func write(page: Int, offset: Int, bytes: UnsafeRawBufferPointer) throws { try base.write(page: page, offset: offset, bytes: bytes) }
     func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws { try base.read(page: page, offset: offset, into: buffer) }
     func copy(_ copies: [PageCopy]) throws {
+        if failBatches && copies.count > 1 {
+            failures += 1
+            throw PageDeviceError("flaky: the batch of \(copies.count) copies failed")
+        }
         if let bad = copies.first(where: { failCopyFrom.contains($0.sourceAllocation) }) {
             failures += 1
             throw PageDeviceError("flaky: cannot copy allocation \(bad.sourceAllocation)")
@@ -75,7 +81,7 @@ private func slot<D>(of id: Int, in s: DefragSession<D>) throws -> Int {
 /// Checks that each move of `report` but those of `failed` completed (the allocation is at its
 /// destination) and that the failed ones stayed at their source; every byte and the metadata check out.
 private func expectOnlyTheseFailed<D>(_ report: PassReport, _ failed: Set<Int>, in s: DefragSession<D>) throws {
-    #expect(Set(report.errors.compactMap { error -> Int? in if case .device(let id, _, _, _) = error { return id }; return nil }) == failed)
+    #expect(Set(report.errors.compactMap { error -> Int? in if case .device(let id?, _, _, _) = error { return id }; return nil }) == failed)
     for move in report.moves {
         let record = try #require(s.pools[0].record(id: move.id))
         if failed.contains(move.id) {
@@ -116,6 +122,23 @@ struct DeviceFailureTests {
         try s.runToCompletion(maxPasses: 1000)
         #expect(s.isFinished)
         for pool in s.pools { try pool.validate(); try pool.verifyAll() }
+    }
+
+    @Test("a batch that fails while each copy alone works: every move completes, the batch's failure is reported")
+    func batchFailure() throws {
+        let planned = try firstPassMoves()
+        let device = FlakyDevice(HostPageDevice())
+        let s = try session(on: device)
+        device.failBatches = true
+        let report = try #require(try s.step())
+        #expect(report.moves == planned)
+        try expectOnlyTheseFailed(report, [], in: s)
+        #expect(report.errors.count == 1)
+        guard case .device(nil, "checkerboard", .copy, let reason)? = report.errors.first else {
+            Issue.record("expected the batch's failure, got \(report.errors)")
+            return
+        }
+        #expect(reason.contains("flaky: the batch of \(planned.count) copies failed") && reason.contains("each copy alone succeeded"))
     }
 
     @Test("a rebind at completion that fails: the move is undone, the allocation stays bound at its source")
