@@ -98,6 +98,19 @@ private func expectOnlyTheseFailed<D>(_ report: PassReport, _ failed: Set<Int>, 
     }
 }
 
+/// The first pass on a flaky device over `base`, armed by `arm` once the pools are built; it planned the
+/// moves of a healthy run.
+private func firstPass<B: PageDevice>(on base: B, arming arm: (FlakyDevice<B>, DefragSession<FlakyDevice<B>>) throws -> Void)
+    throws -> (report: PassReport, session: DefragSession<FlakyDevice<B>>, device: FlakyDevice<B>) {
+    let planned = try firstPassMoves()
+    let device = FlakyDevice(base)
+    let s = try session(on: device)
+    try arm(device, s)
+    let report = try #require(try s.step())
+    #expect(report.moves == planned)
+    return (report, s, device)
+}
+
 @Suite("Device failures in a pass", .serialized)
 struct DeviceFailureTests {
     @Test("a copy that fails: that move fails with a device error, the batch's other copies and moves complete")
@@ -105,11 +118,9 @@ struct DeviceFailureTests {
         let planned = try firstPassMoves()
         #expect(planned.count > 4)
         let chosen = Set([planned[1].id, planned[planned.count - 2].id])
-        let device = FlakyDevice(HostPageDevice())
-        let s = try session(on: device)
-        device.failCopyFrom = Set(try chosen.map { try slot(of: $0, in: s) })
-        let report = try #require(try s.step())
-        #expect(report.moves == planned)
+        let (report, s, device) = try firstPass(on: HostPageDevice()) { device, s in
+            device.failCopyFrom = Set(try chosen.map { try slot(of: $0, in: s) })
+        }
         try expectOnlyTheseFailed(report, chosen, in: s)
         #expect(report.errors.count == 2)
         for error in report.errors {
@@ -126,30 +137,23 @@ struct DeviceFailureTests {
 
     @Test("a batch that fails while each copy alone works: every move completes, the batch's failure is reported")
     func batchFailure() throws {
-        let planned = try firstPassMoves()
-        let device = FlakyDevice(HostPageDevice())
-        let s = try session(on: device)
-        device.failBatches = true
-        let report = try #require(try s.step())
-        #expect(report.moves == planned)
+        let (report, s, _) = try firstPass(on: HostPageDevice()) { device, _ in device.failBatches = true }
         try expectOnlyTheseFailed(report, [], in: s)
         #expect(report.errors.count == 1)
         guard case .device(nil, "checkerboard", .copy, let reason)? = report.errors.first else {
             Issue.record("expected the batch's failure, got \(report.errors)")
             return
         }
-        #expect(reason.contains("flaky: the batch of \(planned.count) copies failed") && reason.contains("each copy alone succeeded"))
+        #expect(reason.contains("flaky: the batch of \(report.moves.count) copies failed") && reason.contains("each copy alone succeeded"))
     }
 
     @Test("a rebind at completion that fails: the move is undone, the allocation stays bound at its source")
     func rebindFailure() throws {
         let planned = try firstPassMoves()
         let chosen = Set([planned[0].id, planned[planned.count - 1].id])
-        let device = FlakyDevice(HostPageDevice())
-        let s = try session(on: device)
-        device.failBindOnceOf = Set(try chosen.map { try slot(of: $0, in: s) })
-        let report = try #require(try s.step())
-        #expect(report.moves == planned)
+        let (report, s, device) = try firstPass(on: HostPageDevice()) { device, s in
+            device.failBindOnceOf = Set(try chosen.map { try slot(of: $0, in: s) })
+        }
         try expectOnlyTheseFailed(report, chosen, in: s)
         #expect(report.errors.count == 2 && device.failBindOnceOf.isEmpty)
         for error in report.errors {
@@ -161,10 +165,9 @@ struct DeviceFailureTests {
     @Test("a rebind that fails, and binding back at the source too: the error says the allocation is not bound")
     func rebindAndRollbackFailure() throws {
         let planned = try firstPassMoves()
-        let device = FlakyDevice(HostPageDevice())
-        let s = try session(on: device)
-        device.failBindOf = [try slot(of: planned[0].id, in: s)]
-        let report = try #require(try s.step())
+        let (report, s, _) = try firstPass(on: HostPageDevice()) { device, s in
+            device.failBindOf = [try slot(of: planned[0].id, in: s)]
+        }
         try expectOnlyTheseFailed(report, [planned[0].id], in: s)
         let error = try #require(report.errors.first)
         #expect(error.description.contains("device failure while rebinding") && error.description.contains("it is not bound"))
@@ -208,11 +211,9 @@ struct DeviceFailureTests {
     func vulkanCopyFailure() throws {
         let planned = try firstPassMoves()
         let chosen = Set([planned[2].id])
-        let device = FlakyDevice(try VulkanPageDevice.openCapturingDriverMessages().device)
-        let s = try session(on: device)
-        device.failCopyFrom = Set(try chosen.map { try slot(of: $0, in: s) })
-        let report = try #require(try s.step())
-        #expect(report.moves == planned)
+        let (report, s, device) = try firstPass(on: try VulkanPageDevice.openCapturingDriverMessages().device) { device, s in
+            device.failCopyFrom = Set(try chosen.map { try slot(of: $0, in: s) })
+        }
         try expectOnlyTheseFailed(report, chosen, in: s)
         device.failCopyFrom = []
         try s.runToCompletion(maxPasses: 1000)
