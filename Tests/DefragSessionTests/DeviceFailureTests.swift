@@ -220,6 +220,21 @@ struct DeviceFailureTests {
         for pool in s.pools { try pool.validate(); try pool.verifyAll() }
     }
 
+    @Test("Vulkan: a rebind that fails is undone; every live allocation is bound exactly once afterwards",
+          .enabled(if: vulkanAvailable, "no Vulkan driver: install mesa-vulkan-drivers"))
+    func vulkanRebindFailure() throws {
+        let planned = try firstPassMoves()
+        let chosen = Set([planned[0].id, planned[3].id])
+        let (report, s, device) = try firstPass(on: try VulkanPageDevice.openCapturingDriverMessages().device) { device, s in
+            device.failBindOnceOf = Set(try chosen.map { try slot(of: $0, in: s) })
+        }
+        try expectOnlyTheseFailed(report, chosen, in: s)
+        #expect(device.base.boundAllocationCount == s.pools[0].liveAllocationCount, "no destination buffer left behind, no allocation unbound")
+        try s.runToCompletion(maxPasses: 1000)
+        #expect(device.base.boundAllocationCount == s.pools[0].liveAllocationCount)
+        for pool in s.pools { try pool.validate(); try pool.verifyAll() }
+    }
+
     @Test("a verification failure is in the report and thrown; the session stays usable")
     func verificationFailure() throws {
         let device = HostPageDevice()
