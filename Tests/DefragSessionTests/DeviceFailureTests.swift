@@ -26,7 +26,6 @@ final class FlakyDevice<Base: PageDevice>: PageDevice {
     var failCopyFrom: Set<Int> = []
     /// A batch of more than one copy fails as a whole (each copy alone works).
     var failBatches = false
-    private(set) var failures = 0
 
     init(_ base: Base) { self.base = base }
 
@@ -36,7 +35,6 @@ final class FlakyDevice<Base: PageDevice>: PageDevice {
     func destroyPage(_ page: Int) { base.destroyPage(page) }
     func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws {
         if failBindOf.contains(allocation) || failBindOnceOf.remove(allocation) != nil || failBindInPages.contains(page) {
-            failures += 1
             throw PageDeviceError("flaky: cannot bind allocation \(allocation) at offset \(offset) of page \(page)")
         }
         try base.bindAllocation(allocation, page: page, offset: offset, size: size)
@@ -46,11 +44,9 @@ final class FlakyDevice<Base: PageDevice>: PageDevice {
     func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws { try base.read(page: page, offset: offset, into: buffer) }
     func copy(_ copies: [PageCopy]) throws {
         if failBatches && copies.count > 1 {
-            failures += 1
             throw PageDeviceError("flaky: the batch of \(copies.count) copies failed")
         }
         if let bad = copies.first(where: { failCopyFrom.contains($0.sourceAllocation) }) {
-            failures += 1
             throw PageDeviceError("flaky: cannot copy allocation \(bad.sourceAllocation)")
         }
         try base.copy(copies)
