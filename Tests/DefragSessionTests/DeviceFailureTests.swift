@@ -203,7 +203,7 @@ struct DeviceFailureTests {
         #expect(reports.count == 1 && reports[0].errors.count == 1 && !s.isFinished)
     }
 
-    @Test("Vulkan: a failed copy in the batch fails only its move", .enabled(if: vulkanAvailable, "no Vulkan driver: install mesa-vulkan-drivers"))
+    @Test("Vulkan: a failed copy in the batch fails only its move", .requires(.vulkan { vulkanAvailable }))
     func vulkanCopyFailure() throws {
         let planned = try firstPassMoves()
         let chosen = Set([planned[2].id])
@@ -217,7 +217,7 @@ struct DeviceFailureTests {
     }
 
     @Test("Vulkan: a rebind that fails is undone; every live allocation is bound exactly once afterwards",
-          .enabled(if: vulkanAvailable, "no Vulkan driver: install mesa-vulkan-drivers"))
+          .requires(.vulkan { vulkanAvailable }))
     func vulkanRebindFailure() throws {
         let planned = try firstPassMoves()
         let chosen = Set([planned[0].id, planned[3].id])
