@@ -28,7 +28,7 @@ struct Defragscope: ParsableCommand {
             var command = try parseAsRoot(arguments)
             if let refusing = type(of: command) as? RefusesRepeatedOptions.Type,
                let repeated = repeatedOption(in: arguments, repeatable: refusing.repeatableOptions) {
-                throw CLIError("\(repeated) was given more than once; it takes one value, give it once")
+                throw CLIError("\(repeated) was given more than once; give it once (only the last would count)")
             }
             try command.run()
         } catch let exit as ExitCode {
