@@ -40,7 +40,7 @@ struct Defragscope: ParsableCommand {
             }
             let message: String
             switch error {
-            case is CLIError, is WorkloadError, is PoolError, is RecordSinkError, is BenchmarkError:
+            case is CLIError, is WorkloadError, is PoolError, is RecordSinkError, is OutputFileError, is BenchmarkError:
                 message = "defragscope: \(error)"
             case let error as EncodingError:
                 message = "defragscope: cannot write JSON: \(describe(error))"

@@ -3,6 +3,7 @@ import ArgumentParser
 import DefragSession
 import Foundation
 import MemoryPools
+import Reports
 import Workloads
 
 struct Export: ParsableCommand, RefusesRepeatedOptions {

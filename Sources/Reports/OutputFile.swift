@@ -1,4 +1,5 @@
-// Where `export -o` writes, and how, so that writing never replaces what OUT is:
+// Where a whole file's worth of output goes (`export -o OUT`), and how, so that writing never replaces
+// what OUT is:
 // - `-` is standard output;
 // - a symbolic link is followed: its target is written, the link stays;
 // - a device, FIFO or other non-regular file is opened and written to directly;
@@ -18,8 +19,20 @@ import Foundation
 import Glibc
 #endif
 
-final class OutputFile {
-    enum Mode {
+/// OUT could not be opened or written; the description names it and says why.
+public struct OutputFileError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot write \(path): \(reason)" }
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
+/// An output opened for writing one document (see the file's comment for what each kind of OUT gets).
+public final class OutputFile {
+    public enum Mode: Equatable {
         case standardOutput
         /// Written through `descriptor` without truncation (devices, FIFOs).
         case direct
@@ -30,8 +43,8 @@ final class OutputFile {
     }
 
     /// As the user wrote it, for messages.
-    let path: String
-    let mode: Mode
+    public let path: String
+    public let mode: Mode
     private var descriptor: Int32
     private var finished = false
 
@@ -43,10 +56,12 @@ final class OutputFile {
 
     deinit { abandon() }
 
-    /// Opens `path` for writing as the file comment says.
-    static func open(_ path: String) throws -> OutputFile {
+    /// Opens `path` (`-`: standard output) for writing as the file's comment says; a temporary file, when
+    /// one is made, is removed by ``abandon()``, by deinit, or on SIGINT, SIGTERM or SIGHUP.
+    /// - Throws: ``OutputFileError``.
+    public static func open(_ path: String) throws -> OutputFile {
         if path == "-" { return OutputFile(path: path, mode: .standardOutput, descriptor: 1) }
-        func failure(_ reason: String) -> CLIError { CLIError("export: cannot write \(path): \(reason)") }
+        func failure(_ reason: String) -> OutputFileError { OutputFileError(path: path, reason: reason) }
         func errnoText() -> String { String(cString: strerror(errno)) }
 
         var info = stat()
@@ -87,8 +102,9 @@ final class OutputFile {
     }
 
     /// Writes all of `bytes` and finishes: renames the temporary file into place, or closes the file.
-    func write(_ bytes: [UInt8]) throws {
-        func failure(_ reason: String) -> CLIError { CLIError("export: cannot write \(path): \(reason)") }
+    /// - Throws: ``OutputFileError``; in place or direct, it says how much was written.
+    public func write(_ bytes: [UInt8]) throws {
+        func failure(_ reason: String) -> OutputFileError { OutputFileError(path: path, reason: reason) }
         if case .inPlace = mode, ftruncate(descriptor, 0) != 0 { throw failure(String(cString: strerror(errno))) }
         var written = 0
         let error: Int32? = bytes.withUnsafeBytes { buffer in
@@ -132,7 +148,7 @@ final class OutputFile {
     }
 
     /// Closes without writing; a temporary file is removed. Safe to call more than once.
-    func abandon() {
+    public func abandon() {
         if descriptor >= 0, descriptor != 1 { close(descriptor) }
         descriptor = -1
         if !finished, case .replace(let temporary, _) = mode {
@@ -147,7 +163,7 @@ final class OutputFile {
     private struct POSIXErrorText: Error { var text: String }
 
     /// Follows symbolic links at the end of `path` (up to 40) to the name of the file itself.
-    private static func resolveLinks(_ path: String, failure: (String) -> CLIError) throws -> String {
+    private static func resolveLinks(_ path: String, failure: (String) -> OutputFileError) throws -> String {
         var current = path
         for _ in 0..<40 {
             var info = stat()
