@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(name: "VisualizerTests", dependencies: ["Visualizer", "DefragSession", "Workloads", "TestSupport"]),
         .testTarget(name: "VulkanPageDeviceTests", dependencies: ["VulkanPageDevice", "MemoryPools", "Defragmentation", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "DefragSession", "Defragmentation", "MemoryPools", "Workloads", "TestSupport"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Reports", "Defragmentation", "DefragSession", "Workloads", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Reports", "Defragmentation", "DefragSession", "MemoryPools",
+                                                           "VulkanPageDevice", "Workloads", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -8,7 +8,11 @@ import MemoryPools
 import Reports
 import Testing
 import TestSupport
+import VulkanPageDevice
 import Workloads
+
+/// Whether a Vulkan device opens here (lavapipe); the copy benchmark's device needs one.
+private let vulkanDevice: VulkanPageDevice? = try? VulkanPageDevice.openCapturingDriverMessages().device
 
 @Suite("Benchmarks")
 struct BenchmarksTests {
@@ -131,5 +135,26 @@ struct BenchmarksTests {
         #expect(total["pass"] as? String == "all" && total["passes"] as? Int == 4)
         row.ratio = .nan
         #expect(throws: EncodingError.self) { try JSONLineEncoder().encode(row) }
+    }
+
+    @Test("the timed device: one entry per pass that copied, its copies and bytes those of the pass, bytes still verified",
+          .enabled(if: vulkanDevice != nil, "no Vulkan driver: install mesa-vulkan-drivers"))
+    func timedCopies() throws {
+        let device = try #require(vulkanDevice)
+        let trace = try Trace.load(path: TestPaths.trace("checkerboard"))
+        let timed = TimedCopyDevice(device, runs: 2)
+        let session = try DefragSession(title: trace.displayName, configuration: Budget(bytes: 8 << 20, allocations: 64)
+                                            .configuration(algorithm: .full, dialect: .vma), verification: .all) {
+            try Workload.trace(trace).makePools(device: timed)
+        }
+        let reports = try session.runToCompletion()
+        let copying = reports.filter { $0.moves.contains { $0.operation == .copy && $0.size > 0 } }
+        #expect(timed.passes.count == copying.count)
+        for (pass, report) in zip(timed.passes, copying) {
+            let copies = report.moves.filter { $0.operation == .copy && $0.size > 0 }
+            #expect(pass.copies == copies.count)
+            #expect(pass.bytes == copies.reduce(0) { $0 + $1.size })
+            #expect(pass.vulkanSeconds > 0 && pass.memcpySeconds > 0)
+        }
     }
 }

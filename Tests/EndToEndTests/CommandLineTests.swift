@@ -284,6 +284,7 @@ struct OptionTests {
         Refusal(arguments: ["bench", "--trace", TestPaths.trace("tiny"), "--device", "llvmpipe"], expected: "it needs --backend lavapipe"),
         Refusal(arguments: ["bench", "--trace", TestPaths.trace("tiny"), "--repeat", "-2"], expected: "--repeat must be at least 1, not -2"),
         Refusal(arguments: ["bench", "--trace", TestPaths.trace("tiny"), "--repeat", "1", "--repeat", "2"], expected: "--repeat was given more than once"),
+        Refusal(arguments: ["bench", "--render", "--targets"], expected: "choose one of --render, --targets and --backend lavapipe"),
     ]
 
     @Test("refused with a message saying what is expected, exit 2, nothing on stdout", arguments: refusals)
