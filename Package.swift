@@ -2,8 +2,10 @@
 // defragscope: watch GPU-style memory defragmentation, pass by pass.
 //
 // Layers, each importing only those below it (see README "Architecture"):
-//   defragscope (CLI) → TerminalUI → Visualizer → DefragSession → Workloads / VulkanPageDevice
-//   → MemoryPools → Defragmentation → MemoryMetadata
+//   defragscope (CLI: parses, chooses, prints) → TerminalUI, Benchmarks → Reports, Visualizer → DefragSession
+//   → MemoryPools (beside it: Workloads, VulkanPageDevice, which the CLI joins to a session)
+//   → Defragmentation → MemoryMetadata
+// Every target lists each module its files import (not only the lowest), so no import works by accident.
 import PackageDescription
 
 let engineSettings: [SwiftSetting] = [
@@ -26,6 +28,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation`: the engine modules' DocC catalogs (README "Documentation").
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: engine
@@ -40,22 +44,27 @@ let package = Package(
         .target(name: "VulkanPageDevice", dependencies: ["MemoryPools", "CVulkan"]),
 
         // MARK: inputs and runs
-        .target(name: "Workloads", dependencies: ["MemoryPools"], swiftSettings: engineSettings),
-        .target(name: "DefragSession", dependencies: ["Defragmentation", "MemoryPools", "Workloads"], swiftSettings: engineSettings),
+        .target(name: "Workloads", dependencies: ["MemoryMetadata", "MemoryPools"], swiftSettings: engineSettings),
+        .target(name: "DefragSession", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools"], swiftSettings: engineSettings),
 
         // MARK: presentation
-        .target(name: "Visualizer", dependencies: ["DefragSession"]),
+        .target(name: "Visualizer", dependencies: ["MemoryMetadata", "Defragmentation", "DefragSession"]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Visualizer", "CNcursesw"]),
         // Recordings (asciicast), SVG and text screenshots of frames: pure, above Visualizer.
         .target(name: "Capture", dependencies: ["Visualizer", "DefragSession"]),
 
+        // MARK: reports and benchmarks (what `run` prints; what `bench` measures)
+        .target(name: "Reports", dependencies: ["Defragmentation", "MemoryPools", "DefragSession"]),
+        .target(name: "Benchmarks", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "VulkanPageDevice", "Workloads",
+                                                   "DefragSession", "Visualizer", "Reports"]),
+
         // MARK: the program
         .executableTarget(
             name: "defragscope",
             dependencies: [
-                "MemoryMetadata", "Defragmentation", "MemoryPools", "VulkanPageDevice", "Workloads",
-                "DefragSession", "Visualizer", "TerminalUI", "Capture",
+                "Defragmentation", "MemoryPools", "VulkanPageDevice", "Workloads",
+                "DefragSession", "Visualizer", "TerminalUI", "Reports", "Benchmarks", "Capture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,15 +73,18 @@ let package = Package(
         .executableTarget(name: "CustomBlockList", dependencies: ["MemoryMetadata", "Defragmentation"], path: "Demos/CustomBlockList"),
 
         // MARK: tests
-        .target(name: "TestSupport", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "Workloads", "DefragSession"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MemoryPools"], path: "Tests/TestSupport"),
         .testTarget(name: "MemoryMetadataTests", dependencies: ["MemoryMetadata", "TestSupport"]),
-        .testTarget(name: "DefragmentationTests", dependencies: ["MemoryMetadata", "Defragmentation", "TestSupport"]),
-        .testTarget(name: "MemoryPoolsTests", dependencies: ["MemoryPools", "Defragmentation", "TestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "MemoryPools", "TestSupport"]),
-        .testTarget(name: "DefragSessionTests", dependencies: ["DefragSession", "Workloads", "TestSupport"]),
-        .testTarget(name: "VisualizerTests", dependencies: ["Visualizer", "DefragSession", "Workloads", "TestSupport"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Visualizer", "DefragSession", "Defragmentation"]),
+        .testTarget(name: "DefragmentationTests", dependencies: ["MemoryMetadata", "Defragmentation"]),
+        .testTarget(name: "MemoryPoolsTests", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "TestSupport"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["MemoryMetadata", "MemoryPools", "Workloads"]),
+        .testTarget(name: "DefragSessionTests", dependencies: ["DefragSession", "Defragmentation", "MemoryMetadata", "MemoryPools", "VulkanPageDevice", "Workloads", "TestSupport"]),
+        .testTarget(name: "VisualizerTests", dependencies: ["MemoryMetadata", "Defragmentation", "DefragSession", "Visualizer"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Visualizer", "DefragSession"]),
         .testTarget(name: "VulkanPageDeviceTests", dependencies: ["VulkanPageDevice", "MemoryPools", "Defragmentation", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "DefragSession", "Defragmentation", "MemoryPools", "Workloads", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Reports", "Defragmentation", "DefragSession", "MemoryPools",
+                                                           "VulkanPageDevice", "Workloads", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

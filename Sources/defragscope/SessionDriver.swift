@@ -47,7 +47,7 @@ final class SessionDriverAdapter<Device: PageDevice>: SessionDriver {
             try session.reset(configuration: configuration)
             failure = nil
         case .setBudget(let bytes, let allocations):
-            session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
+            try session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
         case .quit, .screenshot:
             break
         }

@@ -5,12 +5,14 @@ import Foundation
 import MemoryMetadata
 import MemoryPools
 import Testing
-import TestSupport
 @testable import Workloads
 
 enum D3D12MAFixtures {
     static let names = ["tier2.json", "tier1-uma.json"]
-    static func path(_ name: String) -> String { TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/d3d12ma/\(name)").path }
+    /// Tests/Fixtures/d3d12ma, found from this file (Tests/WorkloadsTests/D3D12MADumpTests.swift).
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/d3d12ma")
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
     static func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path(name)))) }
     /// tier2.json as text, for edits.
     static func text() throws -> String { String(decoding: try bytes("tier2.json"), as: UTF8.self) }
