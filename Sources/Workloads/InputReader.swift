@@ -25,7 +25,7 @@ final class InputFile {
     let regularFileSize: Int?
     private let descriptor: Int32
 
-    /// Opens `path` for reading.
+    /// Opens `path` for reading (a FIFO's open waits for a writer, as any reader's does).
     /// - Throws: `WorkloadError` naming `path`: missing, not permitted, a directory, or not openable.
     init(path: String, kind: String) throws {
         self.path = path
@@ -221,26 +221,30 @@ struct LineReader: ~Copyable {
 }
 
 /// Bytes (as UTF-8, invalid sequences replaced) in double quotes for a message: at most `limit`
-/// characters, then "..."; quotes, backslashes, control and invisible format characters (a byte order mark,
-/// zero-width spaces) escaped, so that garbage in a file neither garbles the terminal nor hides.
+/// characters, then "...", each escaped as `appendEscaped` does.
 func quotedForMessage(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = 60) -> String {
     var result = "\""
-    var characters = 0
-    for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
+    for (characters, scalar) in String(decoding: bytes, as: UTF8.self).unicodeScalars.enumerated() {
         if characters == limit { result += "..."; break }
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\t": result += "\\t"
-        default:
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator:
-                result += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default:
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        characters += 1
+        appendEscaped(scalar, to: &result)
     }
     return result + "\""
+}
+
+/// Appends `scalar` to quoted text in a message: quotes, backslashes, tabs, control and invisible format
+/// characters (a byte order mark, zero-width spaces) escaped, so that garbage in a file neither garbles the
+/// terminal nor hides.
+func appendEscaped(_ scalar: Unicode.Scalar, to text: inout String) {
+    switch scalar {
+    case "\"": text += "\\\""
+    case "\\": text += "\\\\"
+    case "\t": text += "\\t"
+    default:
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator:
+            text += "\\u{" + String(scalar.value, radix: 16) + "}"
+        default:
+            text.unicodeScalars.append(scalar)
+        }
+    }
 }

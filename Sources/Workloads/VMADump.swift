@@ -182,7 +182,9 @@ extension VMADump {
         let bytes = try file.readAll(limit: limit) { start in
             // Past a byte order mark and white space, the first byte decides whether this can be JSON; if
             // not, parsing what was read gives the same error as parsing the whole (e.g. /dev/zero).
-            var i = start.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            let mark: [UInt8] = [0xEF, 0xBB, 0xBF]
+            if start.count < mark.count && mark.starts(with: start) { return false }  // perhaps a mark: read on
+            var i = start.starts(with: mark) ? mark.count : 0
             while i < start.count && [0x20, 0x09, 0x0A, 0x0D].contains(start[i]) { i += 1 }
             guard i < start.count else { return false }
             if !Array("{[\"-0123456789tfn".utf8).contains(start[i]) { _ = try parse(Array(start), file: path) }

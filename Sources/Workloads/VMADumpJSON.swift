@@ -77,23 +77,10 @@ public enum JSONPath {
 
     public static func index(_ path: String, _ index: Int) -> String { "\(path)[\(index)]" }
 
-    /// `key` in double quotes; quotes, backslashes, control and invisible format characters escaped, so a
-    /// key shows in a message as it is.
+    /// `key` in double quotes, escaped as messages escape text (so a key shows as it is).
     static func quoted(_ key: String) -> String {
         var text = "\""
-        for c in key.unicodeScalars {
-            switch c {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            default:
-                switch c.properties.generalCategory {
-                case .control, .format, .lineSeparator, .paragraphSeparator:
-                    text += "\\u{" + String(c.value, radix: 16) + "}"
-                default:
-                    text.unicodeScalars.append(c)
-                }
-            }
-        }
+        for scalar in key.unicodeScalars { appendEscaped(scalar, to: &text) }
         return text + "\""
     }
 }

@@ -16,14 +16,15 @@ struct TemporaryFile {
     func remove() { unlink(path) }
 }
 
-/// A pipe whose write end a background thread fills with `bytes` in pieces of `pieceSizes` (cycled), then
-/// closes; its read end is `/dev/fd/N` for `InputFile`. Call `finish()` after reading.
+/// A pipe whose write end a background thread fills with `bytes` in pieces of `pieceSizes` (cycled, with
+/// `pause` seconds after each), then closes; its read end is `/dev/fd/N` for `InputFile`. Call `finish()`
+/// after reading.
 final class FeedingPipe: @unchecked Sendable {
     let readEnd: Int32
     private let writeEnd: Int32
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ bytes: [UInt8], pieceSizes: [Int] = [Int.max]) throws {
+    init(_ bytes: [UInt8], pieceSizes: [Int] = [Int.max], pause: Double = 0) throws {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         readEnd = ends[0]
@@ -39,6 +40,7 @@ final class FeedingPipe: @unchecked Sendable {
                     let n = write(writeEnd, raw.baseAddress! + offset, count)
                     if n < 0 { if errno == EINTR { continue } else { break } }
                     offset += n
+                    if pause > 0 { usleep(UInt32(pause * 1e6)) }
                 }
             }
             close(writeEnd)
@@ -303,7 +305,8 @@ struct InputReaderTests {
 
     @Test func aDumpMayStartWithAByteOrderMarkAndWhiteSpace() throws {
         let bytes = [0xEF, 0xBB, 0xBF] + Array("\n \r\n\t".utf8) + (try SharedDumps.bytes("vma-sample.json"))
-        let pipe = try FeedingPipe(bytes, pieceSizes: [1])
+        // The mark and the blanks arrive a byte at a time, then the rest: the reader sees each part on its own.
+        let pipe = try FeedingPipe(bytes, pieceSizes: [1, 1, 1, 1, 1, 1, 1, 1, Int.max], pause: 0.02)
         defer { pipe.finish() }
         #expect(try VMADump.load(path: pipe.path).allocationCount == 132)
         // A byte order mark followed by garbage: refused at the garbage's line and column.
