@@ -28,6 +28,8 @@ extension Workload {
 func readDumpFile(path: String, kind: String) throws -> [UInt8] {
     let file = try InputFile(path: path, kind: kind)
     return try file.readAll(limit: VMADump.maxFileBytes) { start in
+        let marks: [[UInt8]] = [[0xEF, 0xBB, 0xBF], [0xFF, 0xFE], [0xFE, 0xFF]]
+        if marks.contains(where: { start.count < $0.count && $0.starts(with: start) }) { return false }  // perhaps a mark: read on
         if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) { return true }  // UTF-16: checked whole
         var i = start.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while i < start.count && [0x20, 0x09, 0x0A, 0x0D].contains(start[i]) { i += 1 }

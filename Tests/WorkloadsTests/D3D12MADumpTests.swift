@@ -255,3 +255,25 @@ struct AnyDumpTests {
         #expect(reports.last.map { $0 == (22, 22) } == true)
     }
 }
+
+@Suite("D3D12MA dumps from streams")
+struct D3D12MAStreamTests {
+    @Test("a UTF-16 dump from a pipe, its byte order mark arriving a byte at a time, reads as from the file")
+    func utf16FromPipe() throws {
+        let bytes = try D3D12MAFixtures.bytes("tier1-uma.json")
+        for option in [0, 1] {
+            let pipe = try FeedingPipe(bytes, pieceSizes: [1, 1, 1, 4093, Int.max], pause: 0.01)
+            defer { pipe.finish() }
+            let fromPipe: D3D12MADump
+            if option == 0 {
+                fromPipe = try D3D12MADump.load(path: pipe.path)
+            } else {
+                guard case .d3d12maDump(let d) = try Workload.loadDump(path: pipe.path) else { Issue.record("not D3D12MA"); return }
+                fromPipe = d
+            }
+            var expected = try D3D12MADump.load(path: D3D12MAFixtures.path("tier1-uma.json"))
+            expected.file = pipe.path
+            #expect(fromPipe == expected)
+        }
+    }
+}
