@@ -5,7 +5,7 @@ DEB_PACKAGES := libncursesw5-dev libvulkan-dev mesa-vulkan-drivers tmux python3-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: run test deps build release bench soak docs clean
+.PHONY: run test deps build release bench soak docs clean recording
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -48,3 +48,8 @@ docs:
 
 clean:
 	rm -rf .build
+
+# The checkerboard demo as an asciicast recording (asciinema play .build/checkerboard.cast); made in CI,
+# not kept in the repository.
+recording: build
+	$(SWIFT) run defragscope record --trace ../shared/traces/checkerboard.trace -o .build/checkerboard.cast --width 100 --height 30
