@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "DefragSession", dependencies: ["Defragmentation", "MemoryPools", "Workloads"], swiftSettings: engineSettings),
 
         // MARK: presentation
-        .target(name: "Visualizer", dependencies: ["DefragSession"]),
+        .target(name: "Visualizer", dependencies: ["Defragmentation", "MemoryPools", "DefragSession"]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Visualizer", "CNcursesw"]),
 
