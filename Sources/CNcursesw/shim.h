@@ -251,16 +251,21 @@ static inline void ds_on_fatal_signal(int number, siginfo_t *info, void *context
         memset(&previous, 0, sizeof previous);
         previous.sa_handler = SIG_DFL;
     }
-    if (!(previous.sa_flags & SA_SIGINFO) && previous.sa_handler == SIG_IGN) { previous.sa_handler = SIG_DFL; }
     sigaction(number, &previous, NULL);
     if (previous.sa_flags & SA_SIGINFO) {
-        if (previous.sa_sigaction != NULL) { previous.sa_sigaction(number, info, context); return; }
-    } else if (previous.sa_handler != SIG_DFL) {
+        if (previous.sa_sigaction != NULL) { previous.sa_sigaction(number, info, context); }
+    } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
         previous.sa_handler(number);
-        return;
     }
-    /* The default action: a fault re-runs its instruction on return, a sent signal is raised again (it is
-       blocked in here and arrives on return). */
+    /* Whatever the previous handler did, the signal ends the program with its default action: Swift's
+       backtracer returns after its report, and for a signal sent with kill (not a fault that recurs when
+       the instruction runs again) the program would go on without its terminal. Raised here it is blocked,
+       and arrives as soon as this handler returns. */
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    sigaction(number, &fallback, NULL);
     raise(number);
 }
 

@@ -1,0 +1,180 @@
+// Every key of the UI pressed in the real binary, the way a user meets it: reset, a new algorithm, a new
+// dialect and budgets on a trace, a scenario and a dump, on host memory and on lavapipe; a crash that leaves
+// the terminal usable; Ctrl-S as a key; a large input's loading frame; and a seeded key fuzz.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TestSupport
+
+/// The header's "<algorithm>/<dialect>" and "budget …" parts.
+func headerConfiguration(_ screen: String) -> (engine: String, budget: String)? {
+    guard let header = screen.split(separator: "\n").first else { return nil }
+    let parts = header.components(separatedBy: " │ ")
+    guard let engine = parts.first(where: { $0.range(of: #"^[a-z]+/[a-z]+$"#, options: .regularExpression) != nil }),
+          let budget = parts.first(where: { $0.hasPrefix("budget ") }) else { return nil }
+    return (engine, String(budget.dropFirst(7)).components(separatedBy: "  ").first ?? "")
+}
+
+func isFinished(_ screen: String) -> Bool { screen.split(separator: "\n").first?.contains("finished") ?? false }
+
+/// A message line (" ! …") other than the finished run's hint: a failure shown to the user.
+func failureMessage(_ screen: String) -> String? {
+    screen.split(separator: "\n").first { $0.hasPrefix(" ! ") && !$0.contains("R resets it") }.map(String.init)
+}
+
+extension TmuxSession {
+    /// Space, then the next pass (or, once the run is finished, the hint that R resets it).
+    @discardableResult
+    func step(_ what: String) throws -> String {
+        let before = try capture()
+        let pass = try #require(passNumber(before), "no pass number before stepping (\(what)): \(before)")
+        try send("Space")
+        if isFinished(before) {
+            return try waitFor("the finished hint (\(what))") { $0.contains("R resets it") }
+        }
+        return try waitFor("pass \(pass + 1) or the end (\(what))", timeout: 30) { passNumber($0) == pass + 1 || isFinished($0) }
+    }
+}
+
+@Suite("watch: every key in tmux", .serialized, .enabled(if: tmuxPath != nil, "tmux is not on PATH (make test installs it)"))
+struct WatchKeysTests {
+    static let dump = TestPaths.shared.appendingPathComponent("vma-dumps/vma-sample.json").path
+
+    /// R, a, d, b and B, each followed by steps, then a run to the end and R again (the hint the UI gives).
+    /// Issue 14, item 1: R, a and d crashed with "page 0 exists already" on every input.
+    @Test("host memory: R, a, d, b, B, then steps: no crash, no failure message, the header follows, q exits 0",
+          arguments: [("trace", ["--trace", TestPaths.trace("checkerboard")]),
+                      ("scenario", ["--scenario", "fast-vs-full"]),
+                      ("dump", ["--vma-dump", WatchKeysTests.dump])])
+    func everyRunKeyOnHost(input: String, arguments: [String]) throws {
+        try pressEveryRunKey(input: input, arguments: arguments)
+    }
+
+    @Test("lavapipe: R, a, d, b, B, then steps: no crash, no failure message, q exits 0",
+          .enabled(if: vulkanMissing == nil, "no Vulkan driver: install mesa-vulkan-drivers"),
+          arguments: [("trace", ["--trace", TestPaths.trace("checkerboard"), "--backend", "lavapipe"]),
+                      ("dump", ["--vma-dump", WatchKeysTests.dump, "--backend", "lavapipe"])])
+    func everyRunKeyOnLavapipe(input: String, arguments: [String]) throws {
+        try pressEveryRunKey(input: input, arguments: arguments)
+    }
+
+    func pressEveryRunKey(input: String, arguments: [String]) throws {
+        // Wide enough for the whole header, a Vulkan device's long name included.
+        let t = try TmuxSession(["watch"] + arguments + ["--algorithm", "full", "--dialect", "memutils"], width: 160)
+        defer { t.close() }
+        var screen = try t.waitFor("the first frame of the \(input)", timeout: 30) { passNumber($0) == 0 && hasBlockBars($0) }
+        #expect(headerConfiguration(screen)?.engine == "full/memutils", "\(screen)")
+        if arguments.contains("lavapipe") { #expect(!(screen.split(separator: "\n").first ?? "").contains("host memory"), "\(screen)") }
+
+        try t.step("before R")
+        try t.send("R")
+        screen = try t.waitFor("pass 0 after R") { passNumber($0) == 0 && !isFinished($0) && hasBlockBars($0) }
+        screen = try t.step("after R")
+        #expect(passNumber(screen) == 1, "\(screen)")
+
+        try t.send("a")
+        screen = try t.waitFor("the next algorithm") { headerConfiguration($0)?.engine == "balanced/memutils" && passNumber($0) == 0 }
+        try t.step("after a")
+
+        try t.send("d")
+        screen = try t.waitFor("the next dialect") { headerConfiguration($0)?.engine == "balanced/vma" && passNumber($0) == 0 }
+        screen = try t.step("after d")
+        let passAfterD = try #require(passNumber(screen))
+
+        // A budget applies from the next pass on: the run goes on.
+        try t.send("b")
+        screen = try t.waitFor("a budget") { headerConfiguration($0)?.budget == "64 MiB / ∞" }
+        #expect(passNumber(screen) == passAfterD, "a budget does not restart the run: \(screen)")
+        try t.step("after b")
+        try t.send("B")
+        screen = try t.waitFor("unlimited again") { headerConfiguration($0)?.budget == "unlimited" }
+        try t.send("B")
+        screen = try t.waitFor("the last preset") { headerConfiguration($0)?.budget == "∞ bytes / 1" }
+        try t.step("after B")
+
+        // Run to the end at the top speed (unlimited again), then R, as the finished run's hint says.
+        try t.send("b")
+        try t.waitFor("unlimited for the run") { headerConfiguration($0)?.budget == "unlimited" }
+        for key in ["r"] + Array(repeating: "+", count: 8) { try t.send(key) }
+        screen = try t.waitFor("the end of the run", timeout: 60, settled: false) { isFinished($0) }
+        try t.send("Space")
+        try t.waitFor("the hint") { $0.contains("R resets it") }
+        try t.send("R")
+        screen = try t.waitFor("pass 0 after the end") { passNumber($0) == 0 && !isFinished($0) && hasBlockBars($0) }
+        #expect(headerConfiguration(screen)?.engine == "balanced/vma", "R keeps the configuration: \(screen)")
+        screen = try t.step("after the last R")
+        #expect(failureMessage(screen) == nil, "\(screen)")
+
+        try t.send("q")
+        #expect(t.exitStatus() == "EXIT=0", "\((try? t.capture()) ?? "")")
+    }
+
+    /// A crash (here a fatal signal from outside) leaves the alternate screen, gives back echo and line
+    /// mode, and the backtracer does not wait for a key: the program is gone within seconds.
+    @Test("a fatal signal restores the terminal first and ends at once", arguments: [(SIGSEGV, 139), (SIGABRT, 134), (SIGILL, 132)])
+    func crashRestoresTerminal(signal: Int32, status: Int) throws {
+        let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard")])
+        defer { t.close() }
+        try t.waitFor("the bars") { passNumber($0) == 0 && hasBlockBars($0) }
+        #expect(try t.alternateScreenOn(), "the UI uses the alternate screen")
+        let sent = Date()
+        #expect(kill(try t.programPID(), signal) == 0)
+        let exit = t.exitStatus(timeout: 20)
+        let elapsed = Date().timeIntervalSince(sent)
+        #expect(exit == "EXIT=\(status)", "\((try? t.capture()) ?? "")")
+        #expect(elapsed < 10, "the program ended \(elapsed) s after the signal (a backtracer waiting for a key takes 30 s)")
+        #expect(try !t.alternateScreenOn(), "the pane left the alternate screen: \((try? t.capture()) ?? "")")
+        let modes = t.ttyModes().split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
+        for mode in ["echo", "icanon", "icrnl", "onlcr"] {
+            #expect(modes.contains(mode) && !modes.contains("-" + mode), "\(mode) is on again: \(t.ttyModes())")
+        }
+    }
+
+    /// Issue 14, item 5: Ctrl-S froze the UI until Ctrl-Q.
+    @Test("Ctrl-S and Ctrl-Q are ordinary keys: the UI goes on answering")
+    func flowControlOff() throws {
+        let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard")])
+        defer { t.close() }
+        try t.waitFor("the bars") { passNumber($0) == 0 && hasBlockBars($0) }
+        try t.send("C-s")
+        try t.send("Space")
+        try t.waitFor("pass 1 after Ctrl-S") { passNumber($0) == 1 }
+        try t.send("C-q")
+        try t.send("Space")
+        try t.waitFor("pass 2 after Ctrl-Q") { passNumber($0) == 2 }
+        try t.send("q")
+        #expect(t.exitStatus() == "EXIT=0")
+        let modes = t.ttyModes().split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        #expect(modes.contains("ixon"), "flow control is the shell's again after the UI: \(t.ttyModes())")
+    }
+
+    /// Issue 14, item 5: a large trace showed a blank screen while it loaded, and q waited for the load.
+    @Test("a large trace shows its loading progress, and q (or Ctrl-C) ends the program during loading",
+          arguments: [("q", "EXIT=0"), ("C-c", "EXIT=130")])
+    func loadingProgress(key: String, exit: String) throws {
+        let operations = 400_000
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-large-\(UUID().uuidString).trace").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var text = "block-size 1048576\n"
+        text.reserveCapacity(operations * 16)
+        for id in 0..<operations / 2 { text += "a \(id) 4096 256\n" }
+        for id in stride(from: 0, to: operations / 2, by: 1) { text += "f \(id)\n" }
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+
+        let t = try TmuxSession(["watch", "--trace", path])
+        defer { t.close() }
+        let screen = try t.waitFor("the loading frame with progress", timeout: 60, settled: false) {
+            $0.range(of: #"replayed [1-9][0-9,]* of 400,000 operations \(\d+%\)"#, options: .regularExpression) != nil
+        }
+        #expect(screen.contains("loading") && screen.contains("q quit"), "\(screen)")
+        #expect(screen.contains("█") && screen.contains("░"), "a bar part full: \(screen)")
+        let sent = Date()
+        try t.send(key)
+        #expect(t.exitStatus(timeout: 20) == exit, "\((try? t.capture()) ?? "")")
+        let elapsed = Date().timeIntervalSince(sent)
+        #expect(elapsed < 5, "ended \(elapsed) s after \(key), during loading")
+        #expect(try !t.alternateScreenOn())
+    }
+}
