@@ -16,6 +16,20 @@ public enum Verification: String, Sendable, CaseIterable {
     case all
 }
 
+/// A session that cannot do what it was asked.
+public enum SessionError: Error, CustomStringConvertible, Hashable, Sendable {
+    /// A restart found pools of the previous run still held outside the session (their names): their
+    /// pages would collide with the new pools' on the device. The caller must drop them first.
+    case poolsStillInUse([String])
+
+    public var description: String {
+        switch self {
+        case .poolsStillInUse(let names):
+            return "cannot rebuild the pools: \(names.count) pool(s) of the previous run (\(names.joined(separator: ", "))) are still held outside the session, and their pages are still on the device"
+        }
+    }
+}
+
 /// A defragmentation run over one or more pools, one pass at a time.
 public final class DefragSession<Device: PageDevice> {
     public typealias Pool = MemoryPool<Device>
@@ -67,27 +81,65 @@ public final class DefragSession<Device: PageDevice> {
         try start()
     }
 
+    /// Builds the pools and starts a run. The previous run's pools go first: they hold pages on the device
+    /// the new pools are built on (a device names pages by the pools' ids, so the new pool's page 0 is the
+    /// old pool's page 0). When building fails the session is left empty (no pools, finished) with the
+    /// error as its notice, and the error is thrown; a later ``reset(configuration:)`` tries again.
     private func start() throws {
-        contexts.removeAll()
-        pools = try makePools()
+        try releasePools()
         history.removeAll()
         runStats = DefragmentationStats()
         isFinished = false
         notice = nil
         rng = SplitMix64(seed: faults?.seed ?? 1)
-        for pool in pools {
-            pool.beginDefragmentation()
-            _ = pool.takeReleasedPages()
-            let context = Context(blockList: pool, algorithm: configuration.algorithm, dialect: configuration.dialect) { [unowned self, unowned pool] move in
-                try self.handle(move, in: pool)
+        do {
+            let built = try makePools()
+            var made: [Context] = []
+            for pool in built {
+                pool.beginDefragmentation()
+                _ = pool.takeReleasedPages()
+                let context = Context(blockList: pool, algorithm: configuration.algorithm, dialect: configuration.dialect) { [unowned self, unowned pool] move in
+                    try self.handle(move, in: pool)
+                }
+                try context.initialize()
+                made.append(context)
             }
-            try context.initialize()
-            contexts.append(context)
+            pools = built
+            contexts = made
+        } catch {
+            isFinished = true
+            notice = "building the pools failed: \(error)"
+            metricsAtStart = Metrics()
+            throw error
         }
         metricsAtStart = metrics
     }
 
+    /// Drops the pools and engines of the run so far, so that their pages leave the device. Throws when a
+    /// pool lives on because something outside the session still holds it: building again would then
+    /// create pages the device has already.
+    private func releasePools() throws {
+        guard !pools.isEmpty else { return }
+        let old = pools.map { WeakPool(pool: $0) }
+        contexts.removeAll()
+        pools.removeAll()
+        isFinished = true
+        metricsAtStart = Metrics()
+        let alive = old.compactMap { $0.pool?.name }
+        if !alive.isEmpty {
+            notice = "cannot restart: pools still in use outside the session"
+            throw SessionError.poolsStillInUse(alive)
+        }
+    }
+
+    private struct WeakPool { weak var pool: Pool? }
+
     /// Rebuilds the pools from the workload and starts a new run, with a new configuration if given.
+    ///
+    /// The old pools are released first. If building the new ones fails (the device cannot create a page,
+    /// the workload's progress callback cancels), the session has no pools, is finished, shows the error
+    /// as its ``notice`` and throws it; the new configuration is kept, and calling `reset` again tries
+    /// again. Pools of the old run held outside the session make it throw ``SessionError/poolsStillInUse(_:)``.
     public func reset(configuration: EngineConfiguration? = nil) throws {
         if let configuration { self.configuration = configuration }
         try start()

@@ -30,7 +30,7 @@ public final class HostPageDevice: MappedPageDevice {
         if failingPages.contains(page) || (maxPages.map { pages.count >= $0 } ?? false) {
             throw PageDeviceError("host memory: cannot create page \(page) of \(size) bytes (refused for this run)")
         }
-        precondition(pages[page] == nil, "host memory: page \(page) exists already")
+        guard pages[page] == nil else { throw PageDeviceError("host memory: page \(page) exists already") }
         // posix_memalign rather than allocate(byteCount:alignment:), which stops the process when memory runs out.
         var memory: UnsafeMutableRawPointer?
         guard size > 0, posix_memalign(&memory, 64, size) == 0, let memory else {
