@@ -40,7 +40,8 @@ extension TmuxSession {
 
 @Suite("watch: every key in tmux", .serialized, .enabled(if: tmuxPath != nil, "tmux is not on PATH (make test installs it)"))
 struct WatchKeysTests {
-    static let dump = TestPaths.shared.appendingPathComponent("vma-dumps/vma-sample.json").path
+    /// A dump with something to move (vma-sample.json is already compact: its first pass finds nothing).
+    static let dump = TestPaths.shared.appendingPathComponent("vma-dumps/checkerboard-s1.pool.json").path
 
     /// R, a, d, b and B, each followed by steps, then a run to the end and R again (the hint the UI gives).
     /// Issue 14, item 1: R, a and d crashed with "page 0 exists already" on every input.
