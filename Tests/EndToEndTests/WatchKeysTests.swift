@@ -179,3 +179,72 @@ struct WatchKeysTests {
         #expect(try !t.alternateScreenOn())
     }
 }
+
+/// Random keys for a while, in the real binary, on several inputs: the program must answer `q` at the end
+/// with exit 0, never trap, never show a failure. Seeded (`DEFRAGSCOPE_FUZZ_SEED` replaces the seed, and
+/// `DEFRAGSCOPE_FUZZ_SECONDS` the time per input); a failure prints the seed and every key sent.
+@Suite("watch: key fuzz in tmux", .serialized, .enabled(if: tmuxPath != nil, "tmux is not on PATH (make test installs it)"))
+struct WatchKeyFuzzTests {
+    /// Every key the UI binds, keys it does not, Ctrl-S/Ctrl-Q, and "resize" (a new window size).
+    static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
+                       "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "Tab", "BSpace", "x", "1",
+                       "C-s", "C-q", "resize"]
+
+    static let environment = ProcessInfo.processInfo.environment
+    static let seconds = Double(environment["DEFRAGSCOPE_FUZZ_SECONDS"] ?? "") ?? 7
+
+    @Test("random keys end with q and exit 0", arguments: [
+        (UInt64(14_01), ["--trace", TestPaths.trace("checkerboard")]),
+        (UInt64(14_02), ["--scenario", "budget"]),
+        (UInt64(14_03), ["--vma-dump", TestPaths.shared.appendingPathComponent("vma-dumps/vma-sample.json").path]),
+        (UInt64(14_04), ["--vma-dump", TestPaths.shared.appendingPathComponent("vma-dumps/checkerboard-s1.pool.json").path, "--ascii"]),
+    ])
+    func fuzz(defaultSeed: UInt64, arguments: [String]) throws {
+        let seed = UInt64(Self.environment["DEFRAGSCOPE_FUZZ_SEED"] ?? "") ?? defaultSeed
+        var random = SeededRandom(seed: seed)
+        let t = try TmuxSession(["watch"] + arguments)
+        defer { t.close() }
+        var sent: [String] = []
+        func report(_ problem: String) -> Comment {
+            let screen = (try? t.capture()) ?? ""
+            return Comment(rawValue: "\(problem)\nwatch \(arguments.joined(separator: " ")), seed \(seed) (DEFRAGSCOPE_FUZZ_SEED=\(seed) "
+                + "repeats it), \(sent.count) keys: \(sent.joined(separator: " "))\nscreen:\n\(screen)")
+        }
+        try t.waitFor("the first frame", timeout: 30) { passNumber($0) == 0 }
+
+        let deadline = Date().addingTimeInterval(Self.seconds)
+        while Date() < deadline {
+            // A burst of one to six keys (typed fast), then a pause of up to 60 ms.
+            var burst: [String] = []
+            for _ in 0..<(1 + Int(random.next() % 6)) {
+                let key = Self.keys[Int(random.next() % UInt64(Self.keys.count))]
+                if key == "resize" {
+                    if !burst.isEmpty { try t.tmux(["send-keys", "-t", t.name] + burst); burst = [] }
+                    // Mostly usable sizes, sometimes tiny ones.
+                    let tiny = random.next() % 5 == 0
+                    let width = tiny ? 1 + Int(random.next() % 20) : 20 + Int(random.next() % 140)
+                    let height = tiny ? 1 + Int(random.next() % 6) : 6 + Int(random.next() % 44)
+                    sent.append("resize:\(width)x\(height)")
+                    try t.resize(width, height)
+                } else {
+                    burst.append(key)
+                    sent.append(key)
+                }
+            }
+            if !burst.isEmpty { try t.tmux(["send-keys", "-t", t.name] + burst) }
+            Thread.sleep(forTimeInterval: Double(random.next() % 60) / 1000)
+            if let exit = t.exitStatus(timeout: 0) {
+                Issue.record(report("the program ended by itself: \(exit)"))
+                return
+            }
+        }
+        // Back to a readable size, then the last key.
+        try t.resize(120, 40)
+        Thread.sleep(forTimeInterval: 0.3)
+        let screen = (try? t.capture()) ?? ""
+        #expect(failureMessage(screen) == nil, report("a failure on the message line"))
+        try t.send("q")
+        let exit = t.exitStatus(timeout: 30)
+        #expect(exit == "EXIT=0", report("q did not end the program with 0: \(exit ?? "still running")"))
+    }
+}
