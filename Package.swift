@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "MemoryPoolsTests", dependencies: ["MemoryPools", "Defragmentation", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "MemoryPools", "TestSupport"]),
         .testTarget(name: "DefragSessionTests", dependencies: ["DefragSession", "Defragmentation", "MemoryMetadata", "MemoryPools", "VulkanPageDevice", "Workloads", "TestSupport"]),
-        .testTarget(name: "VisualizerTests", dependencies: ["Visualizer", "DefragSession", "Workloads", "TestSupport"]),
+        .testTarget(name: "VisualizerTests", dependencies: ["Visualizer", "Defragmentation", "MemoryPools", "DefragSession", "Workloads", "TestSupport"]),
         .testTarget(name: "VulkanPageDeviceTests", dependencies: ["VulkanPageDevice", "MemoryPools", "Defragmentation", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
