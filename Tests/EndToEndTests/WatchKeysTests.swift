@@ -133,6 +133,20 @@ struct WatchKeysTests {
         }
     }
 
+    /// An error found once the screen is up (an --ignore-ids that names no allocation needs the built pools)
+    /// is printed after the terminal is restored, and the program exits 2.
+    @Test("an error after the screen is up: the terminal is restored, then the message, exit 2")
+    func errorAfterScreenStarted() throws {
+        let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard"), "--ignore-ids", "99999"])
+        defer { t.close() }
+        #expect(t.exitStatus(timeout: 30) == "EXIT=2")
+        let screen = try t.capture()
+        #expect(screen.contains("--ignore-ids") && screen.contains("99999"), "\(screen)")
+        #expect(try !t.alternateScreenOn())
+        let modes = t.ttyModes().split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
+        #expect(modes.contains("echo") && modes.contains("icanon"), "\(t.ttyModes())")
+    }
+
     /// Issue 14, item 5: Ctrl-S froze the UI until Ctrl-Q.
     @Test("Ctrl-S and Ctrl-Q are ordinary keys: the UI goes on answering")
     func flowControlOff() throws {
@@ -185,10 +199,18 @@ struct WatchKeysTests {
 /// `DEFRAGSCOPE_FUZZ_SECONDS` the time per input); a failure prints the seed and every key sent.
 @Suite("watch: key fuzz in tmux", .serialized, .enabled(if: tmuxPath != nil, "tmux is not on PATH (make test installs it)"))
 struct WatchKeyFuzzTests {
-    /// Every key the UI binds, keys it does not, Ctrl-S/Ctrl-Q, and "resize" (a new window size).
+    /// Every key the UI binds, keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
+    /// left click at a random cell) and "wheel" (the mouse wheel, either way).
     static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
                        "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "Tab", "BSpace", "x", "1",
-                       "C-s", "C-q", "resize"]
+                       "C-s", "C-q", "resize", "click", "click", "wheel"]
+
+    /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`
+    /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90).
+    static func mouse(button: Int, x: Int, y: Int) -> String {
+        func byte(_ value: Int) -> String { String(UnicodeScalar(UInt8(value))) }
+        return "\u{1B}[M" + byte(32 + button) + byte(33 + min(90, x)) + byte(33 + min(90, y))
+    }
 
     static let environment = ProcessInfo.processInfo.environment
     static let seconds = Double(environment["DEFRAGSCOPE_FUZZ_SECONDS"] ?? "") ?? 7
@@ -200,6 +222,15 @@ struct WatchKeyFuzzTests {
         (UInt64(14_04), ["--vma-dump", TestPaths.shared.appendingPathComponent("vma-dumps/checkerboard-s1.pool.json").path, "--ascii"]),
     ])
     func fuzz(defaultSeed: UInt64, arguments: [String]) throws {
+        try typeRandomKeys(defaultSeed: defaultSeed, arguments: arguments)
+    }
+
+    @Test("random keys on lavapipe end with q and exit 0", .enabled(if: vulkanMissing == nil, "no Vulkan driver: install mesa-vulkan-drivers"))
+    func fuzzOnLavapipe() throws {
+        try typeRandomKeys(defaultSeed: 14_05, arguments: ["--trace", TestPaths.trace("checkerboard"), "--backend", "lavapipe"])
+    }
+
+    func typeRandomKeys(defaultSeed: UInt64, arguments: [String]) throws {
         let seed = UInt64(Self.environment["DEFRAGSCOPE_FUZZ_SEED"] ?? "") ?? defaultSeed
         var random = SeededRandom(seed: seed)
         let t = try TmuxSession(["watch"] + arguments)
@@ -218,8 +249,17 @@ struct WatchKeyFuzzTests {
             var burst: [String] = []
             for _ in 0..<(1 + Int(random.next() % 6)) {
                 let key = Self.keys[Int(random.next() % UInt64(Self.keys.count))]
-                if key == "resize" {
+                if key == "resize" || key == "click" || key == "wheel" {
                     if !burst.isEmpty { try t.tmux(["send-keys", "-t", t.name] + burst); burst = [] }
+                }
+                if key == "click" || key == "wheel" {
+                    let x = Int(random.next() % 90), y = Int(random.next() % 40)
+                    // A click is a press and a release; the wheel is buttons 4 and 5 (64 + 0 or 1).
+                    let events = key == "click" ? [Self.mouse(button: 0, x: x, y: y), Self.mouse(button: 3, x: x, y: y)]
+                        : [Self.mouse(button: 64 + Int(random.next() % 2), x: x, y: y)]
+                    sent.append("\(key):\(x),\(y)")
+                    for event in events { try t.tmux(["send-keys", "-t", t.name, "-l", event]) }
+                } else if key == "resize" {
                     // Mostly usable sizes, sometimes tiny ones.
                     let tiny = random.next() % 5 == 0
                     let width = tiny ? 1 + Int(random.next() % 20) : 20 + Int(random.next() % 140)
