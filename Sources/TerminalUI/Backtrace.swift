@@ -9,7 +9,7 @@ import Glibc
 public enum Backtracer {
     /// The SWIFT_BACKTRACE value `watch` needs: `current` with `interactive=no` added, or nil when `current`
     /// already says `interactive=` (the user's choice stands) and nothing needs to change.
-    public static func nonInteractiveSetting(current: String?) -> String? {
+    static func nonInteractiveSetting(current: String?) -> String? {
         let current = current ?? ""
         let settings = current.split(separator: ",").map { $0.drop(while: { $0 == " " }) }
         if settings.contains(where: { $0.hasPrefix("interactive=") }) { return nil }

@@ -169,28 +169,37 @@ struct WatchKeysTests {
     @Test("a large trace shows its loading progress, and q (or Ctrl-C) ends the program during loading",
           arguments: [("q", "EXIT=0"), ("C-c", "EXIT=130")])
     func loadingProgress(key: String, exit: String) throws {
-        let operations = 400_000
+        // 300,000 allocations of 4 KiB, each freed 64 allocations later (so little is live at a time), then
+        // the last 64 freed: 600,000 operations, tens of seconds of replay in a debug build.
+        let allocations = 300_000, window = 64
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-large-\(UUID().uuidString).trace").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         var text = "block-size 1048576\n"
-        text.reserveCapacity(operations * 16)
-        for id in 0..<operations / 2 { text += "a \(id) 4096 256\n" }
-        for id in stride(from: 0, to: operations / 2, by: 1) { text += "f \(id)\n" }
+        text.reserveCapacity(allocations * 24)
+        for id in 0..<allocations {
+            text += "a \(id) 4096 256\n"
+            if id >= window { text += "f \(id - window)\n" }
+        }
+        for id in (allocations - window)..<allocations { text += "f \(id)\n" }
         try text.write(toFile: path, atomically: false, encoding: .utf8)
 
         let t = try TmuxSession(["watch", "--trace", path])
         defer { t.close() }
+        let pattern = #"replayed ([1-9][0-9,]*) of 600,000 operations \((\d+)%\)"#
         let screen = try t.waitFor("the loading frame with progress", timeout: 60, settled: false) {
-            $0.range(of: #"replayed [1-9][0-9,]* of 400,000 operations \(\d+%\)"#, options: .regularExpression) != nil
+            $0.range(of: pattern, options: .regularExpression) != nil
         }
-        #expect(screen.contains("loading") && screen.contains("q quit"), "\(screen)")
-        #expect(screen.contains("█") && screen.contains("░"), "a bar part full: \(screen)")
         let sent = Date()
         try t.send(key)
+        #expect(screen.contains("loading") && screen.contains("q quit"), "\(screen)")
+        #expect(screen.contains("█") && screen.contains("░"), "a bar part full: \(screen)")
         #expect(t.exitStatus(timeout: 20) == exit, "\((try? t.capture()) ?? "")")
         let elapsed = Date().timeIntervalSince(sent)
         #expect(elapsed < 5, "ended \(elapsed) s after \(key), during loading")
         #expect(try !t.alternateScreenOn())
+        // Still loading when the key went: the program did not simply finish first.
+        let line = try #require(screen.split(separator: "\n").first { $0.range(of: pattern, options: .regularExpression) != nil })
+        #expect(!line.contains("(100%)"), "\(line)")
     }
 }
 
