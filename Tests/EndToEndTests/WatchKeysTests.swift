@@ -169,19 +169,8 @@ struct WatchKeysTests {
     @Test("a large trace shows its loading progress, and q (or Ctrl-C) ends the program during loading",
           arguments: [("q", "EXIT=0"), ("C-c", "EXIT=130")])
     func loadingProgress(key: String, exit: String) throws {
-        // 300,000 allocations of 4 KiB, each freed 64 allocations later (so little is live at a time), then
-        // the last 64 freed: 600,000 operations, tens of seconds of replay in a debug build.
-        let allocations = 300_000, window = 64
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-large-\(UUID().uuidString).trace").path
+        let path = try Self.writeLargeTrace(allocations: 300_000)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var text = "block-size 1048576\n"
-        text.reserveCapacity(allocations * 24)
-        for id in 0..<allocations {
-            text += "a \(id) 4096 256\n"
-            if id >= window { text += "f \(id - window)\n" }
-        }
-        for id in (allocations - window)..<allocations { text += "f \(id)\n" }
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
 
         let t = try TmuxSession(["watch", "--trace", path])
         defer { t.close() }
@@ -200,6 +189,40 @@ struct WatchKeysTests {
         // Still loading when the key went: the program did not simply finish first.
         let line = try #require(screen.split(separator: "\n").first { $0.range(of: pattern, options: .regularExpression) != nil })
         #expect(!line.contains("(100%)"), "\(line)")
+    }
+
+    /// A trace of `allocations` allocations of 4 KiB, each freed 64 allocations later (so little is live at a
+    /// time), then the last 64 freed: twice as many operations, in a temporary file the caller removes.
+    static func writeLargeTrace(allocations: Int) throws -> String {
+        let window = 64
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-large-\(UUID().uuidString).trace").path
+        var text = "block-size 1048576\n"
+        text.reserveCapacity(allocations * 24)
+        for id in 0..<allocations {
+            text += "a \(id) 4096 256\n"
+            if id >= window { text += "f \(id - window)\n" }
+        }
+        for id in max(0, allocations - window)..<allocations { text += "f \(id)\n" }
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    /// R rebuilds the pools by replaying the input again: the loading frame comes back, and q works there too.
+    @Test("R on a large trace shows the loading frame again, and q quits during it")
+    func quitWhileResetting() throws {
+        let path = try Self.writeLargeTrace(allocations: 120_000)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let t = try TmuxSession(["watch", "--trace", path, "--verify", "none"])
+        defer { t.close() }
+        try t.waitFor("the first frame", timeout: 90) { passNumber($0) == 0 }
+        try t.send("R")
+        let screen = try t.waitFor("the loading frame of the reset", timeout: 30, settled: false) {
+            $0.range(of: #"replayed [0-9,]+ of 240,000 operations \((\d|[1-9]\d)%\)"#, options: .regularExpression) != nil
+        }
+        #expect(screen.contains("loading"), "\(screen)")
+        // Caught below 100% (the pattern): q goes while the reset still replays.
+        try t.send("q")
+        #expect(t.exitStatus(timeout: 20) == "EXIT=0", "\((try? t.capture()) ?? "")")
     }
 }
 
