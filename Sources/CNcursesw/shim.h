@@ -134,15 +134,15 @@ static inline void ds_disable_flow_control(void) {
     def_prog_mode();
 }
 
-/* Fatal signals (SIGSEGV, SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGTRAP). While the screen is up, a handler
-   puts the terminal back first — the shell's tty modes saved before ncurses started, and the terminfo
-   strings that leave the alternate screen, show the cursor and stop mouse reports — then gives the
-   standard error the program wrote meanwhile (a "Precondition failed" line goes there just before the
-   trap) back to the real standard error, and finally hands the signal to the handler that was there before
-   (Swift's backtracer) or, with none, to the default action. Only async-signal-safe calls (write, read,
-   lseek, dup2, tcsetattr, sigaction, raise). The state is weak definitions, as for the flag above, each
-   with an initializer: a tentative definition (no initializer) is never emitted through Swift's importer,
-   and its address would be null. */
+/* Fatal signals (SIGSEGV, SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGTRAP, and SIGQUIT, which Ctrl-backslash sends).
+   While the screen is up, a handler puts the terminal back first — the shell's tty modes saved before ncurses
+   started, and the terminfo strings that leave the alternate screen, show the cursor and stop mouse reports —
+   then gives the standard error the program wrote meanwhile (a "Precondition failed" line goes there just
+   before the trap) back to the real standard error, and hands the signal to the handler that was there
+   before (Swift's backtracer), then to the default action. Only async-signal-safe calls (write, read, lseek,
+   dup2, close, tcsetattr, sigaction, raise). The state is weak definitions, as for the flag above, each with
+   an initializer: a tentative definition (no initializer) is never emitted through Swift's importer, and its
+   address would be null. */
 #define DS_FATAL_SIGNAL_LIMIT 65
 __attribute__((weak)) struct termios ds_shell_mode = {0};
 __attribute__((weak)) volatile sig_atomic_t ds_shell_mode_saved = 0;
@@ -155,7 +155,7 @@ __attribute__((weak)) volatile sig_atomic_t ds_stderr_saved_fd = -1;
 __attribute__((weak)) volatile sig_atomic_t ds_stderr_capture_fd = -1;
 
 static inline const int *ds_fatal_signals(int *count) {
-    static const int signals[] = { SIGSEGV, SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGTRAP };
+    static const int signals[] = { SIGSEGV, SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGTRAP, SIGQUIT };
     *count = (int)(sizeof signals / sizeof signals[0]);
     return signals;
 }

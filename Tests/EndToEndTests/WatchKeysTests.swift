@@ -114,7 +114,7 @@ struct WatchKeysTests {
 
     /// A crash (here a fatal signal from outside) leaves the alternate screen, gives back echo and line
     /// mode, and the backtracer does not wait for a key: the program is gone within seconds.
-    @Test("a fatal signal restores the terminal first and ends at once", arguments: [(SIGSEGV, 139), (SIGABRT, 134), (SIGILL, 132)])
+    @Test("a fatal signal restores the terminal first and ends at once", arguments: [(SIGSEGV, 139), (SIGABRT, 134), (SIGILL, 132), (SIGQUIT, 131)])
     func crashRestoresTerminal(signal: Int32, status: Int) throws {
         let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard")])
         defer { t.close() }
