@@ -25,16 +25,17 @@ func failureMessage(_ screen: String) -> String? {
 }
 
 extension TmuxSession {
-    /// Space, then the next pass (or, once the run is finished, the hint that R resets it).
+    /// Space, then the next pass (or, once the run is finished, the hint that R resets it); no failure shown.
     @discardableResult
     func step(_ what: String) throws -> String {
         let before = try capture()
         let pass = try #require(passNumber(before), "no pass number before stepping (\(what)): \(before)")
         try send("Space")
-        if isFinished(before) {
-            return try waitFor("the finished hint (\(what))") { $0.contains("R resets it") }
-        }
-        return try waitFor("pass \(pass + 1) or the end (\(what))", timeout: 30) { passNumber($0) == pass + 1 || isFinished($0) }
+        let after = isFinished(before)
+            ? try waitFor("the finished hint (\(what))") { $0.contains("R resets it") }
+            : try waitFor("pass \(pass + 1) or the end (\(what))", timeout: 30) { passNumber($0) == pass + 1 || isFinished($0) }
+        #expect(failureMessage(after) == nil, "a failure after stepping (\(what)): \(after)")
+        return after
     }
 }
 
