@@ -5,7 +5,7 @@ DEB_PACKAGES := libncursesw5-dev libvulkan-dev mesa-vulkan-drivers tmux python3-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: run test deps build release bench soak clean
+.PHONY: run test deps build release bench soak docs clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -37,6 +37,14 @@ bench: release
 # Long seeded soak runs and the large traces, kept out of `make test` for time.
 soak: deps
 	DEFRAGSCOPE_SOAK=1 $(SWIFT) test
+
+# The engine modules' DocC documentation (.build/plugins/Swift-DocC/outputs/*.doccarchive); any warning
+# fails the target.
+docs:
+	@mkdir -p .build; \
+	$(SWIFT) package generate-documentation --target MemoryMetadata --target Defragmentation >.build/docs.log 2>&1; \
+	status=$$?; cat .build/docs.log; [ $$status = 0 ] || exit $$status; \
+	if grep -q "^warning:" .build/docs.log; then echo "make docs: documentation warnings (above)"; exit 1; fi
 
 clean:
 	rm -rf .build

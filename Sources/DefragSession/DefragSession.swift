@@ -70,8 +70,12 @@ public final class DefragSession<Device: PageDevice> {
     private let makePools: () throws -> [Pool]
     private var rng = SplitMix64(seed: 1)
 
-    /// - Parameter makePools: builds the pools in their starting state (replaying the workload); called
-    ///   again by ``reset(configuration:)``.
+    /// - Parameters:
+    ///   - title: what the session shows as the name of its input.
+    ///   - configuration: the engine's algorithm, dialect and budget.
+    ///   - verification: which allocations' bytes are checked after every pass.
+    ///   - makePools: builds the pools in their starting state (replaying the workload); called
+    ///     again by ``reset(configuration:)``.
     public init(title: String, configuration: EngineConfiguration, verification: Verification = .moved,
                 makePools: @escaping () throws -> [Pool]) throws {
         self.title = title

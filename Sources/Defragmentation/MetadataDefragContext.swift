@@ -46,8 +46,13 @@ public final class MetadataDefragContext<List: BlockList> {
     // Extensive.
     private var extensive = ExtensiveState()
 
+    /// Makes a context for runs over `blockList`; call ``initialize()`` before each run.
+    ///
     /// - Parameters:
+    ///   - blockList: the pool to defragment.
     ///   - algorithm: nil means the dialect's default (memutils: full; vma: balanced).
+    ///   - dialect: whose behaviour to reproduce where VMA and the Go port differ.
+    ///   - handler: completes each move in ``completePass(_:)``.
     public init(blockList: List, algorithm: Algorithm? = nil, dialect: Dialect = .memutils,
                 handler: @escaping Handler) {
         self.blockList = blockList

@@ -18,7 +18,7 @@ public enum ColourMode: String, Sendable, CaseIterable {
     }
 }
 
-/// The view's own state (the session's state is in the ``SessionSnapshot``).
+/// The view's own state (the session's state is in the `SessionSnapshot`).
 public struct ViewState: Hashable, Sendable {
     /// The terminal size the state was last laid out for (``Command/resize(width:height:)``).
     public var width: Int

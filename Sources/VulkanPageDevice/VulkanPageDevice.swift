@@ -193,7 +193,7 @@ public final class VulkanPageDevice: MappedPageDevice {
     // MARK: bytes
 
     public var errorPrefix: String { "vulkan" }
-    /// The mapped bytes of `page` (write, read and checksum come from ``MappedPageDevice``).
+    /// The mapped bytes of `page` (write, read and checksum come from `MappedPageDevice`).
     public func mappedBytes(ofPage page: Int) -> UnsafeMutableRawBufferPointer? { pages[page]?.bytes }
 
     // MARK: copies

@@ -9,8 +9,10 @@ extension Trace {
 
     /// Applies every operation of the trace to `pool`, in order. A pool error (a page the device cannot
     /// create, say) is reported with the trace's file and line; the pool stays valid.
-    /// - Parameter progress: called every few thousand operations with (operations done, all operations);
-    ///   what it throws stops the replay and is rethrown (the pool stays valid, partly filled).
+    /// - Parameters:
+    ///   - pool: the pool to fill.
+    ///   - progress: called every few thousand operations with (operations done, all operations); what it
+    ///     throws stops the replay and is rethrown (the pool stays valid, partly filled).
     public func replay<Device: PageDevice>(into pool: MemoryPool<Device>, progress: ((Int, Int) throws -> Void)? = nil) throws {
         try progress?(0, operations.count)
         for (index, operation) in operations.enumerated() {

@@ -86,7 +86,7 @@ extension VMADump {
     }
 
     /// Builds one pool per ``poolSlots`` entry on `device`. Pools share the device under disjoint ids
-    /// (``PoolOptions/deviceIDBase``). Allocation ids are indices into ``entries``.
+    /// (`PoolOptions.deviceIDBase`). Allocation ids are indices into ``entries``.
     public func makePools<D: PageDevice>(device: D, verifiesBytes: Bool = true) throws -> [MemoryPool<D>] {
         var firstID: [Int] = [] // first allocation id of each dump pool's blocks, then of its dedicated list
         var firstDedicatedID: [Int] = []

@@ -26,6 +26,7 @@ public enum Workload: Sendable {
 
     /// Builds the pools in their starting state on `device`.
     /// - Parameters:
+    ///   - device: the device the pools' pages are made on.
     ///   - keepBytes: fill every allocation with its byte pattern so moves can be verified.
     ///   - progress: called now and then with (steps done, ``buildSteps``); throwing from it stops the build
     ///     (the pools built so far are released) and the error is rethrown.

@@ -20,6 +20,9 @@ enum Lavapipe {
         return !(probe.status != 0 && probe.stderr.contains(noDeviceMessage))
     }
 
+    /// What the tests that run `--backend lavapipe` need (a skip, or a failure under DEFRAGSCOPE_REQUIRE_ALL=1).
+    static let driver = Requirement.vulkan { available }
+
     /// The device's name from the probe's header ("… backend llvmpipe (LLVM 15.0.6, 256 bits)").
     static var deviceName: String? {
         guard let probe, probe.status == 0,
@@ -50,7 +53,7 @@ private func temporaryTrace(_ text: String) throws -> String {
 }
 
 @Suite("--backend lavapipe", .serialized,
-       .enabled(if: Lavapipe.available, "no Vulkan driver: install mesa-vulkan-drivers"))
+       .requires(Lavapipe.driver))
 struct LavapipeTests {
     /// checkerboard, nearly-full and textures × fast, balanced, full × {unlimited, 64 MiB/256}, dialect vma.
     static let files = ReferenceFile.all().filter {

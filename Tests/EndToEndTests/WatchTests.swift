@@ -8,13 +8,6 @@ import Glibc
 import Testing
 import TestSupport
 
-/// tmux on PATH, or nil (the tmux tests are skipped, saying so).
-let tmuxPath: String? = {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return (path.split(separator: ":") + ["/usr/bin", "/usr/local/bin"]).map { "\($0)/tmux" }
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
-}()
-
 /// Block and box characters: none of them may appear in ASCII mode.
 let nonASCIIGlyphs: [Character] = ["█", "▉", "▊", "▋", "▌", "▍", "▎", "▏", "░", "│", "─", "┌", "■", "␣", "▼", "…"]
 
@@ -74,7 +67,7 @@ final class TmuxSession {
 
     @discardableResult
     func tmux(_ arguments: [String]) throws -> ProcessResult {
-        try runProcess(tmuxPath!, ["-L", socket, "-f", "/dev/null"] + arguments, timeout: 60)
+        try runProcess(TestPaths.tmux!, ["-L", socket, "-f", "/dev/null"] + arguments, timeout: 60)
     }
 
     func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", name]).stdout }
@@ -153,15 +146,6 @@ func pageRows(_ screen: String) -> [Substring] {
 
 func hasBlockBars(_ screen: String) -> Bool { pageRows(screen).contains { $0.contains("█") || $0.contains("▌") || $0.contains("▋") } }
 
-/// Whether `run --backend lavapipe` finds a Vulkan device; nil when it does, else the reason to skip.
-let vulkanMissing: String? = {
-    guard let result = try? runDefragscope(["run", "--scenario", "tiny", "--backend", "lavapipe", "--format", "text"]) else {
-        return "could not run defragscope"
-    }
-    if result.status == 2 && result.stderr.contains("no Vulkan device") { return "no Vulkan driver: install mesa-vulkan-drivers" }
-    return nil
-}()
-
 // MARK: tests
 
 @Test("watch refuses when stdout is not a terminal: exit 2, pointing to `defragscope run`", arguments: [["watch", "--scenario", "tiny"], []])
@@ -173,7 +157,7 @@ func watchRefusesPipedStdout(arguments: [String]) throws {
     #expect(result.stdout.isEmpty, "nothing but the message: \(result.stdout)")
 }
 
-@Suite("watch in tmux", .serialized, .enabled(if: tmuxPath != nil, "tmux is not on PATH (make test installs it)"))
+@Suite("watch in tmux", .serialized, .requires(.tmux))
 struct WatchTests {
     @Test("checkerboard at 100×30: bars, three steps, resize to 60×14 and back, help, a page's list, quit with 0")
     func interactive() throws {
@@ -277,7 +261,7 @@ struct WatchTests {
     }
 
     @Test("--backend lavapipe: the header names the Vulkan device; passes run without an error",
-          .enabled(if: vulkanMissing == nil, "no Vulkan driver: install mesa-vulkan-drivers"))
+          .requires(Lavapipe.driver))
     func lavapipe() throws {
         let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard"), "--backend", "lavapipe"])
         defer { t.close() }

@@ -1,5 +1,5 @@
 // VulkanPageDevice on the machine's Vulkan driver (lavapipe). Tests that need a device skip, with the reason,
-// when there is none. Every suite is nested in one serialized suite: the no-driver case changes the
+// when there is none (and fail under DEFRAGSCOPE_REQUIRE_ALL=1: TestSupport's Requirement). Every suite is nested in one serialized suite: the no-driver case changes the
 // process environment, and the leak checks count the Vulkan objects of the whole process.
 import Testing
 import Defragmentation  // through MemoryPools; the pool soak drives the engine
@@ -13,11 +13,17 @@ import Darwin
 #endif
 
 enum VulkanAvailable {
-    /// Whether a device can be opened here (checked once; driver messages dropped).
-    static let yes: Bool = (try? VulkanPageDevice.openCapturingDriverMessages()) != nil
+    /// False only when there is no Vulkan device here (checked once; driver messages dropped): any other
+    /// failure to open one leaves the tests enabled, so they fail and show it.
+    static let yes: Bool = {
+        do { _ = try VulkanPageDevice.openCapturingDriverMessages(); return true }
+        catch let error as VulkanError where error.isNoDevice { return false }
+        catch { return true }
+    }()
 }
 
-let noDriverReason: Comment = "no Vulkan driver: install mesa-vulkan-drivers"
+/// What the tests that open a device need (a skip, or a failure under DEFRAGSCOPE_REQUIRE_ALL=1).
+let vulkanDevice = Requirement.vulkan { VulkanAvailable.yes }
 
 func openDevice() throws -> VulkanPageDevice {
     try VulkanPageDevice.openCapturingDriverMessages().device
@@ -97,7 +103,7 @@ struct VulkanPageDeviceTests {
             #expect(VulkanLedger.totalLive == before)
         }
 
-        @Test(.enabled(if: VulkanAvailable.yes, noDriverReason))
+        @Test(.requires(vulkanDevice))
         func theDriverIsFoundAgainOnceTheVariableIsRestored() throws {
             withKnownEnvironment("VK_DRIVER_FILES", "/nonexistent.json") {
                 #expect(throws: VulkanError.self) { try VulkanPageDevice.capturingStandardError { Result { try VulkanPageDevice() } }.value.get() }
@@ -106,7 +112,7 @@ struct VulkanPageDeviceTests {
         }
     }
 
-    @Suite("On a device", .enabled(if: VulkanAvailable.yes, noDriverReason))
+    @Suite("On a device", .requires(vulkanDevice))
     struct OnDevice {
         @Test func opensLavapipeByDefault() throws {
             // What the driver prints is captured process-wide, so in a parallel test run it may also hold
@@ -376,7 +382,7 @@ struct VulkanPageDeviceTests {
 /// defragmentation runs, every live byte verified after every pass.
 /// (Nested in the serialized suite: the no-driver test hides the driver from the whole process meanwhile.)
 extension VulkanPageDeviceTests {
-@Suite("In a pool", .enabled(if: VulkanAvailable.yes, noDriverReason))
+@Suite("In a pool", .requires(vulkanDevice))
 struct InAPool {
     @Test(arguments: [Algorithm.fast, .full], [Dialect.memutils, .vma])
     func defragmentsAPoolAndEveryByteSurvives(algorithm: Algorithm, dialect: Dialect) throws {

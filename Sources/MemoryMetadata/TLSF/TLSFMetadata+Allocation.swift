@@ -1,6 +1,17 @@
 // Port of VmaBlockMetadata_TLSF::CreateAllocationRequest, CheckBlock, Alloc and Free (vk_mem_alloc.h).
 
 extension TLSFMetadata {
+    /// Where VMA's TLSF would place an allocation, or `nil` when it does not fit (the contract of
+    /// ``BlockMetadata/createAllocationRequest(size:alignment:upperAddress:type:strategy:maxOffset:)``).
+    ///
+    /// - Parameters:
+    ///   - requestedSize: bytes requested, at least 1; buffer/image granularity may round it up.
+    ///   - requestedAlignment: a power of two; buffer/image granularity may raise it.
+    ///   - upperAddress: must be `false`: a TLSF page has a single tranche.
+    ///   - type: the resource type, for buffer/image granularity.
+    ///   - strategy: which fitting range to prefer; none set is VMA's default placement.
+    ///   - maxOffset: with ``AllocationStrategy/minOffset``, free ranges starting at or above this offset
+    ///     need not be considered. Pass `Int.max` for no limit.
     public func createAllocationRequest(
         size requestedSize: Int, alignment requestedAlignment: Int, upperAddress: Bool, type: SuballocationType,
         strategy: AllocationStrategy, maxOffset: Int

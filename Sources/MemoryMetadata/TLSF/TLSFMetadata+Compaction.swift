@@ -26,7 +26,7 @@ extension TLSFMetadata {
     public var releasedNodeCount: Int { nodes.count - liveNodeCount }
 
     /// Whether ``compact(reissue:)`` would give back storage worth its cost: released nodes are a sixteenth
-    /// of the live ones on a small page (a quarter on a large one), or storage exceeds ``shrinkLimit(_:)``.
+    /// of the live ones on a small page (a quarter on a large one), or storage exceeds `shrinkLimit(_:)`.
     /// It costs a few link updates per released node, so the pool asks after every free.
     public var wantsCompaction: Bool {
         let released = releasedNodeCount
@@ -54,7 +54,7 @@ extension TLSFMetadata {
     @inline(__always)
     static func shrinkLimit(_ count: Int) -> Int { tightCapacity(count) + (isSmall(count) ? count / 16 + 4 : count / 2 + 8) }
 
-    /// Leaves the array holding the live nodes only, in storage of at most ``shrinkLimit(_:)``, and calls
+    /// Leaves the array holding the live nodes only, in storage of at most `shrinkLimit(_:)`, and calls
     /// `reissue` with the user data and new handle of every allocation that has one: on a small page those
     /// that moved, or all of them when it forgets the slots it cut off; on a large page all of them (every
     /// handle issued before is refused then). Requests made before are refused if their range moved.
