@@ -39,7 +39,7 @@ extension TmuxSession {
     }
 }
 
-@Suite("watch: every key in tmux", .serialized, .enabled(if: tmuxPath != nil, "tmux is not on PATH (make test installs it)"))
+@Suite("watch: every key in tmux", .serialized, .requires(.tmux))
 struct WatchKeysTests {
     /// A dump with something to move (vma-sample.json is already compact: its first pass finds nothing).
     static let dump = TestPaths.shared.appendingPathComponent("vma-dumps/checkerboard-s1.pool.json").path
@@ -55,7 +55,7 @@ struct WatchKeysTests {
     }
 
     @Test("lavapipe: R, a, d, b, B, then steps: no crash, no failure message, q exits 0",
-          .enabled(if: vulkanMissing == nil, "no Vulkan driver: install mesa-vulkan-drivers"),
+          .requires(Lavapipe.driver),
           arguments: [("trace", ["--trace", TestPaths.trace("checkerboard"), "--backend", "lavapipe"]),
                       ("dump", ["--vma-dump", WatchKeysTests.dump, "--backend", "lavapipe"])])
     func everyRunKeyOnLavapipe(input: String, arguments: [String]) throws {
@@ -230,7 +230,7 @@ struct WatchKeysTests {
 /// Random keys for a while, in the real binary, on several inputs: the program must answer `q` at the end
 /// with exit 0, never trap, never show a failure. Seeded (`DEFRAGSCOPE_FUZZ_SEED` replaces the seed, and
 /// `DEFRAGSCOPE_FUZZ_SECONDS` the time per input); a failure prints the seed and every key sent.
-@Suite("watch: key fuzz in tmux", .serialized, .enabled(if: tmuxPath != nil, "tmux is not on PATH (make test installs it)"))
+@Suite("watch: key fuzz in tmux", .serialized, .requires(.tmux))
 struct WatchKeyFuzzTests {
     /// Every key the UI binds, keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
     /// left click at a random cell) and "wheel" (the mouse wheel, either way).
@@ -258,7 +258,7 @@ struct WatchKeyFuzzTests {
         try typeRandomKeys(defaultSeed: defaultSeed, arguments: arguments)
     }
 
-    @Test("random keys on lavapipe end with q and exit 0", .enabled(if: vulkanMissing == nil, "no Vulkan driver: install mesa-vulkan-drivers"))
+    @Test("random keys on lavapipe end with q and exit 0", .requires(Lavapipe.driver))
     func fuzzOnLavapipe() throws {
         try typeRandomKeys(defaultSeed: 14_05, arguments: ["--trace", TestPaths.trace("checkerboard"), "--backend", "lavapipe"])
     }
