@@ -2,8 +2,10 @@
 // defragscope: watch GPU-style memory defragmentation, pass by pass.
 //
 // Layers, each importing only those below it (see README "Architecture"):
-//   defragscope (CLI) → TerminalUI → Visualizer → DefragSession → Workloads / VulkanPageDevice
-//   → MemoryPools → Defragmentation → MemoryMetadata
+//   defragscope (CLI) → TerminalUI → Visualizer → DefragSession
+//   → MemoryPools (beside it: Workloads, VulkanPageDevice, which the CLI joins to a session)
+//   → Defragmentation → MemoryMetadata
+// Every target lists each module its files import (not only the lowest), so no import works by accident.
 import PackageDescription
 
 let engineSettings: [SwiftSetting] = [
@@ -42,11 +44,11 @@ let package = Package(
         .target(name: "VulkanPageDevice", dependencies: ["MemoryPools", "CVulkan"]),
 
         // MARK: inputs and runs
-        .target(name: "Workloads", dependencies: ["MemoryPools"], swiftSettings: engineSettings),
-        .target(name: "DefragSession", dependencies: ["Defragmentation", "MemoryPools", "Workloads"], swiftSettings: engineSettings),
+        .target(name: "Workloads", dependencies: ["MemoryMetadata", "MemoryPools"], swiftSettings: engineSettings),
+        .target(name: "DefragSession", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools"], swiftSettings: engineSettings),
 
         // MARK: presentation
-        .target(name: "Visualizer", dependencies: ["Defragmentation", "MemoryPools", "DefragSession"]),
+        .target(name: "Visualizer", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "DefragSession"]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Visualizer", "CNcursesw"]),
 
@@ -64,13 +66,13 @@ let package = Package(
         .executableTarget(name: "CustomBlockList", dependencies: ["MemoryMetadata", "Defragmentation"], path: "Demos/CustomBlockList"),
 
         // MARK: tests
-        .target(name: "TestSupport", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "Workloads", "DefragSession"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MemoryPools"], path: "Tests/TestSupport"),
         .testTarget(name: "MemoryMetadataTests", dependencies: ["MemoryMetadata", "TestSupport"]),
-        .testTarget(name: "DefragmentationTests", dependencies: ["MemoryMetadata", "Defragmentation", "TestSupport"]),
-        .testTarget(name: "MemoryPoolsTests", dependencies: ["MemoryPools", "Defragmentation", "TestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "MemoryPools", "TestSupport"]),
+        .testTarget(name: "DefragmentationTests", dependencies: ["MemoryMetadata", "Defragmentation"]),
+        .testTarget(name: "MemoryPoolsTests", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "TestSupport"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["MemoryMetadata", "MemoryPools", "Workloads"]),
         .testTarget(name: "DefragSessionTests", dependencies: ["DefragSession", "Defragmentation", "MemoryMetadata", "MemoryPools", "VulkanPageDevice", "Workloads", "TestSupport"]),
-        .testTarget(name: "VisualizerTests", dependencies: ["Visualizer", "Defragmentation", "MemoryPools", "DefragSession", "Workloads", "TestSupport"]),
+        .testTarget(name: "VisualizerTests", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "DefragSession", "Visualizer", "Workloads"]),
         .testTarget(name: "VulkanPageDeviceTests", dependencies: ["VulkanPageDevice", "MemoryPools", "Defragmentation", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],

@@ -4,7 +4,6 @@ import Defragmentation
 import Foundation
 import MemoryMetadata
 import MemoryPools
-import Workloads
 
 /// Which live allocations a session checks after each pass.
 public enum Verification: String, Sendable, CaseIterable {
@@ -21,9 +20,13 @@ public enum SessionError: Error, CustomStringConvertible, Hashable, Sendable {
     /// A restart found pools of the previous run still held outside the session (their names): their
     /// pages would collide with the new pools' on the device. The caller must drop them first.
     case poolsStillInUse([String])
+    /// A pass budget below 1 byte or 1 allocation (`Int.max` is unlimited).
+    case invalidBudget(maxPassBytes: Int, maxPassAllocations: Int)
 
     public var description: String {
         switch self {
+        case .invalidBudget(let bytes, let allocations):
+            return "a pass budget must be at least 1 byte and 1 allocation (unlimited: Int.max), not \(bytes) bytes and \(allocations) allocations"
         case .poolsStillInUse(let names):
             return "cannot rebuild the pools: \(names.count) pool(s) of the previous run (\(names.joined(separator: ", "))) are still held outside the session, and their pages are still on the device"
         }
@@ -41,8 +44,11 @@ public final class DefragSession<Device: PageDevice> {
     /// a new algorithm or dialect needs ``reset(configuration:)``.
     public private(set) var configuration: EngineConfiguration
 
-    /// Budgets apply per pass, so they can change between passes without restarting the run.
-    public func setBudget(maxPassBytes: Int, maxPassAllocations: Int) {
+    /// Budgets apply per pass, so they can change between passes without restarting the run. Each must be
+    /// at least 1 (`Int.max`: unlimited); otherwise ``SessionError/invalidBudget(maxPassBytes:maxPassAllocations:)``
+    /// is thrown and the budget stays as it was.
+    public func setBudget(maxPassBytes: Int, maxPassAllocations: Int) throws {
+        try Self.checkBudget(maxPassBytes, maxPassAllocations)
         configuration.maxPassBytes = maxPassBytes
         configuration.maxPassAllocations = maxPassAllocations
     }
@@ -82,6 +88,7 @@ public final class DefragSession<Device: PageDevice> {
         self.configuration = configuration
         self.verification = verification
         self.makePools = makePools
+        try Self.checkBudget(configuration.maxPassBytes, configuration.maxPassAllocations)
         try start()
     }
 
@@ -91,19 +98,16 @@ public final class DefragSession<Device: PageDevice> {
     /// error as its notice, and the error is thrown; a later ``reset(configuration:)`` tries again.
     private func start() throws {
         try releasePools()
-        history.removeAll()
-        runStats = DefragmentationStats()
-        isFinished = false
         notice = nil
         rng = SplitMix64(seed: faults?.seed ?? 1)
         do {
             let built = try makePools()
             var made: [Context] = []
-            for pool in built {
+            for (index, pool) in built.enumerated() {
                 pool.beginDefragmentation()
                 _ = pool.takeReleasedPages()
                 let context = Context(blockList: pool, algorithm: configuration.algorithm, dialect: configuration.dialect) { [unowned self, unowned pool] move in
-                    try self.handle(move, in: pool)
+                    try self.handle(move, in: pool, index: index)
                 }
                 try context.initialize()
                 made.append(context)
@@ -111,22 +115,22 @@ public final class DefragSession<Device: PageDevice> {
             pools = built
             contexts = made
         } catch {
-            isFinished = true
             notice = "building the pools failed: \(error)"
-            metricsAtStart = Metrics()
             throw error
         }
+        isFinished = false
         metricsAtStart = metrics
     }
 
-    /// Drops the pools and engines of the run so far, so that their pages leave the device. Throws when a
-    /// pool lives on because something outside the session still holds it: building again would then
-    /// create pages the device has already.
+    /// Ends the run so far: drops its pools and engines, so that their pages leave the device, and its
+    /// history; the session is then empty and finished. Throws when a pool lives on because something
+    /// outside the session still holds it: building again would then create pages the device has already.
     private func releasePools() throws {
-        guard !pools.isEmpty else { return }
         let old = pools.map { WeakPool(pool: $0) }
         contexts.removeAll()
         pools.removeAll()
+        history.removeAll()
+        runStats = DefragmentationStats()
         isFinished = true
         metricsAtStart = Metrics()
         let alive = old.compactMap { $0.pool?.name }
@@ -138,6 +142,12 @@ public final class DefragSession<Device: PageDevice> {
 
     private struct WeakPool { weak var pool: Pool? }
 
+    private static func checkBudget(_ bytes: Int, _ allocations: Int) throws {
+        guard bytes >= 1 && allocations >= 1 else {
+            throw SessionError.invalidBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
+        }
+    }
+
     /// Rebuilds the pools from the workload and starts a new run, with a new configuration if given.
     ///
     /// The old pools are released first. If building the new ones fails (the device cannot create a page,
@@ -145,7 +155,10 @@ public final class DefragSession<Device: PageDevice> {
     /// as its ``notice`` and throws it; the new configuration is kept, and calling `reset` again tries
     /// again. Pools of the old run held outside the session make it throw ``SessionError/poolsStillInUse(_:)``.
     public func reset(configuration: EngineConfiguration? = nil) throws {
-        if let configuration { self.configuration = configuration }
+        if let configuration {
+            try Self.checkBudget(configuration.maxPassBytes, configuration.maxPassAllocations)
+            self.configuration = configuration
+        }
         try start()
     }
 
@@ -154,19 +167,30 @@ public final class DefragSession<Device: PageDevice> {
 
     // MARK: passes
 
-    /// Runs one pass. Returns nil, and marks the session finished, when the pass collected no move.
-    /// Handler failures (injected faults) do not throw: they are in the report's `errors`. A device error
-    /// or a verification failure throws.
+    /// Runs one pass. Returns nil, and marks the session finished, when the pass collected no move (nor
+    /// failed to make one).
+    ///
+    /// Nothing that fails for one move stops the pass: a handler refusal (an injected fault) or a device
+    /// failure (binding a destination, copying, rebinding at the destination) leaves that allocation where
+    /// it was, the other moves complete, and the failure is a ``PassError`` in the report's `errors`. The
+    /// caller decides whether to go on (``runToCompletion(maxPasses:stopOnError:)``). A pass that collected
+    /// no move but failed some ends the run with a report of its failures. A verification failure (bytes or
+    /// metadata wrong after the pass) is in the report too and is thrown after the report is recorded; the
+    /// session stays usable.
     @discardableResult
     public func step() throws -> PassReport? {
         if isFinished { return nil }
         var pass = PassContext(maxPassBytes: configuration.maxPassBytes, maxPassAllocations: configuration.maxPassAllocations)
+        var errors: [PassError] = []
 
         let planningStart = DispatchTime.now().uptimeNanoseconds
         var collected: [(pool: Int, records: [MoveRecord])] = []
         for (index, context) in contexts.enumerated() {
             context.collectMoves(&pass)
             let pool = pools[index]
+            for (slot, failure) in context.collectFailures {
+                errors.append(Self.passError(failure, id: pool.record(slot: slot).id, pool: pool.name))
+            }
             if !context.moves.isEmpty {
                 collected.append((index, context.moves.map { move in
                     let s = pool.record(slot: move.sourceAllocation), t = pool.record(slot: move.destinationAllocation!)
@@ -180,11 +204,16 @@ public final class DefragSession<Device: PageDevice> {
 
         if collected.isEmpty {
             finish()
-            return nil
+            guard !errors.isEmpty else { return nil }
+            // Nothing moved, but moves were refused: say so once, and end the run (the next pass would
+            // only refuse them again).
+            return appendPass(PassReport(number: history.count + 1, moves: [], stats: pass.stats, freedPages: [],
+                                     planningSeconds: Double(planningEnd - planningStart) / 1e9, copySeconds: 0, completeSeconds: 0,
+                                     errors: errors, metricsAfter: metrics))
         }
 
         // The consumer's answers (faults), then the copies of the moves still answered `copy`.
-        var failing = Set<Int>()
+        failing.removeAll()
         var moveRecords: [MoveRecord] = []
         for (poolIndex, records) in collected {
             let context = contexts[poolIndex]
@@ -194,65 +223,107 @@ public final class DefragSession<Device: PageDevice> {
                 case .copy: break
                 case .ignore: context.setOperation(.ignore, forMoveAt: i); record.operation = .ignore
                 case .destroy: context.setOperation(.destroy, forMoveAt: i); record.operation = .destroy
-                case .fail: failing.insert(record.id)
+                case .fail: failing[FailingMove(pool: poolIndex, id: record.id)] = .handlerRefused(id: record.id, pool: pools[poolIndex].name, reason: "\(InjectedFault(id: record.id))")
                 }
                 moveRecords.append(record)
             }
         }
-        failingIDs = failing
 
         let copyStart = DispatchTime.now().uptimeNanoseconds
         for (poolIndex, _) in collected {
             let pool = pools[poolIndex]
             guard pool.device.storesBytes && pool.options.verifiesBytes else { continue }
-            let copies = contexts[poolIndex].moves.filter { $0.operation == .copy }.map { pool.copy(for: $0) }
-            do { try pool.device.copy(copies) } catch {
-                throw PoolError.device("copying pass \(history.count + 1): \(error)")
-            }
+            let moves = contexts[poolIndex].moves.filter { $0.operation == .copy }
+            errors += copy(moves, in: poolIndex)
         }
         let copyEnd = DispatchTime.now().uptimeNanoseconds
 
-        var errors: [String] = []
         for (poolIndex, _) in collected {
+            let pool = pools[poolIndex]
             do { try contexts[poolIndex].completePass(&pass) } catch DefragmentationError.handlerFailures(let failures) {
-                errors += failures.map { "\($0)" }
+                errors += failures.map { Self.passError($0, pool: pool.name) }
             } catch {
-                errors.append("\(error)")
+                errors.append(Self.passError(error, pool: pool.name))
             }
         }
+        failing.removeAll()
         var freedPages: [Int] = []
         for pool in pools { freedPages += pool.takeReleasedPages() }
         let completeEnd = DispatchTime.now().uptimeNanoseconds
 
         // Nothing is lost: every moved allocation, and everything while it is cheap, is checked.
+        var verificationErrors: [PassError] = []
+        func check(_ pool: Pool, _ body: () throws -> Void) {
+            do { try body() } catch let error as PoolError {
+                switch error {
+                case .device(let why): verificationErrors.append(.device(id: nil, pool: pool.name, stage: .verify, reason: why))
+                default: verificationErrors.append(.verification(pool: pool.name, reason: "\(error)"))
+                }
+            } catch {
+                verificationErrors.append(.verification(pool: pool.name, reason: "\(error)"))
+            }
+        }
         if verification != .none {
             for (poolIndex, records) in collected {
                 let pool = pools[poolIndex]
-                for record in records where pool.record(id: record.id) != nil { try pool.verify(id: record.id) }
+                for record in records where pool.record(id: record.id) != nil { check(pool) { try pool.verify(id: record.id) } }
             }
             let live = pools.reduce(0) { total, pool in var s = Statistics(); pool.addStatistics(&s); return total + s.allocationBytes }
             if verification == .all || live < verifyAllBelowLiveBytes {
-                for pool in pools { try pool.verifyAll() }
+                for pool in pools { check(pool) { try pool.verifyAll() } }
             }
         }
-        if validatesAfterEachPass { for pool in pools { try pool.validate() } }
+        if validatesAfterEachPass { for pool in pools { check(pool) { try pool.validate() } } }
+        errors += verificationErrors
 
-        notice = errors.isEmpty ? nil : "\(errors.count) move(s) failed in pass \(history.count + 1)"
-        runStats.add(pass.stats)
-        let report = PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
-                                planningSeconds: Double(planningEnd - planningStart) / 1e9,
-                                copySeconds: Double(copyEnd - copyStart) / 1e9,
-                                completeSeconds: Double(completeEnd - copyEnd) / 1e9,
-                                errors: errors, metricsAfter: metrics)
+        let report = appendPass(PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
+                                       planningSeconds: Double(planningEnd - planningStart) / 1e9,
+                                       copySeconds: Double(copyEnd - copyStart) / 1e9,
+                                       completeSeconds: Double(completeEnd - copyEnd) / 1e9,
+                                       errors: errors, metricsAfter: metrics))
+        if let first = verificationErrors.first(where: \.isVerification) { throw first }
+        return report
+    }
+
+    /// Adds a finished pass to the run.
+    private func appendPass(_ report: PassReport) -> PassReport {
+        notice = report.errors.isEmpty ? nil : "\(report.errors.count) move(s) failed in pass \(report.number)"
+        runStats.add(report.stats)
         history.append(report)
         return report
     }
 
-    /// Steps until a pass collects nothing (or `maxPasses`). Returns the reports.
+    /// Copies the bytes of `moves` of pool `poolIndex` in one batch. When the batch fails each copy is done
+    /// again alone (within a pass no destination overlaps a source, so a copy done twice is the same as
+    /// once): the copies that fail alone make their moves fail with a device error (when their handler is
+    /// called); the others complete. Returns the batch's failure when every copy then succeeded alone.
+    private func copy(_ moves: [Context.Move], in poolIndex: Int) -> [PassError] {
+        let pool = pools[poolIndex]
+        let copies = moves.map { pool.copy(for: $0) }
+        let batchError: Error
+        do { try pool.device.copy(copies); return [] } catch { batchError = error }
+        var failed = false
+        for (move, copy) in zip(moves, copies) {
+            do { try pool.device.copy([copy]) } catch {
+                failed = true
+                let id = pool.record(slot: move.sourceAllocation).id
+                let key = FailingMove(pool: poolIndex, id: id)
+                if failing[key] == nil { failing[key] = .device(id: id, pool: pool.name, stage: .copy, reason: "\(error)") }
+            }
+        }
+        if failed { return [] }
+        return [.device(id: nil, pool: pool.name, stage: .copy, reason: "the pass's batch of \(copies.count) copies failed (\(batchError)); each copy alone succeeded")]
+    }
+
+    /// Steps until a pass collects nothing, `maxPasses` passes ran, or (with `stopOnError`) a pass reported
+    /// a failure. Returns the reports.
     @discardableResult
-    public func runToCompletion(maxPasses: Int = .max) throws -> [PassReport] {
+    public func runToCompletion(maxPasses: Int = .max, stopOnError: Bool = false) throws -> [PassReport] {
         var reports: [PassReport] = []
-        while reports.count < maxPasses, let report = try step() { reports.append(report) }
+        while reports.count < maxPasses, let report = try step() {
+            reports.append(report)
+            if stopOnError && !report.errors.isEmpty { break }
+        }
         return reports
     }
 
@@ -261,7 +332,9 @@ public final class DefragSession<Device: PageDevice> {
         for pool in pools { pool.endDefragmentation() }
     }
 
-    private var failingIDs = Set<Int>()
+    /// A move of this pass that must fail when its handler is called, and why.
+    private struct FailingMove: Hashable { var pool: Int; var id: Int }
+    private var failing: [FailingMove: PassError] = [:]
 
     private func answer(for id: Int) -> FaultPlan.Answer {
         guard let faults else { return .copy }
@@ -273,13 +346,35 @@ public final class DefragSession<Device: PageDevice> {
         return .copy
     }
 
-    private func handle(_ move: DefragmentationMove<Int, TLSFMetadata>, in pool: Pool) throws {
+    private func handle(_ move: DefragmentationMove<Int, TLSFMetadata>, in pool: Pool, index poolIndex: Int) throws {
         let id = pool.record(slot: move.sourceAllocation).id
-        if failingIDs.contains(id) {
+        if let failure = failing[FailingMove(pool: poolIndex, id: id)] {
             pool.abandon(move)
-            throw InjectedFault(id: id)
+            throw failure
         }
-        pool.complete(move)
+        do { try pool.complete(move) } catch let error as PoolError {
+            switch error {
+            case .device(let why): throw PassError.device(id: id, pool: pool.name, stage: .rebind, reason: why)
+            default: throw PassError.invalidRequest(id: id, pool: pool.name, reason: "\(error)")
+            }
+        }
+    }
+
+    /// A failure of the engine's collect as a pass error.
+    private static func passError(_ failure: DefragmentationError, id: Int, pool: String) -> PassError {
+        switch failure {
+        case .commitFailed(_, _, let underlying):
+            if case PoolError.device(let why) = underlying { return .device(id: id, pool: pool, stage: .bindDestination, reason: why) }
+            return .device(id: id, pool: pool, stage: .bindDestination, reason: "\(underlying)")
+        default:
+            return .invalidRequest(id: id, pool: pool, reason: "\(failure)")
+        }
+    }
+
+    /// An error the handler threw (always a ``PassError`` from ``handle(_:in:index:)``) or the engine's.
+    private static func passError(_ error: Error, pool: String) -> PassError {
+        if let error = error as? PassError { return error }
+        return .invalidRequest(id: nil, pool: pool, reason: "\(error)")
     }
 
     // MARK: state

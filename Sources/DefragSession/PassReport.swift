@@ -107,13 +107,13 @@ public struct PassReport: Hashable, Sendable {
     public var copySeconds: Double
     /// Time to complete the pass (handler, releases).
     public var completeSeconds: Double
-    /// Errors the handler reported, as text.
-    public var errors: [String]
+    /// What failed in the pass; every other move of it completed.
+    public var errors: [PassError]
     /// Metrics after the pass.
     public var metricsAfter: Metrics
 
     public init(number: Int, moves: [MoveRecord], stats: DefragmentationStats, freedPages: [Int],
-                planningSeconds: Double, copySeconds: Double, completeSeconds: Double, errors: [String] = [],
+                planningSeconds: Double, copySeconds: Double, completeSeconds: Double, errors: [PassError] = [],
                 metricsAfter: Metrics) {
         self.number = number
         self.moves = moves
@@ -127,4 +127,49 @@ public struct PassReport: Hashable, Sendable {
     }
 
     public var elapsedSeconds: Double { planningSeconds + copySeconds + completeSeconds }
+}
+
+/// Where in a pass the device failed.
+public enum PassStage: String, Hashable, Sendable, CustomStringConvertible {
+    /// Collecting: the pool could not bind a move's destination (the move was not made).
+    case bindDestination = "binding the destination"
+    /// Copying the bytes of the move to its destination.
+    case copy = "copying"
+    /// Completing: the allocation could not be bound at its destination (the move was undone).
+    case rebind = "rebinding"
+    /// Reading bytes back to verify them.
+    case verify = "verifying"
+
+    public var description: String { rawValue }
+}
+
+/// One thing that failed in a pass. Handler refusals and device failures leave the allocation where it was
+/// and the rest of the pass completes; a verification failure means bytes or metadata are wrong after the
+/// pass (``DefragSession/step()`` also throws it).
+public enum PassError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The consumer's handler refused the move of allocation `id` (an injected fault): it stayed where it
+    /// was. `reason` names the allocation.
+    case handlerRefused(id: Int, pool: String, reason: String)
+    /// The device failed for the move of allocation `id` at `stage`: it stayed where it was (see
+    /// ``PassStage``). `id` is nil when the failure names no one allocation.
+    case device(id: Int?, pool: String, stage: PassStage, reason: String)
+    /// The engine or the pool was handed something it cannot use (an allocation's alignment the page
+    /// refuses, a move that is not the pool's): a caller's mistake, not the device's.
+    case invalidRequest(id: Int?, pool: String, reason: String)
+    /// Bytes or metadata are wrong after the pass.
+    case verification(pool: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .handlerRefused(_, let pool, let reason): return "\(pool): \(reason)"
+        case .device(let id, let pool, let stage, let reason):
+            return "\(pool): " + (id.map { "allocation \($0): " } ?? "") + "device failure while \(stage): \(reason)"
+        case .invalidRequest(let id, let pool, let reason):
+            return "\(pool): " + (id.map { "allocation \($0): " } ?? "") + "invalid request: \(reason)"
+        case .verification(let pool, let reason): return "\(pool): \(reason)"
+        }
+    }
+
+    /// Whether the pass went wrong beyond one move: bytes or metadata are wrong.
+    public var isVerification: Bool { if case .verification = self { return true } else { return false } }
 }

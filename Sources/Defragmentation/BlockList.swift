@@ -28,6 +28,12 @@ public protocol BlockList: AnyObject {
     func unlock()
     /// Commits `request` in page `blockIndex` as a temporary destination with `userData` (the engine's
     /// sentinel) and returns the new allocation.
+    ///
+    /// The request comes from the page's own metadata, so the room is there: throw only when the commit
+    /// fails for another reason (a device cannot bind the destination), and leave the page as it was.
+    /// The engine records the error in ``MetadataDefragContext/collectFailures`` and tries the next page,
+    /// as the seed does for out of device memory (any other error of the seed's panics; nothing panics
+    /// here). "Does not fit" never reaches the block list: the metadata answers it first.
     func commitDefragAllocationRequest(_ request: AllocationRequest, blockIndex: Int, alignment: Int, flags: UInt32,
                                        userData: Int, type: SuballocationType) throws -> Allocation
     /// Exchanges two pages' positions. The engine holds the lock while it calls this.

@@ -33,6 +33,22 @@ public final class MetadataDefragContext<List: BlockList> {
     private var immovablePages = Set<ObjectIdentifier>()
     /// The moves of the last ``collectMoves(_:)``.
     public private(set) var moves: [Move] = []
+    /// What failed while collecting the last pass, the first failure of each allocation: the block list
+    /// could not commit a destination the metadata offered (``DefragmentationError/commitFailed(page:size:underlying:)``,
+    /// a device failure: the next page is tried, as VMA tries the next block when one is out of memory), or
+    /// the metadata refused a request for an allocation as the block list described it
+    /// (``DefragmentationError/requestRefused(page:size:underlying:)``, a block list's mistake: no other
+    /// page is tried for it). The walk goes on with the other allocations. Empty in a healthy run; a
+    /// failure is never taken for "does not fit".
+    public private(set) var collectFailures: [(allocation: List.Allocation, error: DefragmentationError)] = []
+    /// Whether the allocation being visited has a failure in ``collectFailures`` already.
+    private var visitedAllocationFailed = false
+
+    private func recordFailure(_ data: MoveData, _ error: DefragmentationError) {
+        guard !visitedAllocationFailed else { return }
+        visitedAllocationFailed = true
+        collectFailures.append((data.move.sourceAllocation, error))
+    }
 
     /// Changes what the consumer wants done with move `index` of the last collect, before
     /// ``completePass(_:)`` (VMA: set `operation` in the pass's move array).
@@ -70,6 +86,7 @@ public final class MetadataDefragContext<List: BlockList> {
         immovableBlockCount = 0
         immovablePages.removeAll()
         moves.removeAll()
+        collectFailures.removeAll()
         carriedIgnoredAllocations = 0
         averageAllocationSize = .max
         averageFreeSize = 0
@@ -78,11 +95,15 @@ public final class MetadataDefragContext<List: BlockList> {
 
     // MARK: collecting a pass
 
-    /// Collects one pass of moves within `pass`'s budget; read them from ``moves``.
+    /// Collects one pass of moves within `pass`'s budget; read them from ``moves``. A pass whose budget is
+    /// used up already (or is not positive) collects nothing.
     public func collectMoves(_ pass: inout PassContext) {
         blockList.lock()
         defer { blockList.unlock() }
         moves.removeAll(keepingCapacity: true)
+        collectFailures.removeAll()
+        // The counters end a pass exactly at its budget; one that starts at or past it has no room.
+        guard pass.stats.allocationsMoved < pass.maxPassAllocations && pass.stats.bytesMoved < pass.maxPassBytes else { return }
         if dialect == .vma { pass.ignoredAllocations = carriedIgnoredAllocations }
         defer { if dialect == .vma { carriedIgnoredAllocations = pass.ignoredAllocations } }
 
@@ -119,6 +140,7 @@ public final class MetadataDefragContext<List: BlockList> {
         }
         // Allocations this run created are not moved again.
         if userData == sentinel { return .skip }
+        visitedAllocationFailed = false
         let data = blockList.moveData(forUserData: userData)
         switch pass.checkCounters(data.move.size) {
         case .ignore: return .skip
@@ -130,6 +152,12 @@ public final class MetadataDefragContext<List: BlockList> {
     private func offset(_ handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
         do { return try metadata.offset(of: handle) } catch {
             preconditionFailure("defragmentation: no offset for a live handle: \(error)")
+        }
+    }
+
+    private func freeRegionSize(after handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
+        do { return try metadata.nextFreeRegionSize(after: handle) } catch {
+            preconditionFailure("defragmentation: no next free region for a live handle: \(error)")
         }
     }
 
@@ -155,9 +183,11 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Tries pages `start..<end` in order for a destination (default placement). On success the move is
-    /// recorded and counted. Returns (placed, pass over).
+    /// recorded and counted; a page whose commit fails is skipped (the failure recorded). Returns (done,
+    /// pass over): done when the allocation was placed, or when the metadata refused its request (recorded),
+    /// so that no other place is tried for it.
     private func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
-                                   _ pass: inout PassContext) -> (placed: Bool, passOver: Bool) {
+                                   _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
         var index = start
         let size = data.move.size
         while index < end {
@@ -167,16 +197,17 @@ public final class MetadataDefragContext<List: BlockList> {
             if space.free < size || space.largestRangeBound < size { index += 1; continue }
             let destination = blockList.metadata(forBlock: index)
             if dialect == .vma || mightFit(destination, data) {
-                if let request = try? destination.createAllocationRequest(
-                    size: data.move.size, alignment: data.alignment, upperAddress: false,
-                    type: data.suballocationType, strategy: .default, maxOffset: .max),
-                   let allocation = try? blockList.commitDefragAllocationRequest(
-                    request, blockIndex: index, alignment: data.alignment, flags: data.flags, userData: sentinel,
-                    type: data.suballocationType) {
-                    data.move.destinationMetadata = destination
-                    data.move.destinationAllocation = allocation
-                    moves.append(data.move)
-                    return (true, pass.incrementCounters(data.move.size))
+                let request: AllocationRequest?
+                do {
+                    request = try destination.createAllocationRequest(
+                        size: data.move.size, alignment: data.alignment, upperAddress: false,
+                        type: data.suballocationType, strategy: .default, maxOffset: .max)
+                } catch {
+                    recordFailure(data, .requestRefused(page: index, size: size, underlying: error))
+                    return (true, false)
+                }
+                if let request, let passOver = commit(request, index, destination, &data, &pass) {
+                    return (true, passOver)
                 }
             }
             index += 1
@@ -184,9 +215,29 @@ public final class MetadataDefragContext<List: BlockList> {
         return (false, false)
     }
 
+    /// Commits `request` in page `blockIndex` as the move's destination, records the move and counts it;
+    /// returns whether the pass is over. A commit that throws is recorded in ``collectFailures`` and nil
+    /// is returned (the move is not made).
+    private func commit(_ request: AllocationRequest, _ blockIndex: Int, _ metadata: List.Metadata,
+                        _ data: inout MoveData, _ pass: inout PassContext) -> Bool? {
+        let allocation: List.Allocation
+        do {
+            allocation = try blockList.commitDefragAllocationRequest(
+                request, blockIndex: blockIndex, alignment: data.alignment, flags: data.flags, userData: sentinel,
+                type: data.suballocationType)
+        } catch {
+            recordFailure(data, .commitFailed(page: blockIndex, size: data.move.size, underlying: error))
+            return nil
+        }
+        data.move.destinationMetadata = metadata
+        data.move.destinationAllocation = allocation
+        moves.append(data.move)
+        return pass.incrementCounters(data.move.size)
+    }
+
     /// Moves the allocation to the lowest offset of its own page that holds it, if lower than `current`.
     private func allocIfLowerOffset(_ current: Int, _ blockIndex: Int, _ metadata: List.Metadata,
-                                    _ data: inout MoveData, _ pass: inout PassContext) -> (placed: Bool, passOver: Bool) {
+                                    _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
         // VMA searches every free range (and reorders the free list of the one that fits even when it is
         // not lower); the seed stops at the current offset. The moves are the same either way.
         let maxOffset = dialect == .vma ? Int.max : current
@@ -196,17 +247,13 @@ public final class MetadataDefragContext<List: BlockList> {
                 size: data.move.size, alignment: data.alignment, upperAddress: false,
                 type: data.suballocationType, strategy: .minOffset, maxOffset: maxOffset)
         } catch {
-            preconditionFailure("defragmentation: the page refused a request for a live allocation: \(error)")
+            recordFailure(data, .requestRefused(page: blockIndex, size: data.move.size, underlying: error))
+            return (true, false)
         }
         // Like VMA and the seed, compare the start of the free range found, not the aligned offset.
         guard let request, offset(request.handle, metadata) < current else { return (false, false) }
-        guard let allocation = try? blockList.commitDefragAllocationRequest(
-            request, blockIndex: blockIndex, alignment: data.alignment, flags: data.flags, userData: sentinel,
-            type: data.suballocationType) else { return (false, false) }
-        data.move.destinationMetadata = metadata
-        data.move.destinationAllocation = allocation
-        moves.append(data.move)
-        return (true, pass.incrementCounters(data.move.size))
+        guard let passOver = commit(request, blockIndex, metadata, &data, &pass) else { return (false, false) }
+        return (true, passOver)
     }
 
     /// Compacts one page towards offset 0 (VMA's ReallocWithinBlock; the seed's reallocSuballocHandler).
@@ -272,7 +319,7 @@ public final class MetadataDefragContext<List: BlockList> {
         walkAllocations(&pass) { blockIndex, metadata, handle, data, pass, _ in
             let other = allocInOtherBlock(0, blockIndex, &data, &pass)
             if other.passOver { return true }
-            if other.placed { return false }
+            if other.done { return false }
             let current = offset(handle, metadata)
             guard current != 0 && mightFit(metadata, data) else { return false }
             return allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver
@@ -301,10 +348,10 @@ public final class MetadataDefragContext<List: BlockList> {
         return walkAllocations(&pass) { blockIndex, metadata, handle, data, pass, prevFreeRegionSize in
             let other = allocInOtherBlock(0, blockIndex, &data, &pass)
             if other.passOver { return true }
-            let nextFreeRegionSize = (try? metadata.nextFreeRegionSize(after: handle)) ?? 0
+            let nextFreeRegionSize = freeRegionSize(after: handle, metadata)
             defer { prevFreeRegionSize = nextFreeRegionSize }
             let current = offset(handle, metadata)
-            guard !other.placed && current != 0 && mightFit(metadata, data) else { return false }
+            guard !other.done && current != 0 && mightFit(metadata, data) else { return false }
             guard prevFreeRegionSize >= minimalFreeRegion || nextFreeRegionSize >= minimalFreeRegion
                 || data.move.size <= averageFreeSize || data.move.size <= averageAllocationSize else { return false }
             return allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver

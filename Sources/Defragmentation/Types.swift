@@ -159,9 +159,21 @@ public enum DefragmentationError: Error, CustomStringConvertible {
     case randomAccessNotSupported(page: Int)
     /// The move handler failed for some moves of a pass; the other moves completed.
     case handlerFailures([Error])
+    /// The block list could not commit a destination the metadata had found in page `page` (index in the
+    /// list) for an allocation of `size` bytes: a device failure, such as binding the destination. Never
+    /// "does not fit": the metadata found the room.
+    case commitFailed(page: Int, size: Int, underlying: Error)
+    /// The metadata of page `page` refused to look for room for an allocation of `size` bytes as the block
+    /// list described it (``BlockList/moveData(forUserData:)``: an alignment that is not a power of two, …):
+    /// the block list's mistake.
+    case requestRefused(page: Int, size: Int, underlying: Error)
 
     public var description: String {
         switch self {
+        case .commitFailed(let page, let size, let error):
+            return "committing a destination of \(size) bytes in page \(page) failed: \(error)"
+        case .requestRefused(let page, let size, let error):
+            return "page \(page) refused a request for \(size) bytes: \(error)"
         case .randomAccessNotSupported(let page):
             return "page \(page) does not support random access: linear pages cannot be, and need not be, defragmented"
         case .handlerFailures(let errors):

@@ -38,23 +38,43 @@ public struct PoolOptions: Hashable, Sendable {
     public var budgetBytes: Int { heapSize / 100 * budgetPercent + (heapSize % 100) * budgetPercent / 100 }
 }
 
-/// A pool operation that failed; the pool is unchanged.
-public enum PoolError: Error, CustomStringConvertible, Equatable {
+/// A pool operation that failed; the pool is unchanged. Three kinds: the caller's mistakes (every case but
+/// the last two: the input asked for something the pool cannot do), ``device(_:)`` (the page device failed)
+/// and ``verification(_:)`` (bytes or records found wrong).
+public enum PoolError: Error, CustomStringConvertible, Hashable, Sendable {
     case allocationTooLarge(id: Int, size: Int, pageSize: Int)
+    /// A page to add with an id outside 0...``MemoryPool/maxPageID`` or a size below 1.
+    case invalidPage(id: Int, size: Int)
+    /// A page to add whose id the pool has already.
+    case duplicatePage(Int)
+    /// A page id the pool does not have (never made, or released).
+    case unknownPage(Int)
+    /// A page larger than TLSF handles.
+    case pageTooLarge(size: Int, limit: Int)
+    /// An allocation to place where another one is.
+    case overlap(id: Int, page: Int, offset: Int)
     case duplicateID(Int)
     case unknownID(Int)
     case invalidAlignment(id: Int, alignment: Int)
     case invalidSize(id: Int, size: Int)
+    /// A move handed to ``MemoryPool/complete(_:)`` whose source or destination is no live slot of the pool.
+    case notAMove(slot: Int)
     case device(String)
     case verification(String)
 
     public var description: String {
         switch self {
         case .allocationTooLarge(let id, let size, let pageSize): return "allocation \(id) of \(size) bytes is larger than a page (\(pageSize) bytes)"
+        case .invalidPage(let id, let size): return "page \(id) of \(size) bytes: the id must be 0...\(MemoryPool<MetadataOnlyPageDevice>.maxPageID) and the size at least 1"
+        case .duplicatePage(let id): return "page \(id) exists already"
+        case .unknownPage(let id): return "no page \(id) (never made, or released)"
+        case .pageTooLarge(let size, let limit): return "a page of \(size) bytes is larger than TLSF handles (\(limit) bytes)"
+        case .overlap(let id, let page, let offset): return "allocation \(id) at offset \(offset) of page \(page) overlaps another allocation"
         case .duplicateID(let id): return "allocation \(id) exists already"
         case .unknownID(let id): return "no live allocation \(id)"
         case .invalidAlignment(let id, let a): return "allocation \(id): alignment \(a) is not a power of two"
         case .invalidSize(let id, let s): return "allocation \(id): size \(s) must be at least 1"
+        case .notAMove(let slot): return "the move of slot \(slot) is not one of this pool's moves in progress"
         case .device(let why): return "page device: \(why)"
         case .verification(let why): return "verification failed: \(why)"
         }
@@ -257,10 +277,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         do {
             try device.bindAllocation(deviceAllocation(slot), page: devicePage(page.id), offset: request.offset, size: request.size)
         } catch {
-            try? withMetadata(blockIndex) { try $0.free(handle) }
+            freeHandle(handle, page: blockIndex, what: "a destination whose binding failed")
             refresh(blockIndex)
             releaseSlot(slot)
-            throw PoolError.device("\(error)")
+            throw PoolError.device("binding a destination of \(request.size) bytes at offset \(request.offset) of page \(page.id): \(error)")
         }
         return slot
     }
@@ -400,9 +420,10 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
                       name: String? = nil) throws -> Record {
         guard id >= 0, slotByID[id] == nil else { throw PoolError.duplicateID(id) }
         guard size >= 1 else { throw PoolError.invalidSize(id: id, size: size) }
-        guard offset >= 0, offset + size <= options.pageSize else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
+        guard offset >= 0, offset <= options.pageSize - size else { throw PoolError.allocationTooLarge(id: id, size: size, pageSize: options.pageSize) }
+        guard pageID >= 0, pageID <= Self.maxPageID else { throw PoolError.unknownPage(pageID) }
         while nextPageID <= pageID { _ = try createPage() }
-        guard pageID < indexOfPage.count, indexOfPage[pageID] >= 0 else { throw PoolError.device("page \(pageID) was released") }
+        guard pageID < indexOfPage.count, indexOfPage[pageID] >= 0 else { throw PoolError.unknownPage(pageID) }
         let index = indexOfPage[pageID]
         let metadata = pages[index].metadata
         // The free range containing the offset; a min-offset request bounded just above it lands there.
@@ -416,7 +437,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             throw PoolError.allocationTooLarge(id: id, size: size, pageSize: metadata.size)
         }
         guard let request = found else {
-            throw PoolError.verification("allocation \(id) at offset \(offset) of page \(pageID) overlaps another allocation")
+            throw PoolError.overlap(id: id, page: pageID, offset: offset)
         }
         return record(slot: try commit(request, pageIndex: index, id: id, alignment: alignment, type: type, name: name))
     }
@@ -439,7 +460,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             if storesBytes { slotPlace[slot].checksum = try writePattern(id: id, page: page.id, offset: request.offset, size: request.size) }
         } catch {
             device.unbindAllocation(deviceAllocation(slot))
-            try? withMetadata(index) { try $0.free(handle) }
+            freeHandle(handle, page: index, what: "allocation \(id), whose binding or pattern failed")
             refresh(index)
             releaseSlot(slot)
             throw PoolError.device("\(error)")
@@ -475,10 +496,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         let index = pageIndex(Int(info.page))
         let hadEmptyPage = hasEmptyPage
         device.unbindAllocation(deviceAllocation(slot))
-        do { try withMetadata(index) { try $0.free(info.handle) } } catch {
-            let record = record(slot: slot)
-            preconditionFailure("pool \(name): freeing allocation \(record.id) at offset \(record.offset) of page \(record.page): \(error)")
-        }
+        freeHandle(info.handle, page: index, what: "allocation \(slotPlace[slot].id) at offset \(slotPlace[slot].offset) of page \(info.page)")
         releaseSlot(slot)
         refresh(index)
         if pages[index].isEmpty {
@@ -491,6 +509,17 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         sortIncrementally()
     }
 
+    /// Frees `handle` in the page at `index`. The pool took every handle it frees from that page's metadata
+    /// (a slot's, or one just allocated and being rolled back), so the metadata cannot refuse it unless the
+    /// pool's own tables are corrupt: that is a bug of the pool, not an input or device failure, and it
+    /// stops the process rather than leave a page and its records disagreeing. No caller's value reaches
+    /// here unchecked (``free(id:)`` looks the id up first).
+    private func freeHandle(_ handle: AllocationHandle, page index: Int, what: @autoclosure () -> String) {
+        do { try withMetadata(index) { try $0.free(handle) } } catch {
+            preconditionFailure("pool \(name): freeing \(what()): \(error)")
+        }
+    }
+
     private func createPage() throws -> Int {
         let id = nextPageID
         try checkPageSize(options.pageSize)
@@ -500,12 +529,16 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         return pages.count - 1
     }
 
+    /// The largest page id ``addPage(id:size:)`` takes: the pool indexes pages by id (an array as long as
+    /// the largest id) and records them in 32 bits, so a dump's block id of 10^18 is refused, not a crash.
+    public static var maxPageID: Int { (1 << 24) - 1 }
+
     /// Adds an empty page with exactly this id and size, at the end of the pool's order (for rebuilding a
     /// VMA dump, whose block ids come in any order, may have gaps, and whose blocks may differ in size).
     /// Pages the pool creates itself later get higher ids. Normal allocation never uses this path.
     public func addPage(id: Int, size: Int) throws {
-        guard id >= 0, size > 0 else { throw PoolError.device("page \(id): id and size \(size) must not be negative, size not 0") }
-        guard metadata(ofPage: id) == nil else { throw PoolError.device("page \(id) exists already") }
+        guard id >= 0, id <= Self.maxPageID, size > 0 else { throw PoolError.invalidPage(id: id, size: size) }
+        guard metadata(ofPage: id) == nil else { throw PoolError.duplicatePage(id) }
         try checkPageSize(size)
         do { try device.createPage(devicePage(id), size: size) } catch { throw PoolError.device("\(error)") }
         nextPageID = max(nextPageID, id + 1)
@@ -513,9 +546,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     private func checkPageSize(_ size: Int) throws {
-        guard size <= TLSFMetadata.maxPageSize else {
-            throw PoolError.device("a page of \(size) bytes is larger than TLSF handles (\(TLSFMetadata.maxPageSize) bytes)")
-        }
+        guard size <= TLSFMetadata.maxPageSize else { throw PoolError.pageTooLarge(size: size, limit: TLSFMetadata.maxPageSize) }
     }
 
     private func releasePage(at index: Int) {
@@ -705,27 +736,25 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Completes one move as VMA's DefragmentPassEnd does: `.copy` gives the allocation its destination
     /// and frees the old place; `.ignore` frees the destination; `.destroy` frees both (the caller's
     /// allocation is gone).
-    public func complete(_ move: DefragmentationMove<Int, TLSFMetadata>) {
-        guard let temporary = move.destinationAllocation else { preconditionFailure("pool \(name): a move without a destination") }
+    ///
+    /// A `.copy` rebinds the allocation on the device at its destination (the destination's own binding
+    /// goes with the temporary slot, freed here). When that bind fails the move is undone: the allocation
+    /// stays at its source (its bytes there are untouched by the copy) bound as before, the destination is
+    /// freed, and ``PoolError/device(_:)`` is thrown; should binding it back at the source fail too, the
+    /// error says so (the allocation is then in place but not bound, and a later copy of it fails).
+    /// A move without a destination (not one the engine made) throws ``PoolError/notAMove(slot:)``.
+    public func complete(_ move: DefragmentationMove<Int, TLSFMetadata>) throws {
+        guard let temporary = move.destinationAllocation, temporary >= 0, temporary < slotInfo.count, slotInfo[temporary].live,
+              move.sourceAllocation >= 0, move.sourceAllocation < slotInfo.count, slotInfo[move.sourceAllocation].live else {
+            throw PoolError.notAMove(slot: move.sourceAllocation)
+        }
         let source = move.sourceAllocation
         switch move.operation {
         case .copy:
-            // The allocation takes the destination's page, handle and offset; the temporary slot takes the
-            // old place, and is freed below.
-            var s = slotInfo[source], t = slotInfo[temporary]
-            swap(&s.page, &t.page)
-            swap(&s.handle, &t.handle)
-            slotInfo[source] = s
-            slotInfo[temporary] = t
-            let sOffset = slotPlace[temporary].offset, tOffset = slotPlace[source].offset
-            slotPlace[source].offset = sOffset
-            slotPlace[temporary].offset = tOffset
-            setUserData(source)
-            setUserData(temporary)
-            device.unbindAllocation(deviceAllocation(source))
-            device.unbindAllocation(deviceAllocation(temporary))
-            try? device.bindAllocation(deviceAllocation(source), page: devicePage(Int(s.page)), offset: sOffset, size: s.size)
-            try? device.bindAllocation(deviceAllocation(temporary), page: devicePage(Int(t.page)), offset: tOffset, size: t.size)
+            do { try swapPlaces(source, temporary) } catch {
+                freeSlot(temporary)
+                throw error
+            }
             freeSlot(temporary)
         case .ignore:
             freeSlot(temporary)
@@ -734,6 +763,40 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             freeSlot(source)
             freeSlot(temporary)
         }
+    }
+
+    /// The allocation in slot `source` takes the place (page, handle, offset) of the temporary destination
+    /// `temporary`, which takes the old one, and is rebound there on the device; undone when the bind fails.
+    private func swapPlaces(_ source: Int, _ temporary: Int) throws {
+        func exchange() {
+            var s = slotInfo[source], t = slotInfo[temporary]
+            swap(&s.page, &t.page)
+            swap(&s.handle, &t.handle)
+            slotInfo[source] = s
+            slotInfo[temporary] = t
+            let offset = slotPlace[source].offset
+            slotPlace[source].offset = slotPlace[temporary].offset
+            slotPlace[temporary].offset = offset
+        }
+        let size = slotInfo[source].size
+        let from = (page: Int(slotInfo[source].page), offset: slotPlace[source].offset)
+        exchange()
+        device.unbindAllocation(deviceAllocation(source))
+        do {
+            try device.bindAllocation(deviceAllocation(source), page: devicePage(Int(slotInfo[source].page)), offset: slotPlace[source].offset, size: size)
+        } catch {
+            let to = (page: Int(slotInfo[source].page), offset: slotPlace[source].offset)
+            exchange()
+            var message = "binding allocation \(slotPlace[source].id) at its destination, offset \(to.offset) of page \(to.page): \(error); it stays at offset \(from.offset) of page \(from.page)"
+            do {
+                try device.bindAllocation(deviceAllocation(source), page: devicePage(from.page), offset: from.offset, size: size)
+            } catch {
+                message += ", but binding it there again failed too (\(error)): it is not bound"
+            }
+            throw PoolError.device(message)
+        }
+        setUserData(source)
+        setUserData(temporary)
     }
 
     /// Gives up a move before completing it: its destination is freed, the allocation stays where it is.

@@ -171,7 +171,7 @@ func messageText(_ snapshot: SessionSnapshot, _ state: ViewState) -> String? {
     if let message = state.message { return message }
     if let notice = snapshot.notice { return notice }
     if let errors = snapshot.lastPass?.errors, let first = errors.first {
-        return errors.count == 1 ? first : "\(first) (+\(errors.count - 1) more)"
+        return errors.count == 1 ? first.description : "\(first) (+\(errors.count - 1) more)"
     }
     return nil
 }

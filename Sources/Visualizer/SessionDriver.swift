@@ -66,7 +66,7 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
             try session.reset(configuration: configuration)
             failure = nil
         case .setBudget(let bytes, let allocations):
-            session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
+            try session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
         case .quit:
             break
         }

@@ -15,6 +15,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MemoryPools  // SplitMix64
 
 /// A built-in workload, generated on demand.
 public enum Scenario: String, CaseIterable, Sendable {
@@ -200,37 +201,7 @@ struct TraceBuilder {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, good enough to draw workloads, same on every platform.
-/// The one seeded generator of the project: scenarios, fault plans and the tests use it.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    /// Seeds from the scenario name (FNV-1a) and the user's seed, so scenarios differ for the same seed.
-    public init(scenario: String, seed: Int) {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in scenario.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        state = hash ^ (UInt64(bitPattern: Int64(seed)) &* 0x9e37_79b9_7f4a_7c15)
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `range` (multiply-high, no modulo bias worth the name).
-    public mutating func int(in range: ClosedRange<Int>) -> Int {
-        let span = UInt64(range.upperBound - range.lowerBound) + 1
-        return range.lowerBound + Int(span.multipliedFullWidth(by: next()).high)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-
+extension SplitMix64 {
     /// Log-uniform between `lo` and `hi`, rounded up to a multiple of `quantum`.
     mutating func logUniform(_ lo: Int, _ hi: Int, quantum: Int) -> Int {
         let x = log2(Double(lo)) + unit() * (log2(Double(hi)) - log2(Double(lo)))

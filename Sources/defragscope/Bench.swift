@@ -190,7 +190,7 @@ struct PlanningBenchmark {
             let planStart = DispatchTime.now().uptimeNanoseconds
             pool.beginDefragmentation()
             let context = MetadataDefragContext(blockList: pool, algorithm: configuration.algorithm, dialect: configuration.dialect) { move in
-                pool.complete(move)
+                try pool.complete(move)
             }
             try context.initialize()
             var passes = 0, moves = 0, bytes = 0

@@ -85,7 +85,7 @@ struct Reporter<D: PageDevice> {
             "pagesFreed": report.stats.deviceMemoryBlocksFreed, "freedPages": report.freedPages,
             "pages": report.metricsAfter.pages, "fragmentation": report.metricsAfter.fragmentation,
             "planningSeconds": report.planningSeconds, "copySeconds": report.copySeconds, "completeSeconds": report.completeSeconds,
-            "errors": report.errors,
+            "errors": report.errors.map(\.description),
         ]
         return jsonLine(object)
     }

@@ -75,7 +75,7 @@ private func exerciseResets<D: PageDevice>(_ input: ResetInput, device: D, devic
     #expect(s.configuration.algorithm == .fast && s.configuration.dialect == .memutils)
 
     // Budgets changed mid-run survive a reset; the run to the end then keeps them.
-    s.setBudget(maxPassBytes: 64 << 10, maxPassAllocations: 3)
+    try s.setBudget(maxPassBytes: 64 << 10, maxPassAllocations: 3)
     try s.step()
     try s.reset()
     try expectFreshRun("reset after the budget changed")
@@ -149,6 +149,34 @@ struct ResetTests {
         _ = held
         try s.reset()
         #expect(!s.pools.isEmpty && s.notice == nil && device.pageCount == pageCount(s))
+    }
+}
+
+@Suite("Budgets")
+struct BudgetTests {
+    @Test("a budget below 1 is refused with a message, at start, between passes and on reset; nothing changes")
+    func invalidBudgets() throws {
+        let workload = try ResetInput.trace.workload()
+        let device = HostPageDevice()
+        #expect(throws: SessionError.invalidBudget(maxPassBytes: 0, maxPassAllocations: 4)) {
+            _ = try DefragSession(title: "t", configuration: EngineConfiguration(maxPassBytes: 0, maxPassAllocations: 4)) {
+                try workload.makePools(device: device)
+            }
+        }
+        let s = try session(workload, on: device, EngineConfiguration(algorithm: .full, dialect: .vma, maxPassBytes: 1 << 20, maxPassAllocations: 8))
+        try s.step()
+        #expect(throws: SessionError.invalidBudget(maxPassBytes: 1 << 20, maxPassAllocations: 0)) {
+            try s.setBudget(maxPassBytes: 1 << 20, maxPassAllocations: 0)
+        }
+        #expect(throws: SessionError.self) { try s.setBudget(maxPassBytes: -1, maxPassAllocations: 8) }
+        #expect(throws: SessionError.self) {
+            try s.reset(configuration: EngineConfiguration(algorithm: .fast, dialect: .vma, maxPassBytes: 1 << 20, maxPassAllocations: -5))
+        }
+        #expect(s.configuration == EngineConfiguration(algorithm: .full, dialect: .vma, maxPassBytes: 1 << 20, maxPassAllocations: 8))
+        #expect(s.history.count == 1, "a refused reset does not restart the run")
+        #expect("\(SessionError.invalidBudget(maxPassBytes: 0, maxPassAllocations: 4))".contains("at least 1 byte and 1 allocation"))
+        let report = try #require(try s.step())
+        #expect(report.moves.count <= 8 && report.number == 2)
     }
 }
 

@@ -62,8 +62,15 @@ final class FakeBlockList: BlockList {
                                   move: DefragmentationMove(size: item.size, sourceMetadata: item.page, sourceAllocation: userData))
     }
 
+    /// This many of the next commits throw (a device that cannot bind), leaving the page as it was.
+    var refuseNextCommits = 0
+
     func commitDefragAllocationRequest(_ request: AllocationRequest, blockIndex: Int, alignment: Int, flags: UInt32,
                                        userData: Int, type: SuballocationType) throws -> Int {
+        if refuseNextCommits > 0 {
+            refuseNextCommits -= 1
+            throw FakeError.refused(blockIndex)
+        }
         let page = pages[blockIndex]
         let handle = try page.alloc(request, type: type, userData: userData)
         items.append(Item(id: -1, page: page, handle: handle, size: request.size, alignment: alignment, type: type, live: true))

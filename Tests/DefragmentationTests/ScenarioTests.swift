@@ -251,3 +251,69 @@ func linearRefused() throws {
         return "\(error)".contains("random access")
     }
 }
+
+@Suite("Commit failures")
+struct CommitFailureTests {
+    /// Page 0 and page 1 half full, page 2 holds 3 (offset 0) and 4 (offset 512), 256 bytes each.
+    func list() throws -> FakeBlockList {
+        try FakeBlockList(pageSize: 1024, layout: [[(1, 0, 512)], [(2, 0, 512)], [(3, 0, 256), (4, 512, 256)]])
+    }
+
+    @Test("a commit that throws is recorded once for its allocation, never taken for 'does not fit'; the next page is tried",
+          arguments: [Dialect.memutils, .vma], [1, 3])
+    func failedCommit(_ dialect: Dialect, refused: Int) throws {
+        let list = try list()
+        let context = MetadataDefragContext(blockList: list, algorithm: .full, dialect: dialect) { try list.complete($0) }
+        try context.initialize()
+        list.refuseNextCommits = refused
+        var pass = PassContext()
+        context.collectMoves(&pass)
+        #expect(list.lockDepth == 0)
+        try list.validate()
+        // 4 (walked first: TLSF walks from the highest offset) found room in page 0, whose commit threw.
+        // One refusal: page 1 takes it. Three: page 1 and a lower offset of its own page refuse it too, and
+        // it stays (one failure recorded all the same). 3 then goes to page 0. 2 fits nowhere: no failure.
+        #expect(context.collectFailures.count == 1)
+        let failure = try #require(context.collectFailures.first)
+        #expect(list.items[failure.allocation].id == 4)
+        guard case .commitFailed(let page, let size, let underlying) = failure.error else {
+            Issue.record("expected a commit failure, got \(failure.error)")
+            return
+        }
+        #expect(page == 0 && size == 256 && "\(underlying)" == "refused(0)")
+        #expect("\(failure.error)".contains("committing a destination of 256 bytes in page 0 failed"))
+        let moved = context.moves.map { [list.items[$0.sourceAllocation].id, list.name($0.destinationMetadata!)] }
+        #expect(moved == (refused == 1 ? [[4, 1], [3, 0]] : [[3, 0]]))
+        #expect(pass.stats.allocationsMoved == moved.count && pass.stats.bytesMoved == 256 * moved.count)
+        try context.completePass(&pass)
+        try list.validate()
+
+        // Later passes fail nothing; 4 leaves page 2 in the end.
+        for _ in 0..<10 {
+            var next = PassContext()
+            context.collectMoves(&next)
+            #expect(context.collectFailures.isEmpty)
+            if context.moves.isEmpty { break }
+            try context.completePass(&next)
+            try list.validate()
+        }
+        #expect(try list.layout().filter { $0[1] == 2 }.isEmpty, "page 2 is empty now")
+    }
+
+    @Test("a pass with no budget left, or none at all, collects nothing", arguments: [(0, Int.max), (Int.max, 0), (-1, -1)])
+    func noBudget(_ budget: (bytes: Int, allocations: Int)) throws {
+        let list = try list()
+        let context = MetadataDefragContext(blockList: list, algorithm: .full, dialect: .memutils) { try list.complete($0) }
+        try context.initialize()
+        var pass = PassContext(maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations)
+        context.collectMoves(&pass)
+        #expect(context.moves.isEmpty && context.collectFailures.isEmpty && list.lockDepth == 0)
+        // A pass whose budget the first collect used up (a second block list in the same pass) collects nothing.
+        var full = PassContext(maxPassAllocations: 1)
+        context.collectMoves(&full)
+        #expect(context.moves.count == 1)
+        try context.completePass(&full)
+        context.collectMoves(&full)
+        #expect(context.moves.isEmpty)
+    }
+}

@@ -222,7 +222,7 @@ struct PoolRuleTests {
     @Test("a page larger than TLSF handles, or than host memory holds, is a pool error, not a crash")
     func pagesTooLarge() throws {
         let huge = MemoryPool(options: PoolOptions(pageSize: TLSFMetadata.maxPageSize * 2), device: MetadataOnlyPageDevice())
-        #expect(throws: PoolError.device("a page of \(TLSFMetadata.maxPageSize * 2) bytes is larger than TLSF handles (\(TLSFMetadata.maxPageSize) bytes)")) {
+        #expect(throws: PoolError.pageTooLarge(size: TLSFMetadata.maxPageSize * 2, limit: TLSFMetadata.maxPageSize)) {
             try huge.allocate(id: 1, size: 64, alignment: 1)
         }
         #expect(throws: PoolError.self) { try huge.addPage(id: 0, size: TLSFMetadata.maxPageSize + 1) }

@@ -69,7 +69,7 @@ struct SoakTests {
                     pool.abandon(move)
                     throw SoakFault()
                 }
-                pool.complete(move)
+                try pool.complete(move)
             }
             try context.initialize()
             var passes = 0

@@ -1,6 +1,6 @@
 // Shared helpers for the test targets: where things are, running the built binary, reference files.
 import Foundation
-import Workloads
+import MemoryPools  // SplitMix64
 #if canImport(Glibc)
 import Glibc
 #endif

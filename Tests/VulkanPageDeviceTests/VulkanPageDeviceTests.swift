@@ -408,7 +408,7 @@ struct InAPool {
                 }
                 #expect(device.boundAllocationCount == live.count)
                 pool.beginDefragmentation()
-                let context = MetadataDefragContext(blockList: pool, algorithm: algorithm, dialect: dialect) { pool.complete($0) }
+                let context = MetadataDefragContext(blockList: pool, algorithm: algorithm, dialect: dialect) { try pool.complete($0) }
                 try context.initialize()
                 for _ in 0..<500 {
                     var pass = PassContext(maxPassBytes: .max, maxPassAllocations: .max)

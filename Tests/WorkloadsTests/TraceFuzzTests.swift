@@ -1,4 +1,5 @@
 import Testing
+import MemoryPools  // SplitMix64
 @testable import Workloads
 
 /// Seeded mutations of small valid traces: each either parses (and then passes `validate()` and survives a
