@@ -279,7 +279,11 @@ static inline void ds_install_fatal_handlers(void) {
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     for (int i = 0; i < count; i++) {
-        sigaction(signals[i], &action, &ds_previous_fatal_actions[signals[i]]);
+        struct sigaction *previous = &ds_previous_fatal_actions[signals[i]];
+        if (sigaction(signals[i], NULL, previous) != 0) { continue; }
+        /* A signal the parent set to be ignored (SIGQUIT under nohup) stays ignored. */
+        if (!(previous->sa_flags & SA_SIGINFO) && previous->sa_handler == SIG_IGN) { continue; }
+        sigaction(signals[i], &action, NULL);
     }
     ds_fatal_handlers_installed = 1;
 }
