@@ -73,7 +73,7 @@ public final class LoadingReporter {
         guard let screen, screen.isActive else { return }
         let signal = screen.takeSignal()
         if signal != 0 { throw LoadingInterrupted.signal(signal) }
-        while let key = Input.read(timeout: 0) {
+        for key in Input.readWaiting() {
             if case .resize = key { screen.invalidate(); lastDrawn = -.infinity }
             if keyMap.command(for: key) == .quit { throw LoadingInterrupted.quit }
         }
@@ -128,6 +128,8 @@ public enum EventLoop {
         var dirty = true
         var nextStep = now() + 1 / state.passesPerSecond
         var quickTimeouts = 0
+        // Keys typed while an effect ran (a reset can take seconds), read but not handled yet.
+        var typedAhead: [Key] = []
 
         while true {
             let signal = screen.takeSignal()
@@ -146,8 +148,13 @@ public enum EventLoop {
             let waitMilliseconds = Int(min(0.25, waitSeconds) * 1000)
             let started = now()
             var commands: [Command] = []
-            if let key = Input.read(timeout: waitMilliseconds) {
+            let key = typedAhead.isEmpty ? Input.read(timeout: waitMilliseconds) : typedAhead.removeFirst()
+            if let key {
                 quickTimeouts = 0
+                // Take every key already typed: a quit among them ends the program now, not after the
+                // resets queued before it.
+                typedAhead += Input.readWaiting()
+                if typedAhead.contains(where: { options.keyMap.command(for: $0) == .quit }) { return .quit }
                 if let command = options.keyMap.command(for: key) { commands.append(command) }
                 if case .resize = key { screen.invalidate(); dirty = true }
             } else if waitMilliseconds >= 20 && now() - started < Double(waitMilliseconds) / 4000 {

@@ -148,6 +148,20 @@ struct WatchKeysTests {
         #expect(modes.contains("echo") && modes.contains("icanon"), "\(t.ttyModes())")
     }
 
+    /// Keys typed faster than the program carries them out wait in the terminal; q among them must not wait
+    /// behind the rest (here twenty resets of textures: about a second each in a debug build).
+    @Test("q typed after twenty R ends the program at once, not after the resets")
+    func quitJumpsTheQueue() throws {
+        let t = try TmuxSession(["watch", "--scenario", "textures"])
+        defer { t.close() }
+        try t.waitFor("the bars", timeout: 30) { passNumber($0) == 0 && hasBlockBars($0) }
+        let sent = Date()
+        try t.tmux(["send-keys", "-t", t.name] + Array(repeating: "R", count: 20) + ["q"])
+        #expect(t.exitStatus(timeout: 60) == "EXIT=0", "\((try? t.capture()) ?? "")")
+        let elapsed = Date().timeIntervalSince(sent)
+        #expect(elapsed < 5, "ended \(elapsed) s after q")
+    }
+
     /// Issue 14, item 5: Ctrl-S froze the UI until Ctrl-Q.
     @Test("Ctrl-S and Ctrl-Q are ordinary keys: the UI goes on answering")
     func flowControlOff() throws {
