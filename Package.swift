@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "DefragSession", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools"], swiftSettings: engineSettings),
 
         // MARK: presentation
-        .target(name: "Visualizer", dependencies: ["MemoryMetadata", "Defragmentation", "DefragSession"]),
+        .target(name: "Visualizer", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "DefragSession"]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Visualizer", "CNcursesw"]),
         // Recordings (asciicast), SVG and text screenshots of frames: pure, above Visualizer.
@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "MemoryPoolsTests", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["MemoryMetadata", "MemoryPools", "Workloads"]),
         .testTarget(name: "DefragSessionTests", dependencies: ["DefragSession", "Defragmentation", "MemoryMetadata", "MemoryPools", "VulkanPageDevice", "Workloads", "TestSupport"]),
-        .testTarget(name: "VisualizerTests", dependencies: ["MemoryMetadata", "Defragmentation", "DefragSession", "Visualizer"]),
+        .testTarget(name: "VisualizerTests", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "DefragSession", "Visualizer", "Workloads"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Visualizer", "DefragSession"]),
         .testTarget(name: "VulkanPageDeviceTests", dependencies: ["VulkanPageDevice", "MemoryPools", "Defragmentation", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "DefragSession", "Defragmentation", "MemoryPools", "Workloads", "TestSupport"]),
