@@ -50,7 +50,7 @@ let package = Package(
         // MARK: presentation
         .target(name: "Visualizer", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "DefragSession"]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
-        .target(name: "TerminalUI", dependencies: ["Visualizer", "CNcursesw"]),
+        .target(name: "TerminalUI", dependencies: ["Visualizer", "DefragSession", "CNcursesw"]),
         // Recordings (asciicast), SVG and text screenshots of frames: pure, above Visualizer.
         .target(name: "Capture", dependencies: ["Visualizer", "DefragSession"]),
 

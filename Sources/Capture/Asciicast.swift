@@ -58,6 +58,7 @@ public enum Asciicast {
 /// Writes a recording to a file as it goes: frames (only what changed since the last one) and markers.
 public final class AsciicastWriter {
     public let path: String
+    /// The size of the last frame (the header's until the first frame).
     public private(set) var width: Int
     public private(set) var height: Int
     /// Markers written so far.
@@ -65,29 +66,47 @@ public final class AsciicastWriter {
     private var encoder: ANSIFrameEncoder
     private var descriptor: Int32
     private var lastTime = 0.0
+    /// The header, until it is written (with the first frame's size when none was given).
+    private var pendingHeader: (title: String, timestamp: Int)?
 
     /// Creates (or truncates) `path` and writes the header.
     /// - Parameters:
+    ///   - width: the terminal's columns; nil: the first frame's (the header is written with it).
+    ///   - height: the terminal's rows; nil: the first frame's.
     ///   - timestamp: the recording's start, seconds since 1970 (the header's `timestamp`).
     ///   - theme: the colours frames are written in.
-    public init(path: String, width: Int, height: Int, title: String, timestamp: Int = Int(Date().timeIntervalSince1970),
+    public init(path: String, width: Int?, height: Int?, title: String, timestamp: Int = Int(Date().timeIntervalSince1970),
                 theme: Theme = Theme(depth: .full)) throws {
         self.path = path
-        self.width = max(1, width)
-        self.height = max(1, height)
+        self.width = max(1, width ?? 1)
+        self.height = max(1, height ?? 1)
         encoder = ANSIFrameEncoder(theme: theme)
         descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CaptureError("\(path): cannot create the recording: \(String(cString: strerror(errno)))")
         }
-        try append(Asciicast.header(width: self.width, height: self.height, timestamp: timestamp, title: title))
+        pendingHeader = (title, timestamp)
+        if width != nil && height != nil { try writeHeader() }
+    }
+
+    private func writeHeader() throws {
+        guard let header = pendingHeader else { return }
+        try append(Asciicast.header(width: width, height: height, timestamp: header.timestamp, title: header.title))
+        pendingHeader = nil
     }
 
     deinit { close() }
 
     /// Writes the output that draws `canvas` at `seconds` after the start (a resize event first when its
-    /// size differs from the last frame's). Nothing is written when the frame did not change.
-    public func frame(_ canvas: Canvas, at seconds: Double) throws {
+    /// size differs from the last frame's): what changed since the last frame, or with `whole` the whole
+    /// frame. Nothing is written when the frame did not change (and `whole` is false).
+    public func frame(_ canvas: Canvas, at seconds: Double, whole: Bool = false) throws {
+        if whole { encoder.reset() }
+        if pendingHeader != nil {
+            width = canvas.width
+            height = canvas.height
+            try writeHeader()
+        }
         if canvas.width != width || canvas.height != height {
             width = canvas.width
             height = canvas.height
@@ -101,6 +120,7 @@ public final class AsciicastWriter {
 
     /// Writes a marker (players list these and jump between them), e.g. "pass 3: 12 moves".
     public func marker(_ label: String, at seconds: Double) throws {
+        try writeHeader()
         try append(Asciicast.event(clamped(seconds), "m", label))
         markerCount += 1
     }

@@ -1,5 +1,6 @@
 // A run recorded as it is shown: every frame drawn goes to the recording, and a marker "pass N: …" goes in
-// whenever the snapshot shows a pass it had not shown before, so players can jump between passes. Used by
+// whenever the snapshot shows a pass it had not shown before, so players can jump between passes; the frame
+// at a marker is drawn whole, so the output from a marker on shows the complete screen. Used by
 // `watch --record` (real time) and `defragscope record` (time made up of --delay per pass).
 import DefragSession
 import Visualizer
@@ -13,10 +14,12 @@ public final class RunRecorder {
 
     /// Records `canvas`, drawn from `snapshot`, at `seconds` after the start.
     public func record(_ canvas: Canvas, snapshot: SessionSnapshot, at seconds: Double) throws {
-        try writer.frame(canvas, at: seconds)
         defer { lastPass = snapshot.passNumber }
         if let lastPass, snapshot.passNumber > lastPass || (snapshot.passNumber > 0 && snapshot.passNumber < lastPass) {
             try writer.marker(Self.label(snapshot), at: seconds)
+            try writer.frame(canvas, at: seconds, whole: true)
+        } else {
+            try writer.frame(canvas, at: seconds)
         }
     }
 

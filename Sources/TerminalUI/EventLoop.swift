@@ -1,6 +1,7 @@
 // The terminal UI's loop: read a key (with a timeout, so it never spins), update the view, let the driver
 // carry out effects, auto-step at the chosen speed, redraw when something changed.
 import CNcursesw
+import DefragSession
 import Dispatch
 import Visualizer
 #if canImport(Glibc)
@@ -87,6 +88,16 @@ public final class LoadingReporter {
     }
 }
 
+/// What `watch` does with the frames it shows besides drawing them: record them (`--record`), save one on
+/// request (`s`). The loop calls it on its own thread, between frames.
+public protocol FrameObserver: AnyObject {
+    /// Every frame drawn after loading, with the snapshot it shows; `monochrome` when the terminal has no
+    /// colours. Returns a message to show once (a recording that could not be written), else nil.
+    func drew(_ canvas: Canvas, snapshot: SessionSnapshot, monochrome: Bool) -> String?
+    /// The frame on screen, to save (`s`). Returns the message that says where it went, or why it did not.
+    func screenshot(_ canvas: Canvas, snapshot: SessionSnapshot, monochrome: Bool) -> String
+}
+
 public enum EventLoop {
     /// Runs the terminal UI until the user quits or a SIGINT, SIGTERM or SIGHUP arrives; the terminal is
     /// restored on every way out. The loading frame shows while `makeDriver` builds the session (and while a
@@ -96,11 +107,12 @@ public enum EventLoop {
     ///   - loading: what the loading frame names (the input, its unit) and the total if known.
     ///   - makeDriver: builds the session to show and step; give the reporter's ``LoadingReporter/report(_:of:)``
     ///     to the pools' builder. Errors it throws end the UI and are rethrown (the screen is restored first).
+    ///   - observer: sees every frame drawn and takes screenshots (`s`); without one, `s` says so.
     /// - Throws: ``TerminalUIError/refused(_:)`` when this is not an interactive terminal (print the message,
     ///   exit 2), ``TerminalUIError/cannotStart(term:)`` when ncurses fails, and what `makeDriver` throws.
     /// - Returns: why it ended.
     @discardableResult
-    public static func run(options: EventLoopOptions, loading: LoadingProgress,
+    public static func run(options: EventLoopOptions, loading: LoadingProgress, observer: FrameObserver? = nil,
                            makeDriver: (LoadingReporter) throws -> SessionDriver) throws -> EventLoopExit {
         if let message = TerminalCheck.refusal(environment: options.environment) {
             throw TerminalUIError.refused(message)
@@ -130,6 +142,8 @@ public enum EventLoop {
         var quickTimeouts = 0
         // Keys typed while an effect ran (a reset can take seconds), read but not handled yet.
         var typedAhead: [Key] = []
+        // The frame on screen, for a screenshot.
+        var shown = Canvas(width: 0, height: 0)
 
         while true {
             let signal = screen.takeSignal()
@@ -139,8 +153,13 @@ public enum EventLoop {
                 if width != state.width || height != state.height {
                     state = update(state, .resize(width: width, height: height), snapshot).0
                 }
-                screen.draw(render(snapshot, state, width: state.width, height: state.height))
+                shown = render(snapshot, state, width: state.width, height: state.height)
+                screen.draw(shown)
                 dirty = false
+                if let message = observer?.drew(shown, snapshot: snapshot, monochrome: state.monochrome) {
+                    state.message = message
+                    dirty = true
+                }
             }
 
             // Wait for a key until the next auto-step is due (at most 250 ms, so signals are noticed).
@@ -178,6 +197,12 @@ public enum EventLoop {
                 if state.isRunning && !wasRunning { nextStep = now() + 1 / state.passesPerSecond }
                 for effect in effects {
                     if effect == .quit { return .quit }
+                    if effect == .screenshot {
+                        state.message = observer?.screenshot(shown, snapshot: snapshot, monochrome: state.monochrome)
+                            ?? "screenshots are not available here"
+                        dirty = true
+                        continue
+                    }
                     do {
                         try driver.perform(effect)
                         state.message = nil

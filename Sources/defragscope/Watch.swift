@@ -14,7 +14,10 @@ struct Watch: ParsableCommand {
         discussion: """
         Needs an interactive terminal: with stdin or stdout not a terminal, or TERM unset or dumb, it refuses to
         start (exit 2) and points to `defragscope run`. Keys: space/n step, r run/pause, +/- speed, R reset,
-        a algorithm, d dialect, b/B budget, arrows/j/k/PgUp/PgDn scroll, Enter a page's allocations, ? help, q quit.
+        a algorithm, d dialect, b/B budget, arrows/j/k/PgUp/PgDn scroll, Enter a page's allocations, s screenshot
+        (the frame as SVG in --screenshot-dir, else the current folder; the message line says where), ? help, q quit.
+        --record FILE.cast records what is shown as asciicast v2 (asciinema's format), with a marker "pass N: …"
+        at every pass; it is written as it goes, so an interrupted recording is still valid.
         """
     )
 
@@ -34,6 +37,21 @@ struct Watch: ParsableCommand {
     @Option(help: ArgumentHelp("Byte checks after each pass: none, moved or all.", valueName: "WHAT"))
     var verify: Verification = .moved
 
+    @Option(help: ArgumentHelp("Record the session as an asciicast v2 file (a marker per pass).", valueName: "FILE"))
+    var record: String?
+
+    @Option(name: .customLong("screenshot-dir"), help: ArgumentHelp("Where `s` saves screenshots (default: the current folder).", valueName: "DIR"))
+    var screenshotDirectory: String?
+
+    func validate() throws {
+        if let screenshotDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: screenshotDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--screenshot-dir \(screenshotDirectory): not a folder")
+            }
+        }
+    }
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         if let refusal = TerminalCheck.refusal(environment: environment) {
@@ -44,11 +62,13 @@ struct Watch: ParsableCommand {
         // A crash report must not wait for a key (Backtracer): this may start the program again.
         Backtracer.restartWithoutInteractiveReport()
         let workload = try input.load()
+        let capture = try WatchCapture(recording: record, title: workload.title,
+                                       directory: screenshotDirectory ?? FileManager.default.currentDirectoryPath)
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
         let exit: EventLoopExit
         switch backend.backend {
         case .host:
-            exit = try show(workload, device: HostPageDevice(), notice: nil, options: options)
+            exit = try show(workload, device: HostPageDevice(), notice: nil, options: options, capture: capture)
         case .lavapipe:
             // A device that cannot be opened is shown in the UI (the UI owns the screen, so nothing goes to
             // stderr), which goes on with host memory. Driver messages are dropped for the same reason.
@@ -56,15 +76,16 @@ struct Watch: ParsableCommand {
             do {
                 device = try openVulkanDevice(backend).device
             } catch {
-                exit = try show(workload, device: HostPageDevice(), notice: "\(error) — showing host memory instead", options: options)
+                exit = try show(workload, device: HostPageDevice(), notice: "\(error) — showing host memory instead", options: options, capture: capture)
                 break
             }
-            exit = try show(workload, device: device, notice: nil, options: options)
+            exit = try show(workload, device: device, notice: nil, options: options, capture: capture)
         }
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
     }
 
-    private func show<D: PageDevice>(_ workload: Workload, device: D, notice: String?, options: EventLoopOptions) throws -> EventLoopExit {
+    private func show<D: PageDevice>(_ workload: Workload, device: D, notice: String?, options: EventLoopOptions,
+                                     capture: WatchCapture) throws -> EventLoopExit {
         let unit: String
         switch workload {
         case .trace: unit = "operations"
@@ -72,7 +93,7 @@ struct Watch: ParsableCommand {
         }
         let loading = LoadingProgress(title: workload.title, unit: unit, total: workload.buildSteps)
         do {
-            return try EventLoop.run(options: options, loading: loading) { reporter in
+            return try EventLoop.run(options: options, loading: loading, observer: capture) { reporter in
                 let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
                     try workload.makePools(device: device, keepBytes: verify != .none, progress: reporter.report)
                 }

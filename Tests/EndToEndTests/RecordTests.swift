@@ -42,10 +42,11 @@ struct RecordCommandTests {
         // Times ascend by --delay (0.5 s by default).
         let times = events.map { ($0[0] as! NSNumber).doubleValue }
         #expect(times == times.sorted() && times.last == 0.5 * Double(passes + 1))
-        // The output after the last full redraw, concatenated, names the final pass in its header.
-        let outputs = events.filter { $0[1] as? String == "o" }.map { $0[2] as! String }
-        let lastFull = try #require(outputs.lastIndex { $0.contains("\u{1B}[2J") })
-        #expect(outputs[lastFull...].joined().contains("pass \(passes)"))
+        // The output of the last frame (from the last marker on: a whole frame, then what changed) names the
+        // final pass in its header.
+        let last = try #require(events.lastIndex { $0[1] as? String == "m" })
+        let output = events[last...].filter { $0[1] as? String == "o" }.map { $0[2] as! String }.joined()
+        #expect(output.hasPrefix("\u{1B}[?25l\u{1B}[0m\u{1B}[2J") && output.contains("pass \(passes)"))
     }
 
     @Test("record follows the engine options and --max-passes, and refuses bad values with exit 2")
