@@ -2,7 +2,7 @@
 // defragscope: watch GPU-style memory defragmentation, pass by pass.
 //
 // Layers, each importing only those below it (see README "Architecture"):
-//   defragscope (CLI) → TerminalUI → Visualizer → DefragSession
+//   defragscope (CLI: parses, chooses, prints) → TerminalUI, Benchmarks → Reports, Visualizer → DefragSession
 //   → MemoryPools (beside it: Workloads, VulkanPageDevice, which the CLI joins to a session)
 //   → Defragmentation → MemoryMetadata
 // Every target lists each module its files import (not only the lowest), so no import works by accident.
@@ -52,12 +52,17 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Visualizer", "CNcursesw"]),
 
+        // MARK: reports and benchmarks (what `run` prints; what `bench` measures)
+        .target(name: "Reports", dependencies: ["Defragmentation", "MemoryPools", "DefragSession"]),
+        .target(name: "Benchmarks", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "VulkanPageDevice", "Workloads",
+                                                   "DefragSession", "Visualizer", "Reports"]),
+
         // MARK: the program
         .executableTarget(
             name: "defragscope",
             dependencies: [
-                "MemoryMetadata", "Defragmentation", "MemoryPools", "VulkanPageDevice", "Workloads",
-                "DefragSession", "Visualizer", "TerminalUI",
+                "Defragmentation", "MemoryPools", "VulkanPageDevice", "Workloads",
+                "DefragSession", "Visualizer", "TerminalUI", "Reports", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,6 +79,9 @@ let package = Package(
         .testTarget(name: "DefragSessionTests", dependencies: ["DefragSession", "Defragmentation", "MemoryMetadata", "MemoryPools", "VulkanPageDevice", "Workloads", "TestSupport"]),
         .testTarget(name: "VisualizerTests", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "DefragSession", "Visualizer", "Workloads"]),
         .testTarget(name: "VulkanPageDeviceTests", dependencies: ["VulkanPageDevice", "MemoryPools", "Defragmentation", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "DefragSession", "Defragmentation", "MemoryPools", "Workloads", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Reports", "Defragmentation", "DefragSession", "MemoryPools",
+                                                           "VulkanPageDevice", "Workloads", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,9 +1,11 @@
 // The command line: watch (default), run, bench, export.
 import ArgumentParser
+import Benchmarks
 import Defragmentation
 import DefragSession
 import Foundation
 import MemoryPools
+import Reports
 import Workloads
 
 @main
@@ -22,7 +24,12 @@ struct Defragscope: ParsableCommand {
     /// Bad input and failures exit with status 2 and a message on stderr; help exits 0.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            var command = try parseAsRoot(arguments)
+            if let refusing = type(of: command) as? RefusesRepeatedOptions.Type,
+               let repeated = repeatedOption(in: arguments, repeatable: refusing.repeatableOptions) {
+                throw CLIError("\(repeated) was given more than once; give it once (only the last would count)")
+            }
             try command.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
@@ -31,13 +38,58 @@ struct Defragscope: ParsableCommand {
             if code == .success {
                 Defragscope.exit(withError: error)
             }
-            let message = error is CLIError || error is WorkloadError || error is PoolError
-                ? "defragscope: \(error)" : fullMessage(for: error)
+            let message: String
+            switch error {
+            case is CLIError, is WorkloadError, is PoolError, is RecordSinkError, is OutputFileError, is BenchmarkError:
+                message = "defragscope: \(error)"
+            case let error as EncodingError:
+                message = "defragscope: cannot write JSON: \(describe(error))"
+            default:
+                message = fullMessage(for: error)
+            }
             FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(2)
         }
     }
+
+    /// The first option in `arguments` (before a `--`) given twice that is not in `repeatable`; `-o` counts
+    /// as `--output`. Values are not options: only `--name`, `--name=value` and `-o` are looked at.
+    static func repeatedOption(in arguments: [String], repeatable: Set<String>) -> String? {
+        var seen: Set<String> = []
+        for argument in arguments {
+            if argument == "--" { break }
+            let name: String
+            if argument.hasPrefix("--") {
+                name = String(argument.prefix { $0 != "=" })
+            } else if argument == "-o" || argument.hasPrefix("-o=") {
+                name = "--output"
+            } else {
+                continue
+            }
+            if repeatable.contains(name) { continue }
+            if !seen.insert(name).inserted { return name }
+        }
+        return nil
+    }
+
+    private static func describe(_ error: EncodingError) -> String {
+        guard case .invalidValue(_, let context) = error else { return "\(error)" }
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return (path.isEmpty ? "" : "at $\(path): ") + context.debugDescription
+    }
 }
+
+/// A command whose single-value options may not be repeated (ArgumentParser would keep the last silently).
+protocol RefusesRepeatedOptions {
+    /// Options that take a list (`--trace` of bench), as written on the command line.
+    static var repeatableOptions: Set<String> { get }
+}
+
+extension RefusesRepeatedOptions {
+    static var repeatableOptions: Set<String> { [] }
+}
+
+extension Watch: RefusesRepeatedOptions {}
 
 /// A failure the command reports and exits 2 for.
 struct CLIError: Error, CustomStringConvertible {
@@ -69,8 +121,11 @@ struct InputOptions: ParsableArguments {
     func load() throws -> Workload {
         if let trace { return .trace(try Trace.load(path: trace)) }
         if let vmaDump { return .dump(try VMADump.load(path: vmaDump)) }
-        let scenario = Scenario(rawValue: scenario ?? Scenario.allCases[0].rawValue)!
-        return .trace(scenario.trace())
+        // validate() refused unknown names; with no input the first scenario is shown.
+        guard let chosen = scenario == nil ? Scenario.allCases.first : scenario.flatMap(Scenario.init(rawValue:)) else {
+            throw CLIError("unknown scenario '\(scenario ?? "")'")
+        }
+        return .trace(chosen.trace())
     }
 }
 
@@ -82,10 +137,11 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("memutils (the seed's behaviour) or vma (VMA 3.4's).", valueName: "NAME"))
     var dialect: Dialect = .memutils
 
-    @Option(name: .customLong("max-pass-bytes"), help: "Bytes moved per pass at most (0: unlimited).")
+    // `.unconditional`: a negative number is read as the value (and refused by validate()), not as an option.
+    @Option(name: .customLong("max-pass-bytes"), parsing: .unconditional, help: "Bytes moved per pass at most (0: unlimited).")
     var maxPassBytes: Int = 0
 
-    @Option(name: .customLong("max-pass-allocations"), help: "Allocations moved per pass at most (0: unlimited).")
+    @Option(name: .customLong("max-pass-allocations"), parsing: .unconditional, help: "Allocations moved per pass at most (0: unlimited).")
     var maxPassAllocations: Int = 0
 
     @Option(name: .customLong("ignore-ids"),
@@ -93,8 +149,8 @@ struct EngineOptions: ParsableArguments {
     var ignoreIDs: IDList?
 
     func validate() throws {
-        if maxPassBytes < 0 { throw ValidationError("--max-pass-bytes must be 0 (unlimited) or positive") }
-        if maxPassAllocations < 0 { throw ValidationError("--max-pass-allocations must be 0 (unlimited) or positive") }
+        if maxPassBytes < 0 { throw ValidationError("--max-pass-bytes must be 0 (unlimited) or positive, not \(maxPassBytes)") }
+        if maxPassAllocations < 0 { throw ValidationError("--max-pass-allocations must be 0 (unlimited) or positive, not \(maxPassAllocations)") }
     }
 
     /// The consumer's answers other than copy, or nil when every move is copied.
@@ -143,6 +199,12 @@ struct BackendOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("With --backend lavapipe: the Vulkan device whose name contains this text.", valueName: "NAME"))
     var device: String?
+
+    func validate() throws {
+        if device != nil && backend != .lavapipe {
+            throw ValidationError("--device chooses a Vulkan device: it needs --backend lavapipe (host memory has no devices)")
+        }
+    }
 }
 
 enum Backend: String, ExpressibleByArgument, CaseIterable {

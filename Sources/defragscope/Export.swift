@@ -3,9 +3,10 @@ import ArgumentParser
 import DefragSession
 import Foundation
 import MemoryPools
+import Reports
 import Workloads
 
-struct Export: ParsableCommand {
+struct Export: ParsableCommand, RefusesRepeatedOptions {
     static let configuration = CommandConfiguration(
         abstract: "Write the pool state as a VMA JSON dump.",
         discussion: """
@@ -16,14 +17,19 @@ struct Export: ParsableCommand {
         says) and the result is written: the same allocations, each named as before; an unnamed one gets
         CustomData P<pool>B<block>O<offset> telling where it was (pool: index in the dump, default pools first,
         then custom pools), followed by C<original CustomData> if it had one.
-        The file is written to a temporary file beside OUT and renamed, so OUT is never half written.
+        OUT is written, never replaced by something else: `-` is standard output; a symbolic link is followed
+        to its target; a device or FIFO is written to directly; an existing file keeps its mode (and owner) and
+        is replaced through a temporary file beside it and a rename, so it is never half written — unless it
+        has several hard links, when it is written in place so that every name shows the new dump. The
+        temporary file is made before any work (an unwritable OUT is refused at once) and removed on an error,
+        SIGINT, SIGTERM or SIGHUP.
         """
     )
 
     @OptionGroup var input: InputOptions
     @OptionGroup var engine: EngineOptions
 
-    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Where to write the dump.", valueName: "FILE"))
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Where to write the dump (- for standard output).", valueName: "FILE"))
     var output: String
 
     @Flag(help: "Defragment to completion first and export the result.")
@@ -34,6 +40,8 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let workload = try input.load()
+        let out = try OutputFile.open(output)
+        defer { out.abandon() }
         let device = HostPageDevice()
         let keepBytes = after && verify != .none
         var pools: [MemoryPool<HostPageDevice>]
@@ -47,7 +55,7 @@ struct Export: ParsableCommand {
             let pagesBefore = s.metrics.pages
             let reports = try s.runToCompletion()
             let failures = reports.flatMap(\.errors)
-            if !failures.isEmpty { throw CLIError("export: \(failures.count) move(s) failed: \(failures.first!)") }
+            if let first = failures.first { throw CLIError("export: \(failures.count) move(s) failed: \(first)") }
             pools = s.pools
             summary = "\(reports.count) passes, pages \(pagesBefore) -> \(s.metrics.pages), "
             session = s
@@ -63,25 +71,12 @@ struct Export: ParsableCommand {
             dump = try VMADump.template(title: workload.title, pool: pools[0].options, gpu: "defragscope (\(device.name))")
                 .exported(pools: pools, slots: VMADump.templateSlots)
         }
-        try Self.writeAtomically(dump.serialized(), to: output)
+        try out.write(dump.serialized())
         withExtendedLifetime(session) {}
-        print("wrote \(output): \(summary)\(dump.blockCount) blocks, \(dump.dedicatedAllocationCount) dedicated, \(dump.allocationCount) allocations")
-    }
-
-    /// Writes `bytes` to a temporary file in OUT's folder, then renames it over OUT.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try Data(bytes).write(to: temporary)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CLIError("export: cannot write \(path): \((error as NSError).localizedDescription)")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw CLIError("export: cannot write \(path): \(reason)")
-        }
+        let message = "wrote \(output == "-" ? "standard output" : output): \(summary)\(dump.blockCount) blocks, "
+            + "\(dump.dedicatedAllocationCount) dedicated, \(dump.allocationCount) allocations\n"
+        // With the dump on standard output, the message goes to stderr.
+        FileHandle(fileDescriptor: output == "-" ? 2 : 1).write(Data(message.utf8))
     }
 }
+

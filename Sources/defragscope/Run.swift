@@ -1,37 +1,40 @@
-// `defragscope run`: the engine headless, one report per pass as text, JSON lines, or the reference format.
+// `defragscope run`: the engine headless; each pass printed as it finishes (Reports).
 import ArgumentParser
-import Defragmentation
 import DefragSession
-import Foundation
 import MemoryPools
+import Reports
 import Workloads
 
-struct Run: ParsableCommand {
+struct Run: ParsableCommand, RefusesRepeatedOptions {
     static let configuration = CommandConfiguration(
         abstract: "Defragment without the UI and print what each pass did.",
         discussion: """
         --format text   a readable table, one row per pass, then a summary
         --format json   one JSON object per pass, then one summary object
         --format ref    the format of ../shared/reference/*.ref (layout before, moves, layout after, summary)
+        Each pass is written (and flushed) as soon as it finishes, so a reader of a pipe follows the run and
+        an interrupted run leaves every finished pass complete.
         Every moved allocation's bytes are verified after every pass (every live allocation while under
         100 MB live); a mismatch exits 2.
         """
     )
-
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, ref }
 
     @OptionGroup var input: InputOptions
     @OptionGroup var engine: EngineOptions
     @OptionGroup var backend: BackendOptions
 
     @Option(help: "text, json or ref.")
-    var format: Format = .text
+    var format: ReportFormat = .text
 
-    @Option(help: ArgumentHelp("Stop after this many passes (0: run to completion).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many passes (0: run to completion).", valueName: "N"))
     var maxPasses: Int = 0
 
     @Option(help: ArgumentHelp("Byte checks after each pass: none, moved or all.", valueName: "WHAT"))
     var verify: Verification = .moved
+
+    func validate() throws {
+        if maxPasses < 0 { throw ValidationError("--max-passes must be 0 (run to completion) or positive, not \(maxPasses)") }
+    }
 
     func run() throws {
         let workload = try input.load()
@@ -46,26 +49,9 @@ struct Run: ParsableCommand {
             try workload.makePools(device: device, keepBytes: verify != .none)
         }
         try engine.applyFaults(to: session)
-        let out = StandardOutput()
-        defer { out.flush() }
-        try Reporter(format: format, session: session, out: out, maxPasses: maxPasses == 0 ? .max : maxPasses).run()
+        try writeRunReport(session: session, format: format, maxPasses: maxPasses == 0 ? .max : maxPasses, to: FileDescriptorSink.standardOutput())
     }
 }
 
 extension Verification: ExpressibleByArgument {}
-
-/// Buffered standard output.
-final class StandardOutput {
-    private var buffer = ""
-    func line(_ text: String) {
-        buffer += text
-        buffer += "\n"
-        if buffer.utf8.count > 1 << 16 { flush() }
-    }
-    func flush() {
-        FileHandle.standardOutput.write(Data(buffer.utf8))
-        buffer = ""
-    }
-    deinit { flush() }
-}
-
+extension ReportFormat: ExpressibleByArgument {}

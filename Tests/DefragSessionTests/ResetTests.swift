@@ -102,7 +102,7 @@ struct ResetTests {
         try exerciseResets(input, device: device) { device.pageCount }
     }
 
-    @Test("Vulkan: the same restarts on one VkDevice", .enabled(if: vulkanAvailable, "no Vulkan driver: install mesa-vulkan-drivers"),
+    @Test("Vulkan: the same restarts on one VkDevice", .requires(.vulkan { vulkanAvailable }),
           arguments: ResetInput.allCases)
     func vulkan(_ input: ResetInput) throws {
         let device = try VulkanPageDevice.openCapturingDriverMessages().device

@@ -3,6 +3,9 @@
 import Foundation
 import Testing
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 private enum Dumps {
     static let names = ["vma-sample.json", "checkerboard-s1.pool.json", "churn-s1.default.json"]
@@ -188,7 +191,7 @@ struct ExportTests {
         }
         #expect(!FileManager.default.fileExists(atPath: out))
         let missing = try runDefragscope(["run", "--vma-dump", "/nonexistent/x.json"])
-        #expect(missing.status == 2 && missing.stderr.contains("cannot read the file"))
+        #expect(missing.status == 2 && missing.stderr == "defragscope: /nonexistent/x.json: no such VMA dump: No such file or directory\n")
     }
 
     @Test("export needs -o, refuses two inputs, and leaves no file behind when it cannot write")
@@ -206,5 +209,166 @@ struct ExportTests {
         let bad = try runDefragscope(["export", "--vma-dump", "/nonexistent/x.json", "-o", existing])
         #expect(bad.status == 2)
         #expect(try String(contentsOfFile: existing, encoding: .utf8) == "keep")
+    }
+}
+
+/// `export -o` writes to what OUT is, never replacing it with something else (issue 14, item 2).
+@Suite("export -o: what OUT is stays what it is", .serialized)
+struct ExportOutputTests {
+    static let trace = TestPaths.trace("tiny")
+
+    /// A fresh folder for one test.
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The dump of tiny.trace as a plain export writes it.
+    static func expectedDump(in folder: URL) throws -> Data {
+        let plain = folder.appendingPathComponent("plain.json").path
+        let r = try runDefragscope(["export", "--trace", trace, "-o", plain])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try Data(contentsOf: URL(fileURLWithPath: plain))
+    }
+
+    static func info(_ path: String) -> stat {
+        var s = stat()
+        lstat(path, &s)
+        return s
+    }
+
+    static func leftovers(_ folder: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
+    }
+
+    @Test("a symbolic link is written through: the target gets the dump and keeps its mode, the link stays a link")
+    func symlink() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("target.json").path, link = dir.appendingPathComponent("link.json").path
+        try "old".write(toFile: target, atomically: false, encoding: .utf8)
+        chmod(target, 0o640)
+        #expect(Glibc.symlink("target.json", link) == 0)
+        let r = try runDefragscope(["export", "--trace", Self.trace, "-o", link])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.info(link).st_mode & S_IFMT == S_IFLNK, "the link was replaced")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Self.expectedDump(in: dir))
+        #expect(Self.info(target).st_mode & 0o7777 == 0o640)
+        #expect(try Self.leftovers(dir).isEmpty)
+    }
+
+    @Test("a link to nothing creates the file it names")
+    func danglingLink() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let link = dir.appendingPathComponent("link.json").path
+        #expect(Glibc.symlink("made.json", link) == 0)
+        let r = try runDefragscope(["export", "--trace", Self.trace, "-o", link])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.info(link).st_mode & S_IFMT == S_IFLNK)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("made.json")) == Self.expectedDump(in: dir))
+    }
+
+    @Test("an existing file keeps its mode (600 stays 600) and gets the new dump")
+    func keepsMode() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out.json").path
+        try "old".write(toFile: out, atomically: false, encoding: .utf8)
+        chmod(out, 0o600)
+        let r = try runDefragscope(["export", "--trace", Self.trace, "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.info(out).st_mode & 0o7777 == 0o600)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Self.expectedDump(in: dir))
+    }
+
+    @Test("a file with two hard links is written in place: both names show the new dump, still one file")
+    func hardLink() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a.json").path, b = dir.appendingPathComponent("b.json").path
+        try String(repeating: "old data ", count: 2000).write(toFile: a, atomically: false, encoding: .utf8)
+        #expect(link(a, b) == 0)
+        let inode = Self.info(a).st_ino
+        let r = try runDefragscope(["export", "--trace", Self.trace, "--after", "-o", a])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.info(a).st_ino == inode && Self.info(b).st_ino == inode && Self.info(a).st_nlink == 2, "the link was split")
+        let written = try Data(contentsOf: URL(fileURLWithPath: b))
+        #expect(written == (try Data(contentsOf: URL(fileURLWithPath: a))))
+        #expect(try JSONSerialization.jsonObject(with: written) is [String: Any], "the old, longer content was not truncated")
+    }
+
+    @Test("a FIFO is written to directly and stays a FIFO")
+    func fifo() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let expected = try Self.expectedDump(in: dir)
+        let path = dir.appendingPathComponent("pipe").path
+        #expect(mkfifo(path, 0o644) == 0)
+        // The reader opens and drains the FIFO on its own thread; the export's open waits for it.
+        final class Box: @unchecked Sendable { var bytes: [UInt8] = [] }
+        let box = Box(), done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let fd = open(path, O_RDONLY)
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while fd >= 0 {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { break }
+                box.bytes += buffer[0..<n]
+            }
+            if fd >= 0 { close(fd) }
+            done.signal()
+        }
+        let r = try runDefragscope(["export", "--trace", Self.trace, "-o", path], timeout: 120)
+        if done.wait(timeout: .now() + 10) == .timedOut {
+            // The export never opened the FIFO: let the reader go.
+            let fd = open(path, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd) }
+            _ = done.wait(timeout: .now() + 10)
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Data(box.bytes) == expected)
+        #expect(Self.info(path).st_mode & S_IFMT == S_IFIFO, "the FIFO was replaced")
+        #expect(try Self.leftovers(dir).isEmpty)
+    }
+
+    @Test("-o - writes the dump to standard output and the message to stderr; no file named -")
+    func standardOutput() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dash = FileManager.default.currentDirectoryPath + "/-"
+        let existedBefore = FileManager.default.fileExists(atPath: dash)
+        let r = try runDefragscope(["export", "--trace", Self.trace, "-o", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Data(r.stdout.utf8) == (try Self.expectedDump(in: dir)))
+        #expect(r.stderr.hasPrefix("wrote standard output: 2 blocks"), "\(r.stderr)")
+        if !existedBefore {
+            #expect(!FileManager.default.fileExists(atPath: dash), "a file named - was written")
+            try? FileManager.default.removeItem(atPath: dash)
+        }
+    }
+
+    @Test("SIGINT or SIGTERM while exporting removes the temporary file and leaves OUT as it was",
+          arguments: [SIGINT, SIGTERM])
+    func interrupted(signal: Int32) throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out.json").path
+        try "keep".write(toFile: out, atomically: false, encoding: .utf8)
+        // churn defragmented with every byte verified takes seconds; the temporary file exists meanwhile.
+        let export = try BackgroundDefragscope(["export", "--trace", TestPaths.trace("churn"), "--after", "--verify", "all", "-o", out])
+        let temporary = ".out.json.\(export.pid).tmp"
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent(temporary).path) && export.isRunning && Date() < deadline {
+            usleep(20_000)
+        }
+        #expect(export.isRunning, "the export ended before it could be interrupted: \(export.stderr)")
+        kill(export.pid, signal)
+        let end = export.finish()
+        #expect(end.signal == signal, "ended by \(String(describing: end.signal)), exit \(String(describing: end.exitStatus))")
+        let left = try Self.leftovers(dir)
+        #expect(left.isEmpty, "left behind: \(left)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep")
     }
 }

@@ -1,6 +1,7 @@
 // What a pool is asked to build from a file (a VMA dump's block ids, sizes and offsets) is checked: a bad
 // value is a PoolError of the caller's kind (which Workloads turns into a message naming the JSON path),
 // never a trap, an overflow or an index as long as a huge id.
+import Defragmentation
 import MemoryMetadata
 import MemoryPools
 import Testing
@@ -37,6 +38,22 @@ struct PoolInputTests {
         #expect(throws: PoolError.unknownPage(-2)) { try p.place(id: 5, pageID: -2, offset: 0, size: 16) }
         #expect("\(PoolError.overlap(id: 2, page: 0, offset: 150))" == "allocation 2 at offset 150 of page 0 overlaps another allocation")
         #expect(p.liveAllocationCount == 1 && p.pageIDs == [0])
+        try p.validate()
+    }
+
+    @Test("completing a move the engine did not make is an error, not a trap")
+    func notAMove() throws {
+        let p = pool()
+        try p.allocate(id: 7, size: 64, alignment: 16)
+        let page = try #require(p.metadata(ofPage: 0))
+        var move = DefragmentationMove<Int, TLSFMetadata>(size: 64, sourceMetadata: page, sourceAllocation: 0)
+        #expect(throws: PoolError.notAMove(slot: 0)) { try p.complete(move) }
+        move.destinationAllocation = 99
+        #expect(throws: PoolError.notAMove(slot: 0)) { try p.complete(move) }
+        move.sourceAllocation = -3
+        move.destinationAllocation = 0
+        #expect(throws: PoolError.notAMove(slot: -3)) { try p.complete(move) }
+        #expect(p.record(id: 7)?.offset == 0)
         try p.validate()
     }
 }
