@@ -204,12 +204,20 @@ public final class TLSFMetadata: BlockMetadata {
     /// The thresholds are kept per list and alignment, for the first ``failColumns`` alignments the page's
     /// scans fail with (workloads use a handful): byte k of this word holds log2(alignment) + 1 of column k
     /// (0: column unused).
+    ///
+    /// Invariant (checked by `validate()`): the used columns are the first ones, no list has a code in an
+    /// unused column, none is kept on a page that tracks granularity, and no range of a list holds, after
+    /// padding to a column's alignment, as much as the list's threshold for that column.
     var failExponents: UInt64 = 0
     static let failColumns = 5
 
     /// Per failed-scan column (alignment): the smallest size whose walk of the lists failed, and the list
     /// it walked after, plus one (see ``lastResortKnownToFail(_:_:from:)``), in one word (size in bits
     /// 0-39, list in 40-55; 0: none), valid while ``freeRangeVersion`` is ``lastResortVersion``.
+    ///
+    /// Invariant (checked by `validate()`): while valid, an entry (size s, list l + 1) is in a used column,
+    /// no range of a list after l holds s bytes after padding to the column's alignment, and when l is -1
+    /// (VMA's whole default search failed) the tail does not either.
     var lastResortFailures: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
     var lastResortVersion = 0
     /// Counts free space appearing or growing (a free, a free range growing by an allocation's padding):
@@ -240,13 +248,6 @@ public final class TLSFMetadata: BlockMetadata {
         listsCount = (memoryClass == 0 ? 0 : (memoryClass - 1) * (1 << Self.secondLevelIndex) + sli) + 1 + 4
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
-    }
-
-    deinit {
-        nodes.release()
-        lists.release()
-        classBase.release()
-        innerIsFreeBitmap.release()
     }
 
     public var supportsRandomAccess: Bool { true }
@@ -696,7 +697,8 @@ public final class TLSFMetadata: BlockMetadata {
         lists[r].failCodes = lists[r].failCodes & ~(0xFF << shift) | code << shift
     }
 
-    /// The tail or the top of the highest non-empty free list, whichever is larger.
+    /// The tail or the top of the highest non-empty free list, whichever is larger: no free range is larger
+    /// (`validate()` checks every range against it).
     public var largestFreeRangeBound: Int { max(nodes[Int(nullBlock)].size, largestListedFreeSizeBound) }
 
     /// An upper bound of the largest range in the free lists: the largest size the highest non-empty list
