@@ -21,50 +21,58 @@ public final class MetadataDefragContext<List: BlockList> {
     /// The pool being defragmented.
     public let blockList: List
 
+    // The run's state below is `@exclusivity(unchecked)`: run-time checks of overlapping accesses to a
+    // class's stored properties doubled the instructions of planning. No access overlaps another of the
+    // same property: the handler gets each move by value (the loop iterates a copy of `moves`), and the
+    // block list never calls back into the context.
+
     /// The metadata user data that marks the temporary destinations of this context: unique per context
     /// and negative, so it never collides with a pool's own user data.
-    public private(set) var sentinel = -1
+    @inlinable public var sentinel: Int { _sentinel }
+    @usableFromInline @exclusivity(unchecked) var _sentinel = -1
 
     /// Pages that answered `.ignore` are swapped to the front and never walked again in this run.
-    public private(set) var immovableBlockCount = 0
+    @inlinable public var immovableBlockCount: Int { _immovableBlockCount }
+    @usableFromInline @exclusivity(unchecked) var _immovableBlockCount = 0
     /// The same pages by identity. Extensive keeps them at the end of the list (as VMA does), and a lone
     /// page is compacted without the walk bounds, so every walk also skips these: an `ignore` answer that
     /// would be given again can never make a run repeat forever (VMA's extensive and one-page compaction can).
-    private var immovablePages = Set<ObjectIdentifier>()
+    @usableFromInline @exclusivity(unchecked) var immovablePages = Set<ObjectIdentifier>()
     /// The moves of the last ``collectMoves(_:)``.
-    public private(set) var moves: [Move] = []
+    @inlinable public var moves: [Move] { _moves }
+    @usableFromInline @exclusivity(unchecked) var _moves: [Move] = []
 
     /// Changes what the consumer wants done with move `index` of the last collect, before
     /// ``completePass(_:)`` (VMA: set `operation` in the pass's move array).
-    public func setOperation(_ operation: MoveOperation, forMoveAt index: Int) { moves[index].operation = operation }
+    @inlinable public func setOperation(_ operation: MoveOperation, forMoveAt index: Int) { _moves[index].operation = operation }
 
     // VMA keeps the count of budget skips across passes; the Go port resets it with every PassContext.
-    private var carriedIgnoredAllocations = 0
+    @usableFromInline @exclusivity(unchecked) var carriedIgnoredAllocations = 0
     // Balanced: averages computed when the first pass starts (VMA never refreshes them).
-    private var averageAllocationSize = Int.max
-    private var averageFreeSize = 0
+    @usableFromInline @exclusivity(unchecked) var averageAllocationSize = Int.max
+    @usableFromInline @exclusivity(unchecked) var averageFreeSize = 0
     // Extensive.
-    private var extensive = ExtensiveState()
+    @usableFromInline @exclusivity(unchecked) var extensive = ExtensiveState()
 
     /// - Parameters:
     ///   - algorithm: nil means the dialect's default (memutils: full; vma: balanced).
-    public init(blockList: List, algorithm: Algorithm? = nil, dialect: Dialect = .memutils,
+    @inlinable public init(blockList: List, algorithm: Algorithm? = nil, dialect: Dialect = .memutils,
                 handler: @escaping Handler) {
         self.blockList = blockList
         self.algorithm = algorithm ?? dialect.defaultAlgorithm
         self.dialect = dialect
         self.handler = handler
-        sentinel = -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 1)
+        _sentinel = -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 1)
     }
 
     /// Prepares a fresh run (the seed's `Init`): every page must support random access.
-    public func initialize() throws {
+    @inlinable public func initialize() throws {
         for index in 0..<blockList.blockCount where !blockList.metadata(forBlock: index).supportsRandomAccess {
             throw DefragmentationError.randomAccessNotSupported(page: index)
         }
-        immovableBlockCount = 0
+        _immovableBlockCount = 0
         immovablePages.removeAll()
-        moves.removeAll()
+        _moves.removeAll()
         carriedIgnoredAllocations = 0
         averageAllocationSize = .max
         averageFreeSize = 0
@@ -74,10 +82,10 @@ public final class MetadataDefragContext<List: BlockList> {
     // MARK: collecting a pass
 
     /// Collects one pass of moves within `pass`'s budget; read them from ``moves``.
-    public func collectMoves(_ pass: inout PassContext) {
+    @inlinable public func collectMoves(_ pass: inout PassContext) {
         blockList.lock()
         defer { blockList.unlock() }
-        moves.removeAll(keepingCapacity: true)
+        _moves.removeAll(keepingCapacity: true)
         if dialect == .vma { pass.ignoredAllocations = carriedIgnoredAllocations }
         defer { if dialect == .vma { carriedIgnoredAllocations = pass.ignoredAllocations } }
 
@@ -102,12 +110,12 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// The lowest page index the walk visits as a source.
-    private var lowestSourceIndex: Int { dialect == .vma ? immovableBlockCount + 1 : immovableBlockCount }
+    @inlinable var lowestSourceIndex: Int { dialect == .vma ? immovableBlockCount + 1 : immovableBlockCount }
 
     /// What the walk does with one allocation before any algorithm sees it.
-    private enum Visit { case skip, end, move(MoveData) }
+    @usableFromInline enum Visit { case skip, end, move(MoveData) }
 
-    private func visit(_ handle: AllocationHandle, _ metadata: List.Metadata, _ pass: inout PassContext) -> Visit {
+    @inlinable func visit(_ handle: AllocationHandle, _ metadata: List.Metadata, _ pass: inout PassContext) -> Visit {
         let userData: Int
         do { userData = try metadata.userData(of: handle) } catch {
             preconditionFailure("defragmentation: walking a page returned a handle that is not an allocation: \(error)")
@@ -122,19 +130,19 @@ public final class MetadataDefragContext<List: BlockList> {
         }
     }
 
-    private func offset(_ handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
+    @inlinable func offset(_ handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
         do { return try metadata.offset(of: handle) } catch {
             preconditionFailure("defragmentation: no offset for a live handle: \(error)")
         }
     }
 
-    private func firstAllocation(_ metadata: List.Metadata) -> AllocationHandle? {
+    @inlinable func firstAllocation(_ metadata: List.Metadata) -> AllocationHandle? {
         do { return try metadata.allocationListBegin() } catch {
             preconditionFailure("defragmentation: cannot walk a page: \(error)")
         }
     }
 
-    private func nextAllocation(_ handle: AllocationHandle, _ metadata: List.Metadata) -> AllocationHandle? {
+    @inlinable func nextAllocation(_ handle: AllocationHandle, _ metadata: List.Metadata) -> AllocationHandle? {
         do { return try metadata.nextAllocation(after: handle) } catch {
             preconditionFailure("defragmentation: cannot walk a page: \(error)")
         }
@@ -142,7 +150,7 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// Whether a page might take `size` bytes: VMA compares free bytes, the seed asks the metadata. Neither
     /// has false negatives, so both give the same moves.
-    private func mightFit(_ metadata: List.Metadata, _ data: MoveData) -> Bool {
+    @inlinable func mightFit(_ metadata: List.Metadata, _ data: MoveData) -> Bool {
         switch dialect {
         case .vma: return metadata.sumFreeSize >= data.move.size && metadata.largestFreeRangeBound >= data.move.size
         case .memutils: return metadata.mayHaveFreeBlock(type: data.suballocationType, size: data.move.size)
@@ -151,7 +159,7 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// Tries pages `start..<end` in order for a destination (default placement). On success the move is
     /// recorded and counted. Returns (placed, pass over).
-    private func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
+    @inlinable func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
                                    _ pass: inout PassContext) -> (placed: Bool, passOver: Bool) {
         var index = start
         let size = data.move.size
@@ -170,7 +178,7 @@ public final class MetadataDefragContext<List: BlockList> {
                     type: data.suballocationType) {
                     data.move.destinationMetadata = destination
                     data.move.destinationAllocation = allocation
-                    moves.append(data.move)
+                    _moves.append(data.move)
                     return (true, pass.incrementCounters(data.move.size))
                 }
             }
@@ -180,7 +188,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Moves the allocation to the lowest offset of its own page that holds it, if lower than `current`.
-    private func allocIfLowerOffset(_ current: Int, _ blockIndex: Int, _ metadata: List.Metadata,
+    @inlinable func allocIfLowerOffset(_ current: Int, _ blockIndex: Int, _ metadata: List.Metadata,
                                     _ data: inout MoveData, _ pass: inout PassContext) -> (placed: Bool, passOver: Bool) {
         // VMA searches every free range (and reorders the free list of the one that fits even when it is
         // not lower); the seed stops at the current offset. The moves are the same either way.
@@ -200,13 +208,13 @@ public final class MetadataDefragContext<List: BlockList> {
             type: data.suballocationType) else { return (false, false) }
         data.move.destinationMetadata = metadata
         data.move.destinationAllocation = allocation
-        moves.append(data.move)
+        _moves.append(data.move)
         return (true, pass.incrementCounters(data.move.size))
     }
 
     /// Compacts one page towards offset 0 (VMA's ReallocWithinBlock; the seed's reallocSuballocHandler).
     /// Returns true when the pass is over.
-    private func reallocWithinBlock(_ blockIndex: Int, _ pass: inout PassContext) -> Bool {
+    @inlinable func reallocWithinBlock(_ blockIndex: Int, _ pass: inout PassContext) -> Bool {
         let metadata = blockList.metadata(forBlock: blockIndex)
         if isImmovable(metadata) { return false }
         var unused = 0
@@ -217,12 +225,12 @@ public final class MetadataDefragContext<List: BlockList> {
         }
     }
 
-    typealias WalkBody = (Int, List.Metadata, AllocationHandle, inout MoveData, inout PassContext, inout Int) -> Bool
+    @usableFromInline typealias WalkBody = (Int, List.Metadata, AllocationHandle, inout MoveData, inout PassContext, inout Int) -> Bool
 
     /// One page of a walk: its allocations in the metadata's order (TLSF: highest offset first); `body`
     /// gets each that is not this run's own destination and fits the pass's byte budget. Returns true
     /// when the pass is over.
-    private func walkPage(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext, _ pageState: inout Int,
+    @inlinable func walkPage(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext, _ pageState: inout Int,
                           _ body: WalkBody) -> Bool {
         var handle = firstAllocation(metadata)
         while let h = handle {
@@ -240,7 +248,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// The walk of Fast, Full and Balanced (the seed's walkSuballocations): pages from the last down to the
     /// lowest movable one, skipping immovable pages, each walked by ``walkPage``; `body` also gets a per-page
     /// state reset to 0 at every page. Returns true when the pass ended early.
-    private func walkAllocations(_ pass: inout PassContext, _ body: WalkBody) -> Bool {
+    @inlinable func walkAllocations(_ pass: inout PassContext, _ body: WalkBody) -> Bool {
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
@@ -254,7 +262,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Fast: only between pages. Returns true when the pass is over.
-    private func computeFast(_ pass: inout PassContext) -> Bool {
+    @inlinable func computeFast(_ pass: inout PassContext) -> Bool {
         walkAllocations(&pass) { blockIndex, _, _, data, pass, _ in
             // The seed ends the pass on reaching page 0; VMA never walks it.
             if blockIndex == 0 { return true }
@@ -263,7 +271,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Full: into an earlier page, else lower in its own page. Returns true when the pass is over.
-    private func computeFull(_ pass: inout PassContext) -> Bool {
+    @inlinable func computeFull(_ pass: inout PassContext) -> Bool {
         walkAllocations(&pass) { blockIndex, metadata, handle, data, pass, _ in
             let other = allocInOtherBlock(0, blockIndex, &data, &pass)
             if other.passOver { return true }
@@ -275,7 +283,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// VMA's UpdateVectorStatistics.
-    private func updateBalancedStatistics() {
+    @inlinable func updateBalancedStatistics() {
         var allocations = 0, freeRegions = 0, freeBytes = 0, bytes = 0
         for index in 0..<blockList.blockCount {
             let metadata = blockList.metadata(forBlock: index)
@@ -289,7 +297,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Balanced: like full, but moves within a page only where the gaps make it worthwhile.
-    private func computeBalanced(_ pass: inout PassContext) -> Bool {
+    @inlinable func computeBalanced(_ pass: inout PassContext) -> Bool {
         if averageAllocationSize == .max { updateBalancedStatistics() }
         let minimalFreeRegion = averageFreeSize / 2
         // The page state is the size of the free range before the previous allocation of the walk.
@@ -312,7 +320,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// (measured from the pool's statistics around each call), and makes the source pages of `.ignore`
     /// moves immovable. Handler errors are collected and thrown together after every move was handled;
     /// a failed move is not counted as moved.
-    public func completePass(_ pass: inout PassContext) throws {
+    @inlinable public func completePass(_ pass: inout PassContext) throws {
         var errors: [Error] = []
         var immovable: [List.Metadata] = []
         for move in moves {
@@ -343,16 +351,16 @@ public final class MetadataDefragContext<List: BlockList> {
             }
         }
         if !immovable.isEmpty { makeImmovable(immovable) }
-        moves.removeAll(keepingCapacity: true)
+        _moves.removeAll(keepingCapacity: true)
         if errors.count == 1 { throw errors[0] }
         if !errors.isEmpty { throw DefragmentationError.handlerFailures(errors) }
     }
 
-    private func isImmovable(_ metadata: List.Metadata) -> Bool {
+    @inlinable func isImmovable(_ metadata: List.Metadata) -> Bool {
         !immovablePages.isEmpty && immovablePages.contains(ObjectIdentifier(metadata))
     }
 
-    private func makeImmovable(_ pages: [List.Metadata]) {
+    @inlinable func makeImmovable(_ pages: [List.Metadata]) {
         blockList.lock()
         defer { blockList.unlock() }
         let fresh = pages.filter { immovablePages.insert(ObjectIdentifier($0)).inserted }
@@ -363,7 +371,7 @@ public final class MetadataDefragContext<List: BlockList> {
             for page in pages {
                 let count = blockList.blockCount - immovableBlockCount
                 for i in 0..<count where blockList.metadata(forBlock: i) === page {
-                    immovableBlockCount += 1
+                    _immovableBlockCount += 1
                     blockList.swapBlocks(i, blockList.blockCount - immovableBlockCount)
                     if extensive.firstFreeBlock != .max && i + 1 < extensive.firstFreeBlock {
                         if extensive.firstFreeBlock > 1 {
@@ -381,7 +389,7 @@ public final class MetadataDefragContext<List: BlockList> {
         for page in pages {
             for i in immovableBlockCount..<blockList.blockCount where blockList.metadata(forBlock: i) === page {
                 blockList.swapBlocks(i, immovableBlockCount)
-                immovableBlockCount += 1
+                _immovableBlockCount += 1
                 break
             }
         }
@@ -389,15 +397,17 @@ public final class MetadataDefragContext<List: BlockList> {
 
     // MARK: extensive
 
-    struct ExtensiveState {
-        enum Operation { case findFreeBlockBuffer, findFreeBlockTexture, findFreeBlockAll, moveBuffers, moveTextures, moveAll, cleanup, done }
-        var operation: Operation = .findFreeBlockTexture
-        var firstFreeBlock = Int.max
+    @usableFromInline struct ExtensiveState {
+        @usableFromInline enum Operation { case findFreeBlockBuffer, findFreeBlockTexture, findFreeBlockAll, moveBuffers, moveTextures, moveAll, cleanup, done }
+        @usableFromInline var operation: Operation = .findFreeBlockTexture
+        @usableFromInline var firstFreeBlock = Int.max
 
-        func isActive(_ list: List) -> Bool { list.bufferImageGranularity > 1 }
+        @inlinable init() {}
+
+        @inlinable func isActive(_ list: List) -> Bool { list.bufferImageGranularity > 1 }
 
         /// VMA's DefragmentPassEnd bookkeeping: pages released shift the first free page down.
-        mutating func pagesReleased(_ released: Int, _ list: List) {
+        @inlinable mutating func pagesReleased(_ released: Int, _ list: List) {
             guard isActive(list), firstFreeBlock != .max else { return }
             if firstFreeBlock >= released {
                 firstFreeBlock -= released
@@ -410,7 +420,7 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// Extensive: empty one page at a time, then fill the emptied pages type by type (VMA's
     /// ComputeDefragmentation_Extensive, state machine and all). Returns true when the pass is over.
-    private func computeExtensive(_ pass: inout PassContext) -> Bool {
+    @inlinable func computeExtensive(_ pass: inout PassContext) -> Bool {
         // Without granularity conflicts full already packs as tightly as possible.
         if blockList.bufferImageGranularity == 1 { return computeFull(&pass) }
 
@@ -514,7 +524,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// VMA's MoveDataToFreeBlocks: moves allocations of `currentType`'s class from the pages below
     /// `firstFreeBlock` into the free pages at and after it, noting which types remain. Returns true when
     /// nothing moved (or the byte budget ended the pass), false after a move ended the pass.
-    private func moveDataToFreeBlocks(_ currentType: SuballocationType, _ firstFreeBlock: Int,
+    @inlinable func moveDataToFreeBlocks(_ currentType: SuballocationType, _ firstFreeBlock: Int,
                                       _ texturePresent: inout Bool, _ bufferPresent: inout Bool, _ otherPresent: inout Bool,
                                       _ pass: inout PassContext) -> Bool {
         let movesBefore = moves.count

@@ -61,6 +61,46 @@ public enum PoolError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+// The pool's table entries are types of their own, outside the generic class: nested in it, each would be
+// generic too, and code of the pool that is not specialised (called from another module) would look up
+// their metadata at run time on every access.
+
+/// One page of a pool.
+struct PoolPage {
+    let id: Int
+    /// Retained once when the page is added and released when it goes (the pool's `releasePage(at:)` and deinit):
+    /// reading it from the table then costs no retain and release per operation.
+    let metadataReference: Unmanaged<TLSFMetadata>
+    var metadata: TLSFMetadata { metadataReference.takeUnretainedValue() }
+    /// The metadata's free bytes and emptiness, cached so that the per-operation scans (VMA's
+    /// incremental sort, empty-page checks, page choice) read one contiguous array.
+    ///
+    /// Invariant (the pool's `refresh(_:)` after every change of the metadata; checked by `validate()`): these
+    /// three equal the metadata's `sumFreeSize`, `isEmpty` and `largestFreeRangeBound`.
+    var free: Int
+    var isEmpty: Bool
+    /// An upper bound of the largest free range (TLSF's `largestFreeRangeBound`).
+    var largestFreeRange: Int
+}
+
+/// What the hot paths read of a slot (the engine's `moveData(forUserData:)` for every allocation it walks,
+/// `free`), in 32 bytes; the rest is in ``SlotPlace`` (24) and the rare name aside: 56 bytes a slot instead
+/// of a 96-byte `Record`, so replays and walks touch less memory.
+struct SlotInfo {
+    var size: Int
+    var handle: AllocationHandle
+    var page: Int32
+    var alignmentLog2: UInt8
+    var type: SuballocationType
+    var live: Bool
+}
+
+struct SlotPlace {
+    var id: Int
+    var offset: Int
+    var checksum: UInt64
+}
+
 /// A pool of equally sized pages holding allocations named by the caller's ids.
 ///
 /// Allocations are slots in an array; a slot's index is the metadata user data of its range (never
@@ -68,6 +108,7 @@ public enum PoolError: Error, CustomStringConvertible, Equatable {
 public final class MemoryPool<Device: PageDevice>: BlockList {
     public typealias Allocation = Int
     public typealias Metadata = TLSFMetadata
+    typealias Page = PoolPage
 
     /// One allocation of the pool.
     public struct Record: Hashable, Sendable {
@@ -88,22 +129,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         public var name: String?
     }
 
-    struct Page {
-        let id: Int
-        /// Retained once when the page is added and released when it goes (``releasePage(at:)``, deinit):
-        /// reading it from the table then costs no retain and release per operation.
-        let metadataReference: Unmanaged<TLSFMetadata>
-        var metadata: TLSFMetadata { metadataReference.takeUnretainedValue() }
-        /// The metadata's free bytes and emptiness, cached so that the per-operation scans (VMA's
-        /// incremental sort, empty-page checks, page choice) read one contiguous array.
-        ///
-        /// Invariant (``refresh(_:)`` after every change of the metadata; checked by `validate()`): these
-        /// three equal the metadata's `sumFreeSize`, `isEmpty` and `largestFreeRangeBound`.
-        var free: Int
-        var isEmpty: Bool
-        /// An upper bound of the largest free range (TLSF's `largestFreeRangeBound`).
-        var largestFreeRange: Int
-    }
+    // The pool's tables and counters are `@exclusivity(unchecked)` (a run-time check around every access
+    // of a class's stored property cost more than the work of a replay). Sound because no access of one of
+    // them overlaps another of the same one: element reads and writes go through ``OwnedBuffer``'s
+    // nonmutating addressors, and what runs inside a longer access (`withMetadata`, `withValues`, the
+    // scratch buffer's `withUnsafeMutableBytes`, compaction's reissue callback) touches other properties,
+    // the page's metadata or the device, never the property being accessed.
 
     public let options: PoolOptions
     /// `options.budgetBytes`, computed once (every free compares with it).
@@ -112,54 +143,38 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// The name of this pool (a VMA dump has several).
     public var name: String
 
-    var pages = PoolBuffer<Page>()
+    @exclusivity(unchecked) var pages = PoolBuffer<Page>()
     /// Page id → index in `pages` (-1: released). Invariant (checked by `validate()`): the page at index i
     /// has its entry i, every other entry is -1.
-    private var indexOfPage = PoolBuffer<Int>()
+    @exclusivity(unchecked) private var indexOfPage = PoolBuffer<Int>()
     /// Pages whose metadata is empty (invariant, checked by `validate()`: the pages cached as empty).
-    var emptyPageCount = 0
+    @exclusivity(unchecked) var emptyPageCount = 0
     /// Every slot's record, live or not, indexed by slot (built on demand from the slot arrays).
     public var records: [Record] { (0..<slotInfo.count).map { record(slot: $0) } }
-    /// A slot is what the hot paths read (the engine's ``moveData(forUserData:)`` for every allocation it
-    /// walks, `free`) in 32 bytes, the rest in 24 and the rare name aside: 56 bytes a slot instead of a
-    /// 96-byte ``Record``, so replays and walks touch less memory.
-    private struct SlotInfo {
-        var size: Int
-        var handle: AllocationHandle
-        var page: Int32
-        var alignmentLog2: UInt8
-        var type: SuballocationType
-        var live: Bool
-    }
-    private var slotInfo = PoolBuffer<SlotInfo>()
-    private struct SlotPlace {
-        var id: Int
-        var offset: Int
-        var checksum: UInt64
-    }
-    private var slotPlace = PoolBuffer<SlotPlace>()
-    private var slotName: [Int: String] = [:]
+    @exclusivity(unchecked) private var slotInfo = PoolBuffer<SlotInfo>()
+    @exclusivity(unchecked) private var slotPlace = PoolBuffer<SlotPlace>()
+    @exclusivity(unchecked) private var slotName: [Int: String] = [:]
     /// Slots to reuse. Invariant (checked by `validate()`): every slot that is not live, each once.
-    var freeSlots = PoolBuffer<Int>()
-    private var slotByID = SlotTable()
-    private var nextPageID = 0
+    @exclusivity(unchecked) var freeSlots = PoolBuffer<Int>()
+    @exclusivity(unchecked) private var slotByID = SlotTable()
+    @exclusivity(unchecked) private var nextPageID = 0
     /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump; invariant, checked
     /// by `validate()`: the sum of the pages' sizes).
-    private var pageBytes = 0
-    private var incrementalSort = true
+    @exclusivity(unchecked) private var pageBytes = 0
+    @exclusivity(unchecked) private var incrementalSort = true
     /// Between ``beginDefragmentation()`` and ``endDefragmentation()`` (when VMA's incremental sort is
     /// off): the engine holds handles, so no page is compacted.
     private var defragmenting: Bool { !incrementalSort }
     /// Where an allocation's pattern is made before it goes to the device (grown to the largest so far).
-    private var scratch: [UInt64] = []
+    @exclusivity(unchecked) private var scratch: [UInt64] = []
     /// Page ids released since the caller last took them (``takeReleasedPages()``).
-    private var releasedPages: [Int] = []
+    @exclusivity(unchecked) private var releasedPages: [Int] = []
     /// Bit i (of word i / 64) is set when page i - 1 has more free bytes than page i: VMA's incremental
     /// sort swaps the first such pair, found here in a word or two instead of a scan of every page.
     /// Kept wherever free bytes or the order change (refresh, swaps, pages added or released, re-sorts).
     /// Invariant (checked by `validate()`): bit i is set exactly when 1 <= i < page count and page i - 1
     /// caches more free bytes than page i; there is a word for bit `pages.count`.
-    var inversions = PoolBuffer<UInt64>()
+    @exclusivity(unchecked) var inversions = PoolBuffer<UInt64>()
 
     public init(options: PoolOptions, device: Device, name: String = "pool") {
         precondition(options.pageSize > 0, "page size must be positive")
