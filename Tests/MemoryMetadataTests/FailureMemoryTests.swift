@@ -108,11 +108,6 @@ struct FailureMemoryTests {
         try m.validate()
     }
 
-    static func corruption(_ m: TLSFMetadata) -> String? {
-        do { try m.validate() } catch MetadataError.corrupted(let why) { return why } catch { return "unexpected \(error)" }
-        return nil
-    }
-
     @Test func validateRefusesAThresholdARangeReaches() throws {
         let (m, _) = try Self.twoRangePage()
         let list = m.listIndex(forSize: 200)
@@ -124,7 +119,7 @@ struct FailureMemoryTests {
                                                                                  TLSFMetadata.classAndSecond(ofList: list).second))
         let shift = UInt64(column * 8)
         m.lists[r].failCodes = m.lists[r].failCodes & ~(0xFF << shift) | code << shift
-        let why = try #require(Self.corruption(m))
+        let why = try #require(ValidationTests.corruption(m))
         #expect(why.contains("is remembered to fail from") && why.contains("range at offset 232 holds 176"), "\(why)")
     }
 
@@ -139,7 +134,7 @@ struct FailureMemoryTests {
         try m.validate()
         // Claiming that 100 bytes fail is false: [232, 432) holds 176.
         m.setLastResortFailure(column, 100)
-        let why = try #require(Self.corruption(m))
+        let why = try #require(ValidationTests.corruption(m))
         #expect(why.contains("walk of the lists after -1 is remembered to fail from 100") && why.contains("range at offset 232 holds 176"), "\(why)")
     }
 
@@ -153,7 +148,7 @@ struct FailureMemoryTests {
         try m.free(m.handle(Int32(last)))
         m.setLastResortFailure(column, 180)
         m.lastResortVersion = m.freeRangeVersion
-        let why = try #require(Self.corruption(m))
+        let why = try #require(ValidationTests.corruption(m))
         #expect(why.contains("walk of the lists after -1 is remembered to fail from 180") && why.contains("tail at offset"), "\(why)")
     }
 
