@@ -434,6 +434,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     /// Allocates `request` in page `index` for the caller's `id`; the slot taken.
+    @inline(__always)
     private func commit(_ request: AllocationRequest, pageIndex index: Int, id: Int, alignment: Int,
                         type: SuballocationType, name: String?) throws -> Int {
         let page = pages[index]
@@ -579,6 +580,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     /// A live slot for a new allocation (its checksum 0 until its bytes are written).
+    @inline(__always)
     private func newSlot(id: Int, page: Int, handle: AllocationHandle, offset: Int, size: Int, alignment: Int,
                          type: SuballocationType, name: String?) -> Int {
         let info = SlotInfo(size: size, handle: handle, page: Int32(page),
