@@ -240,34 +240,11 @@ extension D3D12MADump {
         for block in pool.blocks {
             w.key(String(block.id))
             w.beginObject()
-            let free = block.freeRanges
-            w.key("TotalBytes"); w.number(block.size)
-            w.key("UnusedBytes"); w.number(block.size - block.allocations.reduce(0) { $0 + $1.size })
-            w.key("Allocations"); w.number(block.allocations.count)
-            w.key("UnusedRanges"); w.number(free.count)
-            w.key("Suballocations")
-            w.beginArray()
-            var f = 0
-            for a in block.allocations {
-                while f < free.count && free[f].offset < a.offset { w.freeRange(free[f]); f += 1 }
-                w.beginObject(singleLine: true)
-                w.key("Offset"); w.number(a.offset)
-                writeParameters(a, to: &w)
-                w.endObject()
-            }
-            while f < free.count { w.freeRange(free[f]); f += 1 }
-            w.endArray()
+            w.blockMap(size: block.size, block.allocations, span: { ($0.offset, $0.size) }, parameters: writeParameters)
             w.endObject()
         }
         w.endObject()
-        w.key("DedicatedAllocations")
-        w.beginArray()
-        for a in pool.dedicatedAllocations {
-            w.beginObject(singleLine: true)
-            writeParameters(a, to: &w)
-            w.endObject()
-        }
-        w.endArray()
+        w.dedicatedAllocations(pool.dedicatedAllocations, parameters: writeParameters)
         w.endObject()
     }
 

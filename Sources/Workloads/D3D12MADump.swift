@@ -141,16 +141,7 @@ public struct D3D12MADump: Sendable, Equatable {
         }
 
         /// Free ranges between and after the allocations.
-        public var freeRanges: [(offset: Int, size: Int)] {
-            var ranges: [(Int, Int)] = []
-            var end = 0
-            for a in allocations {
-                if a.offset > end { ranges.append((end, a.offset - end)) }
-                end = a.offset + a.size
-            }
-            if size > end { ranges.append((end, size - end)) }
-            return ranges
-        }
+        public var freeRanges: [(offset: Int, size: Int)] { gaps(size: size, allocations.map { ($0.offset, $0.size) }) }
     }
 
     /// A placed resource (in a block, at its offset) or a committed one (offset 0).

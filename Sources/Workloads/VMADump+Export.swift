@@ -287,34 +287,11 @@ extension VMADump {
             w.key(String(block.id))
             w.beginObject()
             w.key("MapRefCount"); w.number(block.mapRefCount)
-            let free = block.freeRanges
-            w.key("TotalBytes"); w.number(block.size)
-            w.key("UnusedBytes"); w.number(block.size - block.allocations.reduce(0) { $0 + $1.size })
-            w.key("Allocations"); w.number(block.allocations.count)
-            w.key("UnusedRanges"); w.number(free.count)
-            w.key("Suballocations")
-            w.beginArray()
-            var f = 0
-            for a in block.allocations {
-                while f < free.count && free[f].offset < a.offset { w.freeRange(free[f]); f += 1 }
-                w.beginObject(singleLine: true)
-                w.key("Offset"); w.number(a.offset)
-                writeParameters(a, to: &w)
-                w.endObject()
-            }
-            while f < free.count { w.freeRange(free[f]); f += 1 }
-            w.endArray()
+            w.blockMap(size: block.size, block.allocations, span: { ($0.offset, $0.size) }, parameters: writeParameters)
             w.endObject()
         }
         w.endObject()
-        w.key("DedicatedAllocations")
-        w.beginArray()
-        for a in pool.dedicatedAllocations {
-            w.beginObject(singleLine: true)
-            writeParameters(a, to: &w)
-            w.endObject()
-        }
-        w.endArray()
+        w.dedicatedAllocations(pool.dedicatedAllocations, parameters: writeParameters)
         w.endObject()
     }
 
@@ -350,8 +327,45 @@ extension VMAJSONWriter {
         endObject()
     }
 
+    /// A block's map as VMA's and D3D12MA's PrintDetailedMap write it: TotalBytes, UnusedBytes, Allocations,
+    /// UnusedRanges, then Suballocations: `allocations` (ascending by offset, each as its Offset followed by
+    /// what `parameters` writes) with the free ranges between them.
+    mutating func blockMap<A>(size: Int, _ allocations: [A], span: (A) -> (offset: Int, size: Int),
+                              parameters: (A, inout VMAJSONWriter) -> Void) {
+        let spans = allocations.map(span)
+        let free = gaps(size: size, spans)
+        key("TotalBytes"); number(size)
+        key("UnusedBytes"); number(size - spans.reduce(0) { $0 + $1.size })
+        key("Allocations"); number(allocations.count)
+        key("UnusedRanges"); number(free.count)
+        key("Suballocations")
+        beginArray()
+        var f = 0
+        for (a, s) in zip(allocations, spans) {
+            while f < free.count && free[f].offset < s.offset { freeRange(free[f]); f += 1 }
+            beginObject(singleLine: true)
+            key("Offset"); number(s.offset)
+            parameters(a, &self)
+            endObject()
+        }
+        while f < free.count { freeRange(free[f]); f += 1 }
+        endArray()
+    }
+
+    /// A pool's DedicatedAllocations: one single-line object per allocation, as `parameters` writes it.
+    mutating func dedicatedAllocations<A>(_ allocations: [A], parameters: (A, inout VMAJSONWriter) -> Void) {
+        key("DedicatedAllocations")
+        beginArray()
+        for a in allocations {
+            beginObject(singleLine: true)
+            parameters(a, &self)
+            endObject()
+        }
+        endArray()
+    }
+
     /// A FREE entry of a block's Suballocations.
-    mutating func freeRange(_ range: (offset: Int, size: Int)) {
+    private mutating func freeRange(_ range: (offset: Int, size: Int)) {
         beginObject(singleLine: true)
         key("Offset"); number(range.offset)
         key("Type"); string("FREE")

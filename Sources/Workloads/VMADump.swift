@@ -114,16 +114,7 @@ public struct VMADump: Sendable, Equatable {
         }
 
         /// Free ranges between and after the allocations: (offset, size), ascending.
-        public var freeRanges: [(offset: Int, size: Int)] {
-            var ranges: [(Int, Int)] = []
-            var end = 0
-            for a in allocations {
-                if a.offset > end { ranges.append((end, a.offset - end)) }
-                end = a.offset + a.size
-            }
-            if size > end { ranges.append((end, size - end)) }
-            return ranges
-        }
+        public var freeRanges: [(offset: Int, size: Int)] { gaps(size: size, allocations.map { ($0.offset, $0.size) }) }
     }
 
     /// A suballocation of a block (with its offset) or a dedicated allocation (offset 0 of its own memory).
@@ -159,6 +150,19 @@ public struct VMADump: Sendable, Equatable {
 
     /// The file name without folders, for titles.
     public var displayName: String { (file as NSString).lastPathComponent }
+}
+
+/// The free ranges of a block of `size` bytes holding `spans` (ascending by offset): (offset, size) of every
+/// gap between them and after the last.
+func gaps(size: Int, _ spans: [(offset: Int, size: Int)]) -> [(offset: Int, size: Int)] {
+    var ranges: [(Int, Int)] = []
+    var end = 0
+    for s in spans {
+        if s.offset > end { ranges.append((end, s.offset - end)) }
+        end = s.offset + s.size
+    }
+    if size > end { ranges.append((end, size - end)) }
+    return ranges
 }
 
 // MARK: reading
