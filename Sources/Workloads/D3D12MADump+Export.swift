@@ -166,22 +166,7 @@ extension D3D12MADump {
         }
         w.endObject()
         if isDetailed {
-            w.key("DefaultPools")
-            w.beginObject()
-            for pool in defaultPools {
-                w.key(pool.key)
-                write(pool, to: &w)
-            }
-            w.endObject()
-            w.key("CustomPools")
-            w.beginObject()
-            for group in customPools {
-                w.key(group.heapType)
-                w.beginArray()
-                for pool in group.pools { write(pool, to: &w) }
-                w.endArray()
-            }
-            w.endObject()
+            w.poolSections(defaultPools.map { ($0.key, $0) }, customPools.map { ($0.heapType, $0.pools) }, write: write)
         }
         w.endObject()
         return Self.encode(w.text, as: encoding)

@@ -247,22 +247,7 @@ extension VMADump {
             w.endObject()
         }
         w.endObject()
-        w.key("DefaultPools")
-        w.beginObject()
-        for pool in defaultPools {
-            w.key(pool.memoryType)
-            write(pool, to: &w)
-        }
-        w.endObject()
-        w.key("CustomPools")
-        w.beginObject()
-        for group in customPools {
-            w.key(group.memoryType)
-            w.beginArray()
-            for pool in group.pools { write(pool, to: &w) }
-            w.endArray()
-        }
-        w.endObject()
+        w.poolSections(defaultPools.map { ($0.memoryType, $0) }, customPools.map { ($0.memoryType, $0.pools) }, write: write)
         w.endObject()
         return w.text
     }
@@ -350,6 +335,27 @@ extension VMAJSONWriter {
         }
         while f < free.count { freeRange(free[f]); f += 1 }
         endArray()
+    }
+
+    /// DefaultPools (an object per key) and CustomPools (an array per key), each pool as `write` writes it.
+    mutating func poolSections<P>(_ defaultPools: [(key: String, pool: P)], _ customPools: [(key: String, pools: [P])],
+                                  write: (P, inout VMAJSONWriter) -> Void) {
+        key("DefaultPools")
+        beginObject()
+        for (k, pool) in defaultPools {
+            key(k)
+            write(pool, &self)
+        }
+        endObject()
+        key("CustomPools")
+        beginObject()
+        for (k, pools) in customPools {
+            key(k)
+            beginArray()
+            for pool in pools { write(pool, &self) }
+            endArray()
+        }
+        endObject()
     }
 
     /// A pool's DedicatedAllocations: one single-line object per allocation, as `parameters` writes it.
