@@ -97,17 +97,8 @@ extension D3D12MADump {
     /// block of its own.
     static func statistics(of pool: Pool) -> VMADump.Stats {
         var s = VMADump.Stats()
-        for block in pool.blocks {
-            s.blockCount += 1
-            s.blockBytes += block.size
-            for a in block.allocations { s.addAllocation(a.size) }
-            for f in block.freeRanges { s.addUnusedRange(f.size) }
-        }
-        for a in pool.dedicatedAllocations {
-            s.blockCount += 1
-            s.blockBytes += a.size
-            s.addAllocation(a.size)
-        }
+        for block in pool.blocks { s.addBlock(size: block.size, allocationSizes: block.allocations.map(\.size), freeRanges: block.freeRanges) }
+        for a in pool.dedicatedAllocations { s.addDedicated(size: a.size) }
         return s
     }
 

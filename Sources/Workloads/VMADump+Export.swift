@@ -159,6 +159,21 @@ extension VMADump {
             unusedRangeSizeMax = Swift.max(unusedRangeSizeMax, size)
         }
 
+        /// A block with its allocations and free ranges.
+        mutating func addBlock(size: Int, allocationSizes: [Int], freeRanges: [(offset: Int, size: Int)]) {
+            blockCount += 1
+            blockBytes += size
+            for a in allocationSizes { addAllocation(a) }
+            for f in freeRanges { addUnusedRange(f.size) }
+        }
+
+        /// A dedicated allocation (D3D12MA: a committed resource): a block of its own, all allocated.
+        mutating func addDedicated(size: Int) {
+            blockCount += 1
+            blockBytes += size
+            addAllocation(size)
+        }
+
         mutating func add(_ o: Stats) {
             blockCount += o.blockCount
             blockBytes += o.blockBytes
@@ -174,17 +189,8 @@ extension VMADump {
 
     public static func statistics(of pool: Pool) -> Stats {
         var s = Stats()
-        for block in pool.blocks {
-            s.blockCount += 1
-            s.blockBytes += block.size
-            for a in block.allocations { s.addAllocation(a.size) }
-            for f in block.freeRanges { s.addUnusedRange(f.size) }
-        }
-        for a in pool.dedicatedAllocations {
-            s.blockCount += 1
-            s.blockBytes += a.size
-            s.addAllocation(a.size)
-        }
+        for block in pool.blocks { s.addBlock(size: block.size, allocationSizes: block.allocations.map(\.size), freeRanges: block.freeRanges) }
+        for a in pool.dedicatedAllocations { s.addDedicated(size: a.size) }
         return s
     }
 
