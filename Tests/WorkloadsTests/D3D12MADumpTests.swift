@@ -129,6 +129,19 @@ struct D3D12MADumpImportTests {
         }
     }
 
+    @Test("a dump without the detailed map reads and writes back without DefaultPools and CustomPools")
+    func withoutDetailedMap() throws {
+        var dump = try D3D12MADump.load(path: D3D12MAFixtures.path("tier2.json"))
+        dump.isDetailed = false
+        dump.defaultPools = []
+        dump.customPools = []
+        let text = String(decoding: dump.serialized(), as: UTF8.self)
+        #expect(!text.contains("DefaultPools") && !text.contains("CustomPools") && text.hasSuffix("}\n  }\n}"))
+        let again = try D3D12MADump.parse(text, file: "summary.json")
+        #expect(!again.isDetailed && again.allocationCount == 0)
+        #expect(again.serialized() == dump.serialized())
+    }
+
     @Test("strings are escaped as D3D12MA's JsonWriter does")
     func escapes() {
         #expect(String(decoding: D3D12MADump.escaped("a/b\"c\\é€\u{1}\t"), as: UTF8.self) == "a\\/b\\\"c\\\\é\\u20AC\\u0001\\t")

@@ -38,7 +38,7 @@ class Writer:
     def string(self, s):
         self._begin_value()
         text = '"'
-        for unit in s.encode("utf-16-le").decode("latin-1")[::2] if False else utf16_units(s):
+        for unit in utf16_units(s):
             c = chr(unit)
             esc = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
             if c in esc:
