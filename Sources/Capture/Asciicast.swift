@@ -63,6 +63,10 @@ public final class AsciicastWriter {
     public private(set) var height: Int
     /// Markers written so far.
     public private(set) var markerCount = 0
+    /// The colours frames are written in; a change redraws the next frame whole.
+    public var theme: Theme {
+        didSet { encoder = ANSIFrameEncoder(theme: theme) }
+    }
     private var encoder: ANSIFrameEncoder
     private var descriptor: Int32
     private var lastTime = 0.0
@@ -80,6 +84,7 @@ public final class AsciicastWriter {
         self.path = path
         self.width = max(1, width ?? 1)
         self.height = max(1, height ?? 1)
+        self.theme = theme
         encoder = ANSIFrameEncoder(theme: theme)
         descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {

@@ -31,6 +31,9 @@ final class WatchCapture: FrameObserver {
 
     func drew(_ canvas: Canvas, snapshot: SessionSnapshot, monochrome: Bool) -> String? {
         guard let recorder, !recordingFailed else { return nil }
+        // The colours the terminal shows: none on a terminal without colours (NO_COLOR).
+        let depth: ColourDepth = monochrome ? .none : .full
+        if recorder.writer.theme.depth != depth { recorder.writer.theme = Theme(depth: depth) }
         do {
             try recorder.record(canvas, snapshot: snapshot, at: seconds)
             return nil

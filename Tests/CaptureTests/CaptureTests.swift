@@ -270,3 +270,22 @@ final class SVGCollector: NSObject, XMLParserDelegate {
         #expect(text == " pass 1\n█▓<&>\"'x\ndim\nodd\n")
     }
 }
+
+@Suite struct RecordingThemeTests {
+    @Test func aNewThemeRedrawsTheNextFrameWholeInItsColours() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("theme-\(UUID().uuidString).cast").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try AsciicastWriter(path: path, width: nil, height: nil, title: "t", timestamp: 0)
+        writer.theme = Theme(depth: .none)
+        try writer.frame(sampleCanvas(0), at: 0)
+        writer.theme = Theme(depth: .full)
+        try writer.frame(sampleCanvas(0), at: 1)
+        writer.close()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines[0].contains("\"width\": 12, \"height\": 4"))   // the first frame's size
+        let outputs = try lines.dropFirst().map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [Any] }.map { $0[2] as! String }
+        #expect(outputs.count == 2)
+        #expect(outputs[0].contains("\u{1B}[0;1;7m") && !outputs[0].contains("48;5;"))   // monochrome: reverse header
+        #expect(outputs[1].contains("\u{1B}[2J") && outputs[1].contains("48;5;"))
+    }
+}
