@@ -73,7 +73,7 @@ public final class AsciicastWriter {
     /// The header, until it is written (with the first frame's size when none was given).
     private var pendingHeader: (title: String, timestamp: Int)?
 
-    /// Creates (or truncates) `path` and writes the header.
+    /// Creates (or truncates) `path` and writes the header; `-` writes to standard output.
     /// - Parameters:
     ///   - width: the terminal's columns; nil: the first frame's (the header is written with it).
     ///   - height: the terminal's rows; nil: the first frame's.
@@ -86,7 +86,7 @@ public final class AsciicastWriter {
         self.height = max(1, height ?? 1)
         self.theme = theme
         encoder = ANSIFrameEncoder(theme: theme)
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        descriptor = path == "-" ? dup(STDOUT_FILENO) : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CaptureError("\(path): cannot create the recording: \(String(cString: strerror(errno)))")
         }

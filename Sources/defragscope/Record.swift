@@ -65,7 +65,7 @@ struct Record: ParsableCommand {
     @OptionGroup var engine: EngineOptions
     @OptionGroup var frame: FrameOptions
 
-    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The recording to write (.cast).", valueName: "FILE"))
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The recording to write (.cast; - for standard output).", valueName: "FILE"))
     var output: String
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Seconds between passes in the recording.", valueName: "SECONDS"))
@@ -103,7 +103,10 @@ struct Record: ParsableCommand {
             passes += 1
         }
         writer.close()
-        print("wrote \(output): \(passes) passes, \(writer.markerCount) markers, \(frame.width)x\(frame.height), \(String(format: "%.1f", seconds)) s")
+        let message = "wrote \(output == "-" ? "standard output" : output): \(passes) passes, \(writer.markerCount) markers, "
+            + "\(frame.width)x\(frame.height), \(String(format: "%.1f", seconds)) s\n"
+        // With the recording on standard output, the message goes to stderr.
+        FileHandle(fileDescriptor: output == "-" ? 2 : 1).write(Data(message.utf8))
     }
 }
 

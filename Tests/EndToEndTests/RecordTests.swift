@@ -69,6 +69,18 @@ struct RecordCommandTests {
         }
     }
 
+    @Test("record -o - writes the recording to standard output and the message to stderr")
+    func recordToStandardOutput() throws {
+        let result = try runDefragscope(["record", "--scenario", "checkerboard", "-o", "-", "--width", "40", "--height", "12"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(header["version"] as? Int == 2 && header["width"] as? Int == 40)
+        let markers = try lines.dropFirst().filter { try (JSONSerialization.jsonObject(with: Data($0.utf8)) as! [Any])[1] as? String == "m" }
+        #expect(markers.count == 3)   // the checkerboard scenario: 12 → 7 pages in 3 passes
+        #expect(result.stderr.contains("wrote standard output: 3 passes, 3 markers"))
+    }
+
     @Test("snapshot --pass 2 --svg writes well-formed SVG showing pass 2; --text the same frame as text")
     func snapshotSVGAndText() throws {
         let svg = temporary("x.svg"), text = temporary("x.txt")
