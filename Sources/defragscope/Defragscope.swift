@@ -17,7 +17,7 @@ struct Defragscope: ParsableCommand {
         Inputs: a trace (--trace FILE, see ../shared/traces) or a built-in scenario (--scenario NAME).
         With no input, the first built-in scenario is shown.
         """,
-        subcommands: [Watch.self, Run.self, Bench.self, Export.self],
+        subcommands: [Watch.self, Run.self, Bench.self, Export.self, Compare.self],
         defaultSubcommand: Watch.self
     )
 
