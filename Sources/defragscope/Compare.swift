@@ -35,7 +35,8 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
     @Option(name: .customLong("dialect"), help: ArgumentHelp("memutils or vma (repeatable; default: memutils).", valueName: "NAME"))
     var dialects: [Dialect] = []
 
-    @Option(name: .customLong("budget"), help: ArgumentHelp("BYTES:ALLOCS per pass, 0 meaning unlimited (repeatable; default: 0:0).", valueName: "B:A"))
+    // `.unconditionalSingleValue`: `-1:0` is read as a value (and refused by validate()), not as an option.
+    @Option(name: .customLong("budget"), parsing: .unconditionalSingleValue, help: ArgumentHelp("BYTES:ALLOCS per pass, 0 meaning unlimited (repeatable; default: 0:0).", valueName: "B:A"))
     var budgets: [String] = []
 
     @OptionGroup var backend: BackendOptions
