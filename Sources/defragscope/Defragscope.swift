@@ -1,4 +1,4 @@
-// The command line: watch (default), run, bench, export.
+// The command line: watch (default), run, bench, export, compare.
 import ArgumentParser
 import Benchmarks
 import Defragmentation
