@@ -34,6 +34,9 @@ struct Watch: ParsableCommand {
     @Option(help: ArgumentHelp("Byte checks after each pass: none, moved or all.", valueName: "WHAT"))
     var verify: Verification = .moved
 
+    @Option(help: ArgumentHelp("Two to four sessions side by side, comma-separated: ALGORITHM[@DIALECT][:BYTES:ALLOCS] (full,fast@vma,full:67108864:256); unset parts come from --dialect and the budget options.", valueName: "A,B,..."))
+    var compare: String?
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         if let refusal = TerminalCheck.refusal(environment: environment) {
@@ -41,8 +44,10 @@ struct Watch: ParsableCommand {
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
             throw ExitCode(2)
         }
+        let configurations = try compare.map { try ComparedSpec.parse($0, defaults: engine.configuration) }
         let workload = try input.load()
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
+        if let configurations { return try showComparison(workload, configurations, options: options) }
         let exit: EventLoopExit
         switch backend.backend {
         case .host:

@@ -1,0 +1,68 @@
+// `watch --compare A,B[,C,D]`: the configurations parsed from the option, one session each (each on its own
+// host device, as they live side by side), shown by EventLoop.runComparison.
+import ArgumentParser
+import Defragmentation
+import DefragSession
+import Foundation
+import MemoryPools
+import TerminalUI
+import Workloads
+
+/// `--compare`'s list: ALGORITHM[@DIALECT][:BYTES:ALLOCS], comma-separated, two to four.
+enum ComparedSpec {
+    static func parse(_ text: String, defaults: EngineConfiguration) throws -> [EngineConfiguration] {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard (2...4).contains(items.count) else {
+            throw CLIError("--compare '\(text)': expected two to four configurations separated by commas, found \(items.count)")
+        }
+        return try items.map { item in
+            func refuse(_ why: String) -> CLIError {
+                CLIError("--compare '\(item)': \(why); expected ALGORITHM[@DIALECT][:BYTES:ALLOCS], e.g. full, fast@vma or full:67108864:256")
+            }
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 1 || parts.count == 3 else { throw refuse("a budget needs both BYTES and ALLOCS") }
+            let names = parts[0].split(separator: "@", omittingEmptySubsequences: false).map(String.init)
+            guard names.count <= 2, let algorithm = Algorithm(rawValue: names[0]) else {
+                throw refuse("unknown algorithm '\(names[0])' (fast, full, balanced or extensive)")
+            }
+            var configuration = defaults
+            configuration.algorithm = algorithm
+            if names.count == 2 {
+                guard let dialect = Dialect(rawValue: names[1]) else { throw refuse("unknown dialect '\(names[1])' (memutils or vma)") }
+                configuration.dialect = dialect
+            }
+            if parts.count == 3 {
+                guard let bytes = Int(parts[1]), let allocations = Int(parts[2]), bytes >= 0, allocations >= 0 else {
+                    throw refuse("BYTES and ALLOCS must be whole numbers of 0 or more (0: unlimited)")
+                }
+                configuration.maxPassBytes = bytes == 0 ? .max : bytes
+                configuration.maxPassAllocations = allocations == 0 ? .max : allocations
+            }
+            return configuration
+        }
+    }
+}
+
+extension Watch {
+    func showComparison(_ workload: Workload, _ configurations: [EngineConfiguration], options: EventLoopOptions) throws {
+        if backend.backend != .host {
+            throw CLIError("--compare runs its sessions on host memory: leave out --backend \(backend.backend.rawValue)")
+        }
+        let drivers = try configurations.map { configuration in
+            let device = HostPageDevice()
+            let session = try DefragSession(title: workload.title, configuration: configuration, verification: verify) {
+                try workload.makePools(device: device, keepBytes: verify != .none)
+            }
+            try engine.applyFaults(to: session)
+            return SessionDriverAdapter(session: session)
+        }
+        let exit: EventLoopExit
+        do {
+            exit = try EventLoop.runComparison(drivers: drivers, labels: SessionComparison.labels(for: configurations), options: options)
+        } catch let error as TerminalUIError {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if case .signal(let number) = exit { throw ExitCode(128 + number) }
+    }
+}
