@@ -38,13 +38,14 @@ struct Watch: ParsableCommand {
     var compare: String?
 
     func run() throws {
+        // A bad --compare list is refused whatever the terminal.
+        let configurations = try compare.map { try ComparedSpec.parse($0, defaults: engine.configuration) }
         let environment = ProcessInfo.processInfo.environment
         if let refusal = TerminalCheck.refusal(environment: environment) {
             // The message already names the command and points to `run`.
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
             throw ExitCode(2)
         }
-        let configurations = try compare.map { try ComparedSpec.parse($0, defaults: engine.configuration) }
         let workload = try input.load()
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
         if let configurations { return try showComparison(workload, configurations, options: options) }
