@@ -1,16 +1,17 @@
 // The terminal UI of `watch --compare`: the loop of EventLoop.run over several drivers, drawn with
 // renderComparison; Tab moves the focus.
+import DefragSession
 import Visualizer
 #if canImport(Glibc)
 import Glibc
 #endif
 
 extension EventLoop {
-    /// Runs the comparison view of `drivers` (two to four, named by `labels`) until the user quits or a
-    /// signal arrives; the terminal is restored on every way out.
+    /// Runs the comparison view of `drivers` (two to four) until the user quits or a signal arrives; the
+    /// terminal is restored on every way out.
     /// - Throws: as ``run(driver:options:)``.
     @discardableResult
-    public static func runComparison(drivers: [SessionDriver], labels: [String], options: EventLoopOptions) throws -> EventLoopExit {
+    public static func runComparison(drivers: [SessionDriver], options: EventLoopOptions) throws -> EventLoopExit {
         if let message = TerminalCheck.refusal(environment: options.environment) {
             throw TerminalUIError.refused(message)
         }
@@ -37,7 +38,7 @@ extension EventLoop {
                 if width != state.width || height != state.height {
                     state = updateComparison(state, .resize(width: width, height: height), snapshots).0
                 }
-                screen.draw(renderComparison(snapshots, labels: labels, state))
+                screen.draw(renderComparison(snapshots, state))
                 dirty = false
             }
 
@@ -78,7 +79,7 @@ extension EventLoop {
                         try drivers[effect.pane].perform(effect.effect)
                         state.message = nil
                     } catch {
-                        state.message = "\(labels[effect.pane]): \(error)"
+                        state.message = "\(SessionComparison.labels(for: snapshots.map(\.configuration))[effect.pane]): \(error)"
                         state.isRunning = false
                     }
                     snapshots[effect.pane] = drivers[effect.pane].snapshot

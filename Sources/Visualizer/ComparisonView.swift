@@ -123,8 +123,9 @@ public func focusNext(_ state: ComparisonViewState) -> ComparisonViewState {
 }
 
 /// The line under the panes: each session against the first, e.g. "full: 2 pages fewer than fast, 1.3× its
-/// bytes moved".
-public func comparisonDifference(_ snapshots: [SessionSnapshot], labels: [String]) -> String {
+/// bytes moved"; the sessions named as ``SessionComparison/labels(for:)`` names their configurations.
+public func comparisonDifference(_ snapshots: [SessionSnapshot]) -> String {
+    let labels = SessionComparison.labels(for: snapshots.map(\.configuration))
     guard let base = snapshots.first, let baseLabel = labels.first else { return "" }
     var parts: [String] = []
     for (snapshot, label) in zip(snapshots, labels).dropFirst() {
@@ -143,11 +144,13 @@ public func comparisonDifference(_ snapshots: [SessionSnapshot], labels: [String
     return parts.joined(separator: "; ")
 }
 
-/// Draws a comparison: for each pane its header (label, pass, pages now / lower bound, bytes moved,
-/// finished) over the single-session frame, then the difference line and the key bar.
-public func renderComparison(_ snapshots: [SessionSnapshot], labels: [String], _ state: ComparisonViewState) -> Canvas {
+/// Draws a comparison: for each pane its header (its configuration, pass, pages now / lower bound, bytes
+/// moved, finished) over the single-session frame, then the difference line and the key bar. The names
+/// come from the sessions' configurations now (a key may have changed the focused one's algorithm).
+public func renderComparison(_ snapshots: [SessionSnapshot], _ state: ComparisonViewState) -> Canvas {
     var canvas = Canvas(width: state.width, height: state.height)
     guard canvas.width > 0, canvas.height > 0 else { return canvas }
+    let labels = SessionComparison.labels(for: snapshots.map(\.configuration))
     let rects = ComparisonViewState.paneRects(count: snapshots.count, width: state.width, height: state.height)
     for (index, rect) in rects.enumerated() where index < snapshots.count && index < state.panes.count && !rect.isEmpty {
         let snapshot = snapshots[index], focused = index == state.focus
@@ -170,7 +173,7 @@ public func renderComparison(_ snapshots: [SessionSnapshot], labels: [String], _
     }
     let ascii = state.panes.first?.ascii ?? false
     let footer = max(0, state.height - ComparisonViewState.footerRows)
-    let difference = state.message ?? comparisonDifference(snapshots, labels: labels)
+    let difference = state.message ?? comparisonDifference(snapshots)
     canvas.write(difference, x: 1, y: footer, maxWidth: state.width - 1, foreground: state.message == nil ? .text : .warning, ascii: ascii)
     canvas.fill(x: 0, y: footer + 1, width: state.width, height: 1, with: Cell(" ", foreground: .text, background: .keybar))
     var x = 1

@@ -58,7 +58,7 @@ extension Watch {
         }
         let exit: EventLoopExit
         do {
-            exit = try EventLoop.runComparison(drivers: drivers, labels: SessionComparison.labels(for: configurations), options: options)
+            exit = try EventLoop.runComparison(drivers: drivers, options: options)
         } catch let error as TerminalUIError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)

@@ -1,11 +1,13 @@
 // watch --compare, pure: where the panes go, which keys act on all sessions and which on the focused one,
 // the difference line, and the frame (headers over each session's own frame).
 import DefragSession
+import Defragmentation
 import Testing
 @testable import Visualizer
 
-private func snapshot(_ base: SessionSnapshot, pages: Int, bytesMoved: Int, finished: Bool = false) -> SessionSnapshot {
+private func snapshot(_ base: SessionSnapshot, pages: Int, bytesMoved: Int, finished: Bool = false, algorithm: Algorithm? = nil) -> SessionSnapshot {
     var s = base
+    if let algorithm { s.configuration.algorithm = algorithm }
     s.metrics.pages = pages
     s.runStats.bytesMoved = bytesMoved
     s.isFinished = finished
@@ -53,20 +55,25 @@ private func snapshot(_ base: SessionSnapshot, pages: Int, bytesMoved: Int, fini
 
     @Test("the difference line states each session against the first")
     func difference() {
-        let fast = snapshot(Fixtures.before, pages: 7, bytesMoved: 10 << 20)
-        let full = snapshot(Fixtures.before, pages: 5, bytesMoved: 13 << 20)
-        let same = snapshot(Fixtures.before, pages: 8, bytesMoved: 10 << 20)
-        #expect(comparisonDifference([fast, full, same], labels: ["fast", "full", "balanced"])
+        let fast = snapshot(Fixtures.before, pages: 7, bytesMoved: 10 << 20, algorithm: .fast)
+        let full = snapshot(Fixtures.before, pages: 5, bytesMoved: 13 << 20, algorithm: .full)
+        let same = snapshot(Fixtures.before, pages: 8, bytesMoved: 10 << 20, algorithm: .balanced)
+        #expect(comparisonDifference([fast, full, same])
             == "full: 2 pages fewer than fast, 1.3× its bytes moved; balanced: 1 page more than fast, 1.0× its bytes moved")
-        let none = snapshot(Fixtures.before, pages: 7, bytesMoved: 0)
-        #expect(comparisonDifference([none, none], labels: ["a", "b"]) == "b: as many pages as a, no bytes moved by either")
+        let a = snapshot(Fixtures.before, pages: 7, bytesMoved: 0, algorithm: .fast)
+        var b = snapshot(Fixtures.before, pages: 7, bytesMoved: 0, algorithm: .fast)
+        b.configuration.dialect = b.configuration.dialect == .vma ? .memutils : .vma
+        let names = SessionComparison.labels(for: [a.configuration, b.configuration])
+        #expect(comparisonDifference([a, b]) == "\(names[1]): as many pages as \(names[0]), no bytes moved by either")
+        #expect(names[0].hasPrefix("fast@"))
     }
 
     @Test("the frame: a header per pane with its name, pass, pages and bytes, the focus marked, the difference line")
     func frame() {
-        let snapshots = [snapshot(Fixtures.afterPass, pages: 3, bytesMoved: 1 << 20), snapshot(Fixtures.afterPass, pages: 4, bytesMoved: 1 << 19, finished: true)]
+        let snapshots = [snapshot(Fixtures.afterPass, pages: 3, bytesMoved: 1 << 20, algorithm: .full),
+                         snapshot(Fixtures.afterPass, pages: 4, bytesMoved: 1 << 19, finished: true, algorithm: .fast)]
         let state = ComparisonViewState(width: 160, height: 30, opening: snapshots)
-        let lines = renderComparison(snapshots, labels: ["full", "fast"], state).lines()
+        let lines = renderComparison(snapshots, state).lines()
         #expect(lines.count == 30 && lines.allSatisfy { $0.count == 160 })
         #expect(lines[0].hasPrefix("▶ full  pass \(Fixtures.afterPass.passNumber)  pages 3 / bound "))
         #expect(lines[0].contains("│  fast  pass") && lines[0].contains("512 KiB moved  finished, waiting"))
