@@ -38,8 +38,7 @@ struct Watch: ParsableCommand {
     var compare: String?
 
     func run() throws {
-        // A bad --compare list is refused whatever the terminal.
-        let configurations = try compare.map { try ComparedSpec.parse($0, defaults: engine.configuration) }
+        if let compare { return try showComparison(compare) }
         let environment = ProcessInfo.processInfo.environment
         if let refusal = TerminalCheck.refusal(environment: environment) {
             // The message already names the command and points to `run`.
@@ -48,7 +47,6 @@ struct Watch: ParsableCommand {
         }
         let workload = try input.load()
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
-        if let configurations { return try showComparison(workload, configurations, options: options) }
         let exit: EventLoopExit
         switch backend.backend {
         case .host:

@@ -6,6 +6,7 @@ import DefragSession
 import Foundation
 import MemoryPools
 import TerminalUI
+import Visualizer
 import Workloads
 
 /// `--compare`'s list: ALGORITHM[@DIALECT][:BYTES:ALLOCS], comma-separated, two to four.
@@ -44,10 +45,19 @@ enum ComparedSpec {
 }
 
 extension Watch {
-    func showComparison(_ workload: Workload, _ configurations: [EngineConfiguration], options: EventLoopOptions) throws {
+    /// `watch --compare LIST`: a bad list is refused whatever the terminal, then as `watch`.
+    func showComparison(_ list: String) throws {
+        let configurations = try ComparedSpec.parse(list, defaults: engine.configuration)
         if backend.backend != .host {
             throw CLIError("--compare runs its sessions on host memory: leave out --backend \(backend.backend.rawValue)")
         }
+        let environment = ProcessInfo.processInfo.environment
+        if let refusal = TerminalCheck.refusal(environment: environment) {
+            FileHandle.standardError.write(Data((refusal + "\n").utf8))
+            throw ExitCode(2)
+        }
+        let workload = try input.load()
+        // Each session on a device of its own: they live side by side, and a device names pages by pool.
         let drivers = try configurations.map { configuration in
             let device = HostPageDevice()
             let session = try DefragSession(title: workload.title, configuration: configuration, verification: verify) {
@@ -56,6 +66,7 @@ extension Watch {
             try engine.applyFaults(to: session)
             return SessionDriverAdapter(session: session)
         }
+        let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
         let exit: EventLoopExit
         do {
             exit = try EventLoop.runComparison(drivers: drivers, options: options)
