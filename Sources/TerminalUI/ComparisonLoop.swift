@@ -1,5 +1,6 @@
 // The terminal UI of `watch --compare`: the loop of EventLoop.run over several drivers, drawn with
-// renderComparison; Tab moves the focus.
+// renderComparison; Tab moves the focus. (The loop's shape is EventLoop.run's; the two differ in their
+// state, update, render and effects, and would share one loop over a model protocol.)
 import DefragSession
 import Visualizer
 #if canImport(Glibc)
@@ -7,11 +8,16 @@ import Glibc
 #endif
 
 extension EventLoop {
-    /// Runs the comparison view of `drivers` (two to four) until the user quits or a signal arrives; the
-    /// terminal is restored on every way out.
-    /// - Throws: as ``run(driver:options:)``.
+    /// Runs the comparison view of two to four sessions until the user quits or a signal arrives; the
+    /// terminal is restored on every way out. The loading frame shows while `makeDrivers` builds them.
+    /// - Parameters:
+    ///   - loading: what the loading frame names, its total the steps of building all the sessions.
+    ///   - makeDrivers: builds the sessions; give the reporter's ``LoadingReporter/report(_:of:)`` to the
+    ///     pools' builders (counting on across the sessions).
+    /// - Throws: as ``run(options:loading:makeDriver:)``.
     @discardableResult
-    public static func runComparison(drivers: [SessionDriver], options: EventLoopOptions) throws -> EventLoopExit {
+    public static func runComparison(options: EventLoopOptions, loading: LoadingProgress,
+                                     makeDrivers: (LoadingReporter) throws -> [SessionDriver]) throws -> EventLoopExit {
         if let message = TerminalCheck.refusal(environment: options.environment) {
             throw TerminalUIError.refused(message)
         }
@@ -20,6 +26,14 @@ extension EventLoop {
         let screen = try Screen(term: options.environment["TERM"] ?? "", noColour: noColour, mouse: options.mouse)
         defer { screen.end() }
 
+        let reporter = LoadingReporter(screen: screen, progress: loading, ascii: options.ascii || !utf8, keyMap: options.keyMap)
+        reporter.draw(on: screen)
+        let drivers: [SessionDriver]
+        do {
+            drivers = try makeDrivers(reporter)
+        } catch let interrupted as LoadingInterrupted {
+            return ending(for: interrupted)
+        }
         var snapshots = drivers.map(\.snapshot)
         let (width, height) = screen.size
         var state = ComparisonViewState(width: width, height: height, ascii: options.ascii || !utf8, monochrome: screen.depth == .none,
@@ -29,6 +43,7 @@ extension EventLoop {
         var dirty = true
         var nextStep = now() + 1 / state.passesPerSecond
         var quickTimeouts = 0
+        var typedAhead: [Key] = []
 
         while true {
             let signal = screen.takeSignal()
@@ -46,8 +61,12 @@ extension EventLoop {
             let waitMilliseconds = Int(min(0.25, waitSeconds) * 1000)
             let started = now()
             var commands: [Command] = []
-            if let key = Input.read(timeout: waitMilliseconds) {
+            let key = typedAhead.isEmpty ? Input.read(timeout: waitMilliseconds) : typedAhead.removeFirst()
+            if let key {
                 quickTimeouts = 0
+                // As in run(options:loading:makeDriver:): a quit among the keys already typed ends it now.
+                typedAhead += Input.readWaiting()
+                if typedAhead.contains(where: { options.keyMap.command(for: $0) == .quit }) { return .quit }
                 if key == .character("\t") {
                     state = focusNext(state)
                     dirty = true
@@ -78,6 +97,8 @@ extension EventLoop {
                     do {
                         try drivers[effect.pane].perform(effect.effect)
                         state.message = nil
+                    } catch let interrupted as LoadingInterrupted {
+                        return ending(for: interrupted)
                     } catch {
                         state.message = "\(SessionComparison.labels(for: snapshots.map(\.configuration))[effect.pane]): \(error)"
                         state.isRunning = false

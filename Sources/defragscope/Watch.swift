@@ -45,6 +45,8 @@ struct Watch: ParsableCommand {
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
             throw ExitCode(2)
         }
+        // A crash report must not wait for a key (Backtracer): this may start the program again.
+        Backtracer.restartWithoutInteractiveReport()
         let workload = try input.load()
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
         let exit: EventLoopExit
@@ -67,13 +69,20 @@ struct Watch: ParsableCommand {
     }
 
     private func show<D: PageDevice>(_ workload: Workload, device: D, notice: String?, options: EventLoopOptions) throws -> EventLoopExit {
-        let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
-            try workload.makePools(device: device, keepBytes: verify != .none)
+        let unit: String
+        switch workload {
+        case .trace: unit = "operations"
+        case .dump: unit = "allocations"
         }
-        try engine.applyFaults(to: session)
-        let driver = SessionDriverAdapter(session: session, notice: notice)
+        let loading = LoadingProgress(title: workload.title, unit: unit, total: workload.buildSteps)
         do {
-            return try EventLoop.run(driver: driver, options: options)
+            return try EventLoop.run(options: options, loading: loading) { reporter in
+                let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
+                    try workload.makePools(device: device, keepBytes: verify != .none, progress: reporter.report)
+                }
+                try engine.applyFaults(to: session)
+                return DefragSessionDriver(session: session, notice: notice)
+            }
         } catch let error as TerminalUIError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)

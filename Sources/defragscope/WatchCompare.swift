@@ -56,20 +56,33 @@ extension Watch {
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
             throw ExitCode(2)
         }
+        // A crash report must not wait for a key (as in `watch`).
+        Backtracer.restartWithoutInteractiveReport()
         let workload = try input.load()
-        // Each session on a device of its own: they live side by side, and a device names pages by pool.
-        let drivers = try configurations.map { configuration in
-            let device = HostPageDevice()
-            let session = try DefragSession(title: workload.title, configuration: configuration, verification: verify) {
-                try workload.makePools(device: device, keepBytes: verify != .none)
-            }
-            try engine.applyFaults(to: session)
-            return SessionDriverAdapter(session: session)
-        }
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
+        let steps = workload.buildSteps
+        let unit: String
+        switch workload {
+        case .trace: unit = "operations"
+        case .dump: unit = "allocations"
+        }
+        // "replayed 1,200 of 4,000 operations": the steps of every session's build, one after the other.
+        let loading = LoadingProgress(title: workload.title, unit: "\(unit) (\(configurations.count) sessions)", total: steps * configurations.count)
         let exit: EventLoopExit
         do {
-            exit = try EventLoop.runComparison(drivers: drivers, options: options)
+            exit = try EventLoop.runComparison(options: options, loading: loading) { reporter in
+                // Each session on a device of its own: they live side by side, and a device names pages by pool.
+                try configurations.enumerated().map { index, configuration in
+                    let device = HostPageDevice()
+                    let session = try DefragSession(title: workload.title, configuration: configuration, verification: verify) {
+                        try workload.makePools(device: device, keepBytes: verify != .none) { done, _ in
+                            try reporter.report(index * steps + done, of: steps * configurations.count)
+                        }
+                    }
+                    try engine.applyFaults(to: session)
+                    return DefragSessionDriver(session: session)
+                }
+            }
         } catch let error as TerminalUIError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
