@@ -28,8 +28,6 @@ public struct ComparisonRun: Hashable, Sendable {
     public var passes: Int
     /// Moves made (every operation: copy, ignore, destroy).
     public var moves: Int
-    /// The sum of the moves' sizes.
-    public var bytesInMoves: Int
     /// The engine's statistics over the run (bytes and allocations moved, pages freed).
     public var stats: DefragmentationStats
     public var metricsAtStart: Metrics
@@ -41,7 +39,7 @@ public struct ComparisonRun: Hashable, Sendable {
     /// Pass 0 (the start) and one point per pass.
     public var curve: [ConvergencePoint]
 
-    public init(label: String, configuration: EngineConfiguration, backendName: String, passes: Int, moves: Int, bytesInMoves: Int,
+    public init(label: String, configuration: EngineConfiguration, backendName: String, passes: Int, moves: Int,
                 stats: DefragmentationStats, metricsAtStart: Metrics, metricsAtEnd: Metrics, planningSeconds: Double, errors: Int,
                 curve: [ConvergencePoint]) {
         self.label = label
@@ -49,7 +47,6 @@ public struct ComparisonRun: Hashable, Sendable {
         self.backendName = backendName
         self.passes = passes
         self.moves = moves
-        self.bytesInMoves = bytesInMoves
         self.stats = stats
         self.metricsAtStart = metricsAtStart
         self.metricsAtEnd = metricsAtEnd
@@ -114,17 +111,16 @@ public enum SessionComparison {
     public static func runOne<D: PageDevice>(_ session: DefragSession<D>, label: String) throws -> ComparisonRun {
         let start = session.metricsAtStart
         var curve = [ConvergencePoint(pass: 0, cumulativeBytesMoved: 0, pages: start.pages, nonEmptyPages: start.nonEmptyPages)]
-        var moves = 0, bytes = 0, errors = 0, planning = 0.0
+        var moves = 0, errors = 0, planning = 0.0
         while let report = try session.step() {
             moves += report.moves.count
-            for m in report.moves { bytes += m.size }
             errors += report.errors.count
             planning += report.planningSeconds
             curve.append(ConvergencePoint(pass: report.number, cumulativeBytesMoved: (curve.last?.cumulativeBytesMoved ?? 0) + report.stats.bytesMoved,
                                           pages: report.metricsAfter.pages, nonEmptyPages: report.metricsAfter.nonEmptyPages))
         }
         return ComparisonRun(label: label, configuration: session.configuration, backendName: session.backendName,
-                                passes: curve.count - 1, moves: moves, bytesInMoves: bytes, stats: session.runStats,
+                                passes: curve.count - 1, moves: moves, stats: session.runStats,
                                 metricsAtStart: start, metricsAtEnd: session.metrics, planningSeconds: planning, errors: errors, curve: curve)
     }
 }

@@ -57,6 +57,9 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
         for b in budgets where Budget(argument: b) == nil {
             throw ValidationError("--budget '\(b)': expected BYTES:ALLOCS, two whole numbers of 0 or more (0: unlimited), e.g. 67108864:256 or 0:0")
         }
+        if svg == "-" {
+            throw ValidationError("--svg -: standard output carries the rows; give the SVG a file of its own")
+        }
         if planOnly && backend.backend != .host {
             throw ValidationError("--plan-only runs on a device that keeps no bytes: it cannot be combined with --backend \(backend.backend.rawValue)")
         }
@@ -88,9 +91,7 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
         }
         if let svgFile {
             try svgFile.write(Array(chart.svg().utf8))
-            if svg != "-" {
-                FileHandle.standardError.write(Data("wrote \(svg!): \(plot.rawValue) plot of \(results.count) configurations\n".utf8))
-            }
+            FileHandle.standardError.write(Data("wrote \(svgFile.path): \(plot.rawValue) plot of \(results.count) configurations\n".utf8))
         }
     }
 

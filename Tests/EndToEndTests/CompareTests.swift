@@ -187,6 +187,7 @@ struct CompareTests {
         BadOptions(arguments: ["--format", "json", "--format", "text"], message: "--format was given more than once"),
         BadOptions(arguments: ["--plan-only", "--backend", "lavapipe"], message: "--plan-only runs on a device that keeps no bytes"),
         BadOptions(arguments: ["--svg", "/nonexistent-dir/out.svg"], message: "cannot write /nonexistent-dir/out.svg"),
+        BadOptions(arguments: ["--svg", "-"], message: "--svg -: standard output carries the rows"),
     ])
     func badOptions(_ bad: BadOptions) throws {
         let result = try runDefragscope(["compare", "--scenario", "tiny"] + bad.arguments)
