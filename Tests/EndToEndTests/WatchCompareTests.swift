@@ -47,6 +47,19 @@ struct WatchCompareTests {
         #expect(t.exitStatus() == "EXIT=0")
     }
 
+    @Test("compare in a colour terminal: the plot's series and legend in colour")
+    func compareColours() throws {
+        let t = try TmuxSession(["compare", "--trace", TestPaths.trace("checkerboard"), "--algorithm", "fast", "--algorithm", "full"],
+                                width: 120, height: 50)
+        defer { t.close() }
+        try t.waitFor("the legend") { $0.contains("lower bound: 5") }
+        let screen = try t.tmux(["capture-pane", "-p", "-e", "-t", t.name]).stdout
+        #expect(t.exitStatus() == "EXIT=0")
+        // tmux re-renders the colours it was given: series 1 cyan (36), series 2 yellow (33), before "━━ 1" and "━━ 2".
+        #expect(screen.range(of: "\u{1B}\\[[0-9;]*36m━━ 1", options: .regularExpression) != nil, "\(screen)")
+        #expect(screen.range(of: "\u{1B}\\[[0-9;]*33m━━ 2", options: .regularExpression) != nil, "\(screen)")
+    }
+
     @Test("a bad --compare list exits 2 naming the item", arguments: [
         ("full", "expected two to four configurations"),
         ("full,quick", "--compare 'quick': unknown algorithm 'quick'"),
