@@ -14,14 +14,17 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
     static let configuration = CommandConfiguration(
         abstract: "Run several algorithms, dialects and budgets over one input and compare them.",
         discussion: """
-        Every --algorithm × --dialect × --budget is a configuration; each gets a session of its own built from
-        the same input and runs to its end (bytes verified after every pass, or with --plan-only on a device
-        that keeps no bytes). The table gives per configuration: passes, moves, bytes moved, pages before,
-        after, non-empty after and the lower bound, and the time spent planning; the plot under it shows
-        non-empty pages against cumulative bytes moved, one point per pass (--plot passes: against the pass).
-        --format json   one JSON object per configuration (the figures of `run --format json`'s summary, and
-                        the curve), no plot
-        --svg FILE      the plot as SVG, one polyline per configuration, named in the legend
+        Every --algorithm × --dialect × --budget is a configuration. Each gets a
+        session of its own, built from the same input, and runs to its end: bytes
+        verified after every pass, or with --plan-only on a device that keeps no
+        bytes. The table gives per configuration: passes, moves, bytes moved,
+        pages before, after, non-empty after and the lower bound, and the time
+        spent planning. The plot under it shows non-empty pages against the bytes
+        moved so far, one point per pass (--plot passes: against the pass).
+          --format json  one JSON object per configuration: the figures of
+                         `run --format json`'s summary, and the curve; no plot
+          --svg FILE     the plot as SVG, a polyline per configuration, named
+                         in the legend
         """
     )
 
@@ -29,7 +32,7 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
 
     @OptionGroup var input: InputOptions
 
-    @Option(name: .customLong("algorithm"), help: ArgumentHelp("fast, full, balanced or extensive (repeatable; default: all four).", valueName: "NAME"))
+    @Option(name: .customLong("algorithm"), help: ArgumentHelp("fast, full, balanced or extensive (repeatable; default: every algorithm).", valueName: "NAME"))
     var algorithms: [Algorithm] = []
 
     @Option(name: .customLong("dialect"), help: ArgumentHelp("memutils or vma (repeatable; default: memutils).", valueName: "NAME"))
