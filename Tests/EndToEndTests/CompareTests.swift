@@ -206,3 +206,24 @@ struct CompareTests {
         #expect(result.stderr.contains("\(path):3"), "\(result.stderr)")
     }
 }
+
+@Suite("compare --backend lavapipe", .requires(Lavapipe.driver))
+struct CompareLavapipeTests {
+    @Test("on Vulkan memory (one device, the sessions in turn): the same rows as on host memory")
+    func sameRowsAsHost() throws {
+        let arguments = ["compare", "--trace", TestPaths.trace("checkerboard"), "--algorithm", "fast", "--algorithm", "full",
+                         "--budget", "0:0", "--budget", "4194304:64", "--format", "json"]
+        let vulkan = try runDefragscope(arguments + ["--backend", "lavapipe"])
+        let host = try runDefragscope(arguments)
+        #expect(vulkan.status == 0, "\(vulkan.stderr)")
+        #expect(host.status == 0, "\(host.stderr)")
+        let a = try jsonLines(vulkan.stdout), b = try jsonLines(host.stdout)
+        #expect(a.count == 4 && b.count == 4)
+        for (x, y) in zip(a, b) {
+            #expect(x["configuration"] as? String == y["configuration"] as? String)
+            for key in sharedKeys { #expect(x[key] as? Int == y[key] as? Int, "\(x["configuration"] ?? "") \(key)") }
+            #expect(x["errors"] as? Int == 0)
+            #expect(x["backend"] as? String != "host memory")
+        }
+    }
+}
