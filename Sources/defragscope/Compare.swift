@@ -117,9 +117,9 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
         })
     }
 
-    /// Colours when standard output is a terminal that has them and NO_COLOR is not set.
+    /// Colours when standard output is a terminal that has them and NO_COLOR is unset or empty (as `watch`).
     static func usesColour(environment: [String: String]) -> Bool {
-        guard isatty(1) != 0, environment["NO_COLOR"] == nil else { return false }
+        guard isatty(1) != 0, (environment["NO_COLOR"] ?? "").isEmpty else { return false }
         let term = environment["TERM"] ?? ""
         return !term.isEmpty && term != "dumb"
     }

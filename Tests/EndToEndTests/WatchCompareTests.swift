@@ -58,6 +58,14 @@ struct WatchCompareTests {
         // tmux re-renders the colours it was given: series 1 cyan (36), series 2 yellow (33), before "━━ 1" and "━━ 2".
         #expect(screen.range(of: "\u{1B}\\[[0-9;]*36m━━ 1", options: .regularExpression) != nil, "\(screen)")
         #expect(screen.range(of: "\u{1B}\\[[0-9;]*33m━━ 2", options: .regularExpression) != nil, "\(screen)")
+
+        // NO_COLOR: the same plot without colours.
+        let plain = try TmuxSession(["compare", "--trace", TestPaths.trace("checkerboard"), "--algorithm", "fast", "--algorithm", "full"],
+                                    width: 120, height: 50, environment: ["TERM": "tmux-256color", "LANG": "C.UTF-8", "LC_ALL": nil, "NO_COLOR": "1"])
+        defer { plain.close() }
+        try plain.waitFor("the legend without colour") { $0.contains("lower bound: 5") }
+        let uncoloured = try plain.tmux(["capture-pane", "-p", "-e", "-t", plain.name]).stdout
+        #expect(uncoloured.contains("━━ 1 fast") && !uncoloured.contains("36m"), "\(uncoloured)")
     }
 
     @Test("a bad --compare list exits 2 naming the item", arguments: [
