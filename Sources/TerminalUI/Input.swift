@@ -33,7 +33,7 @@ public enum Input {
         switch character {
         case 27: return .escape
         case 10, 13: return .enter
-        case 9: return nil
+        case 9: return .character("\t")
         default:
             guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
             return .character(Character(scalar))

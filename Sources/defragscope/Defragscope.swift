@@ -1,4 +1,4 @@
-// The command line: watch (default), run, bench, export, record, snapshot.
+// The command line: watch (default), run, bench, export, compare, record, snapshot.
 import ArgumentParser
 import Benchmarks
 import Defragmentation
@@ -18,7 +18,7 @@ struct Defragscope: ParsableCommand {
         dump (--vma-dump FILE), a D3D12MA dump (--d3d12ma-dump FILE), or either dump (--dump FILE).
         With no input, the first built-in scenario is shown.
         """,
-        subcommands: [Watch.self, Run.self, Bench.self, Export.self, Record.self, Snapshot.self],
+        subcommands: [Watch.self, Run.self, Bench.self, Export.self, Compare.self, Record.self, Snapshot.self],
         defaultSubcommand: Watch.self
     )
 

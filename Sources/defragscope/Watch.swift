@@ -37,6 +37,9 @@ struct Watch: ParsableCommand {
     @Option(help: ArgumentHelp("Byte checks after each pass: none, moved or all.", valueName: "WHAT"))
     var verify: Verification = .moved
 
+    @Option(help: ArgumentHelp("Two to four sessions side by side, comma-separated: ALGORITHM[@DIALECT][:BYTES:ALLOCS] (full,fast@vma,full:67108864:256); unset parts come from --dialect and the budget options.", valueName: "A,B,..."))
+    var compare: String?
+
     @Option(help: ArgumentHelp("Record the session as an asciicast v2 file (a marker per pass).", valueName: "FILE"))
     var record: String?
 
@@ -44,6 +47,9 @@ struct Watch: ParsableCommand {
     var screenshotDirectory: String?
 
     func validate() throws {
+        if compare != nil && (record != nil || screenshotDirectory != nil) {
+            throw ValidationError("--record and --screenshot-dir are not available with --compare")
+        }
         if let screenshotDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: screenshotDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -53,6 +59,7 @@ struct Watch: ParsableCommand {
     }
 
     func run() throws {
+        if let compare { return try showComparison(compare) }
         let environment = ProcessInfo.processInfo.environment
         if let refusal = TerminalCheck.refusal(environment: environment) {
             // The message already names the command and points to `run`.
