@@ -101,6 +101,15 @@ struct RecordCommandTests {
         #expect(toStdout.stderr.contains("wrote standard output"))
     }
 
+    @Test("watch --record and --screenshot-dir are refused with --compare, and --screenshot-dir must be a folder")
+    func watchOptionRefusals() throws {
+        for (arguments, message) in [(["--compare", "full,fast", "--record", "x.cast"], "--record and --screenshot-dir are not available with --compare"),
+                                     (["--screenshot-dir", "/nonexistent-dir"], "--screenshot-dir /nonexistent-dir: not a folder")] {
+            let result = try runDefragscope(["watch", "--scenario", "checkerboard"] + arguments)
+            #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test("snapshot refuses a pass past the end, no output, and two outputs to stdout, with exit 2")
     func snapshotRefusals() throws {
         for (arguments, message) in [(["--pass", "500", "--text", "-"], "finished after"),
