@@ -1,0 +1,399 @@
+// The optimal algorithm's planner: from a snapshot of every page, the fewest pages reachable and a schedule
+// of passes that reaches them moving few bytes. Pure: pages and allocations in, passes of moves out.
+import MemoryMetadata
+
+/// One allocation as the planner sees it.
+struct PlanAllocation {
+    /// The pool's user data (stable across moves: the engine finds the allocation by it).
+    var userData: Int
+    var offset: Int
+    /// Bytes the allocation occupies in its page (the metadata's region).
+    var regionSize: Int
+    /// Bytes a move asks for, and at which alignment.
+    var size: Int
+    var alignment: Int
+    var type: SuballocationType
+    /// False for allocations the planner must leave in place (this run's own destinations, or larger than
+    /// a pass may move).
+    var movable: Bool
+}
+
+/// One page as the planner sees it.
+struct PlanPage {
+    var id: ObjectIdentifier
+    var size: Int
+    /// Ascending by offset.
+    var allocations: [PlanAllocation]
+    /// Ascending by offset.
+    var holes: [Hole]
+    /// False for pages that answered `ignore`: never a source again.
+    var movable: Bool
+    var liveBytes: Int { allocations.reduce(0) { $0 + $1.regionSize } }
+}
+
+/// One move of a plan: allocation `userData` leaves page `source` for page `destination`, where a
+/// lowest-offset request must answer `offset`.
+struct PlannedMove: Equatable {
+    var userData: Int
+    var source: Int
+    var destination: Int
+    var offset: Int
+    var size: Int
+}
+
+/// What the planner decided.
+struct Plan {
+    /// The passes, in order; each within the budget it was planned for.
+    var passes: [[PlannedMove]] = []
+    /// After each pass, every snapshot page's expected (allocation count, free bytes).
+    var expected: [[PageTotals]] = []
+    /// Pages holding allocations when the plan is done.
+    var pages = 0
+    /// The fewest pages the live bytes could fit in (pages' sizes only, no alignment).
+    var lowerBound = 0
+    /// Bytes the plan moves.
+    var bytesMoved: Int { passes.reduce(0) { $0 + $1.reduce(0) { $0 + $1.size } } }
+}
+
+struct PageTotals: Equatable {
+    var count: Int
+    var free: Int
+}
+
+/// Bin packing of a pool's allocations into its fullest pages, as passes of moves.
+///
+/// Pages are kept fullest first (pages that cannot be emptied always); the allocations of the others move,
+/// largest first, each to the kept page where the lowest free range that holds it (the range a
+/// lowest-offset request finds) leaves the least over. An allocation no range holds gets a window: the
+/// span of a kept page that is cheapest to clear, whose allocations (each at most a quarter of its size,
+/// so that clearing cannot cascade far) move out first; the window is reserved for it, and it moves in
+/// the pass after they left. Passes end at the budget; a move never lands on bytes that a move of the same
+/// pass still reads (every destination is free when its pass starts). If the pages cannot be packed into
+/// the lower bound, one more page is kept, and so on.
+struct PackingPlanner {
+    var pages: [PlanPage]
+    var maxPassBytes: Int
+    var maxPassAllocations: Int
+    var granularity: Int
+
+    init(pages: [PlanPage], maxPassBytes: Int, maxPassAllocations: Int, granularity: Int) {
+        self.pages = pages
+        self.maxPassBytes = maxPassBytes
+        self.maxPassAllocations = max(1, maxPassAllocations)
+        self.granularity = granularity
+        // An allocation larger than a pass may move stays where it is.
+        for p in self.pages.indices {
+            for a in self.pages[p].allocations.indices where self.pages[p].allocations[a].size > maxPassBytes {
+                self.pages[p].allocations[a].movable = false
+            }
+        }
+    }
+
+    /// The smallest number of pages whose sizes add up to the live bytes.
+    var lowerBound: Int {
+        let live = pages.reduce(0) { $0 + $1.liveBytes }
+        var capacity = 0, count = 0
+        for size in pages.map(\.size).sorted(by: >) {
+            if capacity >= live { break }
+            capacity += size
+            count += 1
+        }
+        return count
+    }
+
+    /// Pages in the order they are kept: those that cannot be emptied, then fullest first.
+    var keepOrder: [Int] {
+        func forced(_ p: Int) -> Bool { !pages[p].movable || pages[p].allocations.contains { !$0.movable } }
+        return pages.indices.filter { !pages[$0].allocations.isEmpty }.sorted { a, b in
+            let fa = forced(a), fb = forced(b)
+            if fa != fb { return fa }
+            let la = pages[a].liveBytes, lb = pages[b].liveBytes
+            if la != lb { return la > lb }
+            return a < b
+        }
+    }
+
+    /// The plan: the fewest kept pages this packing reaches, tried from the lower bound up.
+    func plan() -> Plan {
+        let order = keepOrder
+        let nonEmpty = order.count
+        let forcedCount = order.prefix { !pages[$0].movable || pages[$0].allocations.contains { !$0.movable } }.count
+        let bound = lowerBound
+        var result = Plan(pages: nonEmpty, lowerBound: bound)
+        let first = max(bound, forcedCount)
+        guard first < nonEmpty else { return result }
+        // Gallop up from the bound, then narrow down between the last failure and the first success.
+        var failed = first - 1, step = 1, k = first
+        var best: Plan?
+        while k < nonEmpty {
+            if let plan = simulate(kept: Array(order.prefix(k))) {
+                best = plan
+                break
+            }
+            failed = k
+            k = min(nonEmpty, k + step)
+            step *= 2
+        }
+        guard var found = best else { return result }
+        var high = k
+        while high - failed > 1 {
+            let mid = (failed + high) / 2
+            if let plan = simulate(kept: Array(order.prefix(mid))) { found = plan; high = mid } else { failed = mid }
+        }
+        found.pages = high
+        found.lowerBound = bound
+        result = found
+        return result
+    }
+
+    // MARK: simulation
+
+    /// Bytes and alignment a metadata gives a request (VMA's low granularity rounds image-like requests).
+    private func request(_ a: PlanAllocation) -> (size: Int, alignment: Int) {
+        var size = a.size, alignment = a.alignment
+        if granularity > 1 && granularity <= BufferImageGranularity.maxLowGranularity
+            && (a.type == .unknown || a.type == .imageUnknown || a.type == .imageOptimal) {
+            alignment = max(alignment, granularity)
+            size = (size + granularity - 1) & ~(granularity - 1)
+        }
+        return (size, alignment)
+    }
+
+    private struct Item {
+        var page: Int
+        var index: Int
+        var size: Int
+        var alignment: Int
+    }
+
+    private enum Status { case stays, pending, leaving, moved, waiting }
+
+    private struct Window {
+        var page: Int
+        var start: Int
+        var end: Int
+        var owner: Int
+        var outstanding: Int
+    }
+
+    /// Plans the passes that move every allocation of the pages not in `kept` into `kept`, or nil when
+    /// this packing does not get there.
+    func simulate(kept: [Int]) -> Plan? {
+        var keptSlot = [Int](repeating: -1, count: pages.count)
+        for (slot, p) in kept.enumerated() { keptSlot[p] = slot }
+        var holes = kept.map { HoleList(pages[$0].holes) }
+        var placed = kept.map { _ in [(offset: Int, size: Int)]() }
+
+        // Items: every allocation, by (page, index); the ones to move are the kept pages' evictees and every
+        // allocation of the other pages.
+        var itemOf: [[Int]] = pages.map { Array(repeating: -1, count: $0.allocations.count) }
+        var items: [Item] = []
+        var status: [Status] = []
+        var queue: [Int] = []
+        for p in pages.indices {
+            for i in pages[p].allocations.indices {
+                let r = request(pages[p].allocations[i])
+                itemOf[p][i] = items.count
+                items.append(Item(page: p, index: i, size: r.size, alignment: r.alignment))
+                status.append(keptSlot[p] >= 0 ? .stays : .pending)
+                if keptSlot[p] < 0 { queue.append(items.count - 1) }
+            }
+        }
+        func before(_ a: Int, _ b: Int) -> Bool {
+            let x = items[a], y = items[b]
+            if x.size != y.size { return x.size > y.size }
+            if x.alignment != y.alignment { return x.alignment > y.alignment }
+            if x.page != y.page { return x.page < y.page }
+            return x.index < y.index
+        }
+        queue.sort(by: before)
+
+        var windows: [Window] = []
+        var windowOf = [Int](repeating: -1, count: items.count)
+        var evicteeWindows: [Int: [Int]] = [:]
+        var activeWindows = [Int](repeating: 0, count: kept.count)
+        var totals = pages.map { PageTotals(count: $0.allocations.count, free: $0.size - $0.liveBytes) }
+        var plan = Plan()
+
+        func overlapsReservation(_ slot: Int, _ start: Int, _ end: Int, except owner: Int) -> Bool {
+            guard activeWindows[slot] > 0 else { return false }
+            for w in windows where w.page == slot && w.owner != owner && w.start < end && start < w.end { return true }
+            return false
+        }
+
+        /// The kept page whose lowest fitting range leaves the least over, and where.
+        func destination(_ item: Int, onlySlot: Int? = nil) -> (slot: Int, chunk: Int, index: Int, offset: Int)? {
+            let it = items[item]
+            var best: (slot: Int, chunk: Int, index: Int, offset: Int)?
+            var bestLeft = Int.max
+            for slot in onlySlot.map({ $0...$0 }) ?? 0...(kept.count - 1) where holes[slot].largest >= it.size {
+                guard let fit = holes[slot].firstFit(size: it.size, alignment: it.alignment) else { continue }
+                if overlapsReservation(slot, fit.offset, fit.offset + it.size, except: item) { continue }
+                let left = holes[slot].hole(chunk: fit.chunk, index: fit.index).end - fit.offset - it.size
+                if left < bestLeft { bestLeft = left; best = (slot, fit.chunk, fit.index, fit.offset) }
+            }
+            return best
+        }
+
+        /// The cheapest span of a kept page to clear for `item`; reserves it and queues its allocations.
+        func openWindow(_ item: Int, queue: inout [Int], from position: Int) -> Bool {
+            let it = items[item]
+            let limit = it.size / 4
+            var best: (slot: Int, offset: Int, cost: Int)?
+            for slot in kept.indices {
+                let p = kept[slot]
+                guard pages[p].movable, pages[p].size >= it.size else { continue }
+                // Pieces covering the page: (start, end, cost); cost -1 blocks.
+                var occupants: [(start: Int, end: Int, cost: Int)] = []
+                for (i, a) in pages[p].allocations.enumerated() {
+                    let s = status[itemOf[p][i]]
+                    if s == .moved { continue }
+                    let evictable = s == .stays && a.movable && a.regionSize <= limit
+                    let cost = s == .leaving ? 0 : evictable ? a.regionSize : -1
+                    occupants.append((a.offset, a.offset + a.regionSize, cost))
+                }
+                for q in placed[slot] { occupants.append((q.offset, q.offset + q.size, -1)) }
+                for w in windows where w.page == slot { occupants.append((w.start, w.end, -1)) }
+                occupants.sort { $0.start < $1.start }
+                var pieces: [(start: Int, end: Int, cost: Int)] = []
+                var cursor = 0
+                for o in occupants {
+                    if o.start > cursor { pieces.append((cursor, o.start, 0)) }
+                    if o.end > cursor {
+                        let start = max(o.start, cursor)
+                        if o.cost < 0, let last = pieces.last, last.cost < 0, last.end >= start {
+                            pieces[pieces.count - 1].end = max(last.end, o.end)
+                        } else {
+                            pieces.append((start, o.end, o.cost))
+                        }
+                        cursor = o.end
+                    }
+                }
+                if cursor < pages[p].size { pieces.append((cursor, pages[p].size, 0)) }
+                // Sliding window over the pieces: [i, j) with their cost.
+                var j = 0, cost = 0
+                let mask = it.alignment - 1
+                for i in pieces.indices {
+                    if pieces[i].cost < 0 { continue }
+                    if j <= i { j = i; cost = 0 }
+                    let offset = (pieces[i].start + mask) & ~mask
+                    let need = offset + it.size
+                    while j < pieces.count && (j == i || pieces[j - 1].end < need) && pieces[j].cost >= 0 {
+                        cost += pieces[j].cost
+                        j += 1
+                    }
+                    if j > i && pieces[j - 1].end >= need && (best == nil || cost < best!.cost) {
+                        best = (slot, offset, cost)
+                    }
+                    if j > i { cost -= pieces[i].cost }
+                }
+            }
+            guard let best else { return false }
+            let p = kept[best.slot]
+            let end = best.offset + it.size
+            var evictees: [Int] = []
+            var outstanding = 0
+            for (i, a) in pages[p].allocations.enumerated() where a.offset < end && best.offset < a.offset + a.regionSize {
+                let e = itemOf[p][i]
+                switch status[e] {
+                case .stays: evictees.append(e); outstanding += 1
+                case .leaving: outstanding += 1
+                default: break
+                }
+            }
+            let w = windows.count
+            windows.append(Window(page: best.slot, start: best.offset, end: end, owner: item, outstanding: outstanding))
+            activeWindows[best.slot] += 1
+            windowOf[item] = w
+            status[item] = .waiting
+            for e in evictees {
+                status[e] = .pending
+                evicteeWindows[e, default: []].append(w)
+                // Into the queue at its place by size, after the current position.
+                var low = position + 1, high = queue.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if before(queue[mid], e) { low = mid + 1 } else { high = mid }
+                }
+                queue.insert(e, at: low)
+            }
+            // Allocations already leaving the span count too: the window opens once they left.
+            for (i, a) in pages[p].allocations.enumerated() where a.offset < end && best.offset < a.offset + a.regionSize
+                && status[itemOf[p][i]] == .leaving {
+                evicteeWindows[itemOf[p][i], default: []].append(w)
+            }
+            return true
+        }
+
+        var waitingOwners: [Int] = []
+        var triedWindow = Set<Int>()
+        while !queue.isEmpty || !waitingOwners.isEmpty {
+            // This pass: owners whose windows are clear, then the queue, largest first.
+            let ready = waitingOwners.filter { windows[windowOf[$0]].outstanding == 0 }.sorted(by: before)
+            waitingOwners.removeAll { windows[windowOf[$0]].outstanding == 0 }
+            var list = ready + queue
+            queue.removeAll()
+            var moves: [PlannedMove] = []
+            var bytes = 0
+            var leaving: [Int] = []
+            var position = 0
+            while position < list.count {
+                let item = list[position]
+                let it = items[item]
+                if moves.count >= maxPassAllocations || it.size > maxPassBytes - bytes {
+                    queue.append(item)
+                    position += 1
+                    continue
+                }
+                let ownWindow = windowOf[item]
+                let target = ownWindow >= 0 ? destination(item, onlySlot: windows[ownWindow].page) ?? destination(item)
+                                            : destination(item)
+                if let target {
+                    if ownWindow >= 0 {
+                        activeWindows[windows[ownWindow].page] -= 1
+                        windows[ownWindow].page = -1
+                        windowOf[item] = -1
+                    }
+                    holes[target.slot].carve(chunk: target.chunk, index: target.index, offset: target.offset, size: it.size)
+                    placed[target.slot].append((target.offset, it.size))
+                    let destinationPage = kept[target.slot]
+                    moves.append(PlannedMove(userData: pages[it.page].allocations[it.index].userData, source: it.page,
+                                             destination: destinationPage, offset: target.offset,
+                                             size: pages[it.page].allocations[it.index].size))
+                    bytes += pages[it.page].allocations[it.index].size
+                    totals[destinationPage].count += 1
+                    totals[destinationPage].free -= it.size
+                    status[item] = .leaving
+                    leaving.append(item)
+                } else if ownWindow < 0 && !triedWindow.contains(item) {
+                    triedWindow.insert(item)
+                    if openWindow(item, queue: &list, from: position) {
+                        waitingOwners.append(item)
+                    } else {
+                        queue.append(item)
+                    }
+                } else {
+                    if ownWindow >= 0 { waitingOwners.append(item) } else { queue.append(item) }
+                }
+                position += 1
+            }
+            if moves.isEmpty { return nil }
+            // The pass completes: sources are freed.
+            for item in leaving {
+                let it = items[item]
+                let a = pages[it.page].allocations[it.index]
+                status[item] = .moved
+                totals[it.page].count -= 1
+                totals[it.page].free += a.regionSize
+                if keptSlot[it.page] >= 0 {
+                    holes[keptSlot[it.page]].free(start: a.offset, end: a.offset + a.regionSize)
+                }
+                for w in evicteeWindows.removeValue(forKey: item) ?? [] { windows[w].outstanding -= 1 }
+            }
+            queue.sort(by: before)
+            plan.passes.append(moves)
+            plan.expected.append(totals)
+        }
+        return plan
+    }
+}
