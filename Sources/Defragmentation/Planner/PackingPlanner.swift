@@ -1,6 +1,7 @@
 // The optimal algorithm's planner: from a snapshot of every page, the fewest pages reachable and a schedule
 // of passes that reaches them moving few bytes. Pure: pages and allocations in, passes of moves out.
 import MemoryMetadata
+import Glibc
 
 /// One allocation as the planner sees it.
 struct PlanAllocation {
@@ -75,6 +76,7 @@ struct PackingPlanner {
     var maxPassBytes: Int
     var maxPassAllocations: Int
     var granularity: Int
+    var maxWindowsPerPage = Int(getenv("PLANWIN").map { String(cString: $0) } ?? "1")!
 
     init(pages: [PlanPage], maxPassBytes: Int, maxPassAllocations: Int, granularity: Int) {
         self.pages = pages
@@ -174,6 +176,7 @@ struct PackingPlanner {
         var end: Int
         var owner: Int
         var outstanding: Int
+        var evictees: [Int]
     }
 
     /// Plans the passes that move every allocation of the pages not in `kept` into `kept`, or nil when
@@ -184,8 +187,8 @@ struct PackingPlanner {
         var holes = kept.map { HoleList(pages[$0].holes) }
         var placed = kept.map { _ in [(offset: Int, size: Int)]() }
 
-        // Items: every allocation, by (page, index); the ones to move are the kept pages' evictees and every
-        // allocation of the other pages.
+        // Items: every allocation, by (page, index); the ones to move are every allocation of the pages not
+        // kept, and the kept pages' allocations that windows clear.
         var itemOf: [[Int]] = pages.map { Array(repeating: -1, count: $0.allocations.count) }
         var items: [Item] = []
         var status: [Status] = []
@@ -201,6 +204,10 @@ struct PackingPlanner {
         }
         func before(_ a: Int, _ b: Int) -> Bool {
             let x = items[a], y = items[b]
+            // Largest first, counting the padding an alignment may cost: a small allocation aligned to 64 KiB
+            // left to the end finds no aligned place.
+            let kx = x.size + x.alignment - 1, ky = y.size + y.alignment - 1
+            if kx != ky { return kx > ky }
             if x.size != y.size { return x.size > y.size }
             if x.alignment != y.alignment { return x.alignment > y.alignment }
             if x.page != y.page { return x.page < y.page }
@@ -214,6 +221,10 @@ struct PackingPlanner {
         var activeWindows = [Int](repeating: 0, count: kept.count)
         var totals = pages.map { PageTotals(count: $0.allocations.count, free: $0.size - $0.liveBytes) }
         var plan = Plan()
+        // The pass being planned.
+        var moves: [PlannedMove] = []
+        var bytes = 0
+        var leaving: [Int] = []
 
         func overlapsReservation(_ slot: Int, _ start: Int, _ end: Int, except owner: Int) -> Bool {
             guard activeWindows[slot] > 0 else { return false }
@@ -221,10 +232,12 @@ struct PackingPlanner {
             return false
         }
 
+        typealias Target = (slot: Int, chunk: Int, index: Int, offset: Int)
+
         /// The kept page whose lowest fitting range leaves the least over, and where.
-        func destination(_ item: Int, onlySlot: Int? = nil) -> (slot: Int, chunk: Int, index: Int, offset: Int)? {
+        func destination(_ item: Int, onlySlot: Int? = nil) -> Target? {
             let it = items[item]
-            var best: (slot: Int, chunk: Int, index: Int, offset: Int)?
+            var best: Target?
             var bestLeft = Int.max
             for slot in onlySlot.map({ $0...$0 }) ?? 0...(kept.count - 1) where holes[slot].largest >= it.size {
                 guard let fit = holes[slot].firstFit(size: it.size, alignment: it.alignment) else { continue }
@@ -235,11 +248,42 @@ struct PackingPlanner {
             return best
         }
 
-        /// The cheapest span of a kept page to clear for `item`; reserves it and queues its allocations.
-        func openWindow(_ item: Int, queue: inout [Int], from position: Int) -> Bool {
+        func fitsBudget(_ item: Int) -> Bool {
+            moves.count < maxPassAllocations && pages[items[item].page].allocations[items[item].index].size <= maxPassBytes - bytes
+        }
+
+        func place(_ item: Int, _ target: Target) {
             let it = items[item]
-            let limit = it.size / 4
-            var best: (slot: Int, offset: Int, cost: Int)?
+            let allocation = pages[it.page].allocations[it.index]
+            holes[target.slot].carve(chunk: target.chunk, index: target.index, offset: target.offset, size: it.size)
+            placed[target.slot].append((target.offset, it.size))
+            let destinationPage = kept[target.slot]
+            moves.append(PlannedMove(userData: allocation.userData, source: it.page, destination: destinationPage,
+                                     offset: target.offset, size: allocation.size))
+            bytes += allocation.size
+            totals[destinationPage].count += 1
+            totals[destinationPage].free -= it.size
+            status[item] = .leaving
+            leaving.append(item)
+        }
+
+        /// Takes back the last `place`.
+        func unplace(_ item: Int) {
+            let it = items[item]
+            let move = moves.removeLast()
+            let slot = keptSlot[move.destination]
+            holes[slot].free(start: move.offset, end: move.offset + it.size)
+            placed[slot].removeLast()
+            bytes -= move.size
+            totals[move.destination].count -= 1
+            totals[move.destination].free += it.size
+            leaving.removeLast()
+        }
+
+        /// The cheapest span of each kept page to clear for `item`, cheapest first.
+        func windowCandidates(_ item: Int, limit: Int) -> [(slot: Int, offset: Int, cost: Int)] {
+            let it = items[item]
+            var candidates: [(slot: Int, offset: Int, cost: Int)] = []
             for slot in kept.indices {
                 let p = kept[slot]
                 guard pages[p].movable, pages[p].size >= it.size else { continue }
@@ -249,8 +293,8 @@ struct PackingPlanner {
                     let s = status[itemOf[p][i]]
                     if s == .moved { continue }
                     let evictable = s == .stays && a.movable && a.regionSize <= limit
-                    let cost = s == .leaving ? 0 : evictable ? a.regionSize : -1
-                    occupants.append((a.offset, a.offset + a.regionSize, cost))
+                    // The cost counts the padding the allocation may need where it goes: moving it must be possible.
+                    occupants.append((a.offset, a.offset + a.regionSize, evictable ? a.regionSize + a.alignment - 1 : -1))
                 }
                 for q in placed[slot] { occupants.append((q.offset, q.offset + q.size, -1)) }
                 for w in windows where w.page == slot { occupants.append((w.start, w.end, -1)) }
@@ -260,17 +304,13 @@ struct PackingPlanner {
                 for o in occupants {
                     if o.start > cursor { pieces.append((cursor, o.start, 0)) }
                     if o.end > cursor {
-                        let start = max(o.start, cursor)
-                        if o.cost < 0, let last = pieces.last, last.cost < 0, last.end >= start {
-                            pieces[pieces.count - 1].end = max(last.end, o.end)
-                        } else {
-                            pieces.append((start, o.end, o.cost))
-                        }
+                        pieces.append((max(o.start, cursor), o.end, o.cost))
                         cursor = o.end
                     }
                 }
                 if cursor < pages[p].size { pieces.append((cursor, pages[p].size, 0)) }
                 // Sliding window over the pieces: [i, j) with their cost.
+                var best: (offset: Int, cost: Int)?
                 var j = 0, cost = 0
                 let mask = it.alignment - 1
                 for i in pieces.indices {
@@ -282,102 +322,103 @@ struct PackingPlanner {
                         cost += pieces[j].cost
                         j += 1
                     }
-                    if j > i && pieces[j - 1].end >= need && (best == nil || cost < best!.cost) {
-                        best = (slot, offset, cost)
-                    }
+                    if j > i && pieces[j - 1].end >= need && (best == nil || cost < best!.cost) { best = (offset, cost) }
                     if j > i { cost -= pieces[i].cost }
                 }
+                if let best { candidates.append((slot, best.offset, best.cost)) }
             }
-            guard let best else { return false }
-            let p = kept[best.slot]
-            let end = best.offset + it.size
-            var evictees: [Int] = []
-            var outstanding = 0
-            for (i, a) in pages[p].allocations.enumerated() where a.offset < end && best.offset < a.offset + a.regionSize {
-                let e = itemOf[p][i]
-                switch status[e] {
-                case .stays: evictees.append(e); outstanding += 1
-                case .leaving: outstanding += 1
-                default: break
+            return candidates.sorted { $0.cost != $1.cost ? $0.cost < $1.cost : $0.slot < $1.slot }
+        }
+
+        /// Clears a window for `item` whose allocations all find a place in this pass, and reserves it.
+        func openWindow(_ item: Int) -> Bool {
+            let it = items[item]
+            // Clearing only allocations much smaller than the item first: they find places easily.
+            // A small allocation aligned to more than its size may clear an allocation up to its alignment.
+            let limits = [it.size / 4, it.size / 2, it.size] + (it.alignment > it.size ? [it.alignment, 4 * it.alignment] : [])
+            let candidates = limits.lazy.map { windowCandidates(item, limit: $0).prefix(24) }.joined()
+            for candidate in candidates {
+                let p = kept[candidate.slot]
+                let end = candidate.offset + it.size
+                var evictees: [Int] = []
+                for (i, a) in pages[p].allocations.enumerated() where a.offset < end && candidate.offset < a.offset + a.regionSize {
+                    let e = itemOf[p][i]
+                    if status[e] == .stays { evictees.append(e) }
                 }
-            }
-            let w = windows.count
-            windows.append(Window(page: best.slot, start: best.offset, end: end, owner: item, outstanding: outstanding))
-            activeWindows[best.slot] += 1
-            windowOf[item] = w
-            status[item] = .waiting
-            for e in evictees {
-                status[e] = .pending
-                evicteeWindows[e, default: []].append(w)
-                // Into the queue at its place by size, after the current position.
-                var low = position + 1, high = queue.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if before(queue[mid], e) { low = mid + 1 } else { high = mid }
+                evictees.sort(by: before)
+                let w = windows.count
+                windows.append(Window(page: candidate.slot, start: candidate.offset, end: end, owner: item,
+                                      outstanding: evictees.count, evictees: evictees))
+                activeWindows[candidate.slot] += 1
+                var moved: [Int] = []
+                for e in evictees {
+                    guard fitsBudget(e), let target = destination(e) else { break }
+                    place(e, target)
+                    moved.append(e)
                 }
-                queue.insert(e, at: low)
+                if moved.count == evictees.count {
+                    for e in evictees { evicteeWindows[e, default: []].append(w) }
+                    windowOf[item] = w
+                    status[item] = .waiting
+                    return true
+                }
+                for e in moved.reversed() { unplace(e); status[e] = .stays }
+                windows.removeLast()
+                activeWindows[candidate.slot] -= 1
             }
-            // Allocations already leaving the span count too: the window opens once they left.
-            for (i, a) in pages[p].allocations.enumerated() where a.offset < end && best.offset < a.offset + a.regionSize
-                && status[itemOf[p][i]] == .leaving {
-                evicteeWindows[itemOf[p][i], default: []].append(w)
-            }
-            return true
+            return false
         }
 
         var waitingOwners: [Int] = []
-        var triedWindow = Set<Int>()
         while !queue.isEmpty || !waitingOwners.isEmpty {
-            // This pass: owners whose windows are clear, then the queue, largest first.
-            let ready = waitingOwners.filter { windows[windowOf[$0]].outstanding == 0 }.sorted(by: before)
-            waitingOwners.removeAll { windows[windowOf[$0]].outstanding == 0 }
-            var list = ready + queue
+            // This pass: the owners of windows, then the queue, largest first.
+            let list = waitingOwners.sorted(by: before) + queue
+            waitingOwners.removeAll()
             queue.removeAll()
-            var moves: [PlannedMove] = []
-            var bytes = 0
-            var leaving: [Int] = []
-            var position = 0
-            while position < list.count {
-                let item = list[position]
-                let it = items[item]
-                if moves.count >= maxPassAllocations || it.size > maxPassBytes - bytes {
-                    queue.append(item)
-                    position += 1
+            moves.removeAll()
+            bytes = 0
+            leaving.removeAll()
+            for item in list {
+                guard fitsBudget(item) else {
+                    if windowOf[item] >= 0 { waitingOwners.append(item) } else { queue.append(item) }
                     continue
                 }
                 let ownWindow = windowOf[item]
-                let target = ownWindow >= 0 ? destination(item, onlySlot: windows[ownWindow].page) ?? destination(item)
-                                            : destination(item)
-                if let target {
+                let ready = ownWindow >= 0 && windows[ownWindow].outstanding == 0
+                if ownWindow >= 0 && !ready {
+                    waitingOwners.append(item)
+                    continue
+                }
+                if let target = ready ? destination(item, onlySlot: windows[ownWindow].page) ?? destination(item) : destination(item) {
                     if ownWindow >= 0 {
                         activeWindows[windows[ownWindow].page] -= 1
                         windows[ownWindow].page = -1
                         windowOf[item] = -1
                     }
-                    holes[target.slot].carve(chunk: target.chunk, index: target.index, offset: target.offset, size: it.size)
-                    placed[target.slot].append((target.offset, it.size))
-                    let destinationPage = kept[target.slot]
-                    moves.append(PlannedMove(userData: pages[it.page].allocations[it.index].userData, source: it.page,
-                                             destination: destinationPage, offset: target.offset,
-                                             size: pages[it.page].allocations[it.index].size))
-                    bytes += pages[it.page].allocations[it.index].size
-                    totals[destinationPage].count += 1
-                    totals[destinationPage].free -= it.size
-                    status[item] = .leaving
-                    leaving.append(item)
-                } else if ownWindow < 0 && !triedWindow.contains(item) {
-                    triedWindow.insert(item)
-                    if openWindow(item, queue: &list, from: position) {
-                        waitingOwners.append(item)
-                    } else {
-                        queue.append(item)
-                    }
+                    place(item, target)
+                } else if ownWindow < 0 && keptSlot[items[item].page] < 0 && openWindow(item) {
+                    waitingOwners.append(item)
+                } else if ownWindow >= 0 {
+                    waitingOwners.append(item)
                 } else {
-                    if ownWindow >= 0 { waitingOwners.append(item) } else { queue.append(item) }
+                    queue.append(item)
                 }
-                position += 1
             }
-            if moves.isEmpty { return nil }
+            if moves.isEmpty {
+                if getenv("PLANDEBUG") != nil {
+                    let left = queue.map { (items[$0].size, items[$0].alignment) }
+                    if let first = queue.first {
+                        let it = items[first]
+                        for limit in [it.size, it.alignment, 4 * it.alignment] {
+                            let c = windowCandidates(first, limit: limit)
+                            print("limit \(limit): \(c.count) candidates \(c.prefix(3))")
+                        }
+                        print("largest holes", holes.map(\.largest).sorted().suffix(5), "aligned-64K fit", holes.indices.filter { holes[$0].firstFit(size: it.size, alignment: it.alignment) != nil })
+                    }
+                    print("K=\(kept.count) fail after \(plan.passes.count) passes, bytes \(plan.bytesMoved), left \(left.count): \(left.prefix(12)) waiting \(waitingOwners.count) windows \(windows.count) free \(holes.map(\.freeBytes).reduce(0, +))")
+                }
+                return nil
+            }
             // The pass completes: sources are freed.
             for item in leaving {
                 let it = items[item]
