@@ -1,7 +1,6 @@
 // The optimal algorithm's planner: from a snapshot of every page, the fewest pages reachable and a schedule
 // of passes that reaches them moving few bytes. Pure: pages and allocations in, passes of moves out.
 import MemoryMetadata
-import Glibc
 
 /// One allocation as the planner sees it.
 struct PlanAllocation {
@@ -76,7 +75,6 @@ struct PackingPlanner {
     var maxPassBytes: Int
     var maxPassAllocations: Int
     var granularity: Int
-    var maxWindowsPerPage = Int(getenv("PLANWIN").map { String(cString: $0) } ?? "1")!
 
     init(pages: [PlanPage], maxPassBytes: Int, maxPassAllocations: Int, granularity: Int) {
         self.pages = pages
@@ -210,8 +208,9 @@ struct PackingPlanner {
             if kx != ky { return kx > ky }
             if x.size != y.size { return x.size > y.size }
             if x.alignment != y.alignment { return x.alignment > y.alignment }
-            if x.page != y.page { return x.page < y.page }
-            return x.index < y.index
+            // Then in the engine's walk order: the last page first, the highest offset first.
+            if x.page != y.page { return x.page > y.page }
+            return x.index > y.index
         }
         queue.sort(by: before)
 
@@ -405,18 +404,6 @@ struct PackingPlanner {
                 }
             }
             if moves.isEmpty {
-                if getenv("PLANDEBUG") != nil {
-                    let left = queue.map { (items[$0].size, items[$0].alignment) }
-                    if let first = queue.first {
-                        let it = items[first]
-                        for limit in [it.size, it.alignment, 4 * it.alignment] {
-                            let c = windowCandidates(first, limit: limit)
-                            print("limit \(limit): \(c.count) candidates \(c.prefix(3))")
-                        }
-                        print("largest holes", holes.map(\.largest).sorted().suffix(5), "aligned-64K fit", holes.indices.filter { holes[$0].firstFit(size: it.size, alignment: it.alignment) != nil })
-                    }
-                    print("K=\(kept.count) fail after \(plan.passes.count) passes, bytes \(plan.bytesMoved), left \(left.count): \(left.prefix(12)) waiting \(waitingOwners.count) windows \(windows.count) free \(holes.map(\.freeBytes).reduce(0, +))")
-                }
                 return nil
             }
             // The pass completes: sources are freed.
