@@ -122,6 +122,27 @@ struct PackingPlanner {
         var result = Plan(pages: nonEmpty, lowerBound: bound)
         let first = max(bound, forcedCount)
         guard first < nonEmpty else { return result }
+        if nonEmpty <= Self.exhaustivePages {
+            // Few pages: every choice of pages to keep, the fewest pages first, then the fewest bytes.
+            let forced = Array(order.prefix(forcedCount)), free = Array(order.dropFirst(forcedCount))
+            for k in first..<nonEmpty {
+                var best: Plan?
+                forEachSubset(of: free, size: k - forcedCount) { chosen in
+                    // Largest first, and (what fills a range whose lowest part a large allocation would leave
+                    // unused) smallest first.
+                    for smallestFirst in [false, true] {
+                        if let plan = simulate(kept: forced + chosen, smallestFirst: smallestFirst),
+                           best == nil || plan.bytesMoved < best!.bytesMoved { best = plan }
+                    }
+                }
+                if var best {
+                    best.pages = k
+                    best.lowerBound = bound
+                    return best
+                }
+            }
+            return result
+        }
         // Gallop up from the bound, then narrow down between the last failure and the first success.
         var failed = first - 1, step = 1, k = first
         var best: Plan?
@@ -144,6 +165,23 @@ struct PackingPlanner {
         found.lowerBound = bound
         result = found
         return result
+    }
+
+    /// Up to this many non-empty pages, the planner tries every choice of pages to keep.
+    static let exhaustivePages = 10
+
+    private func forEachSubset(of elements: [Int], size: Int, _ body: ([Int]) -> Void) {
+        var chosen: [Int] = []
+        func recurse(_ start: Int) {
+            if chosen.count == size { body(chosen); return }
+            guard elements.count - start >= size - chosen.count else { return }
+            for i in start..<elements.count {
+                chosen.append(elements[i])
+                recurse(i + 1)
+                chosen.removeLast()
+            }
+        }
+        recurse(0)
     }
 
     // MARK: simulation
@@ -179,7 +217,7 @@ struct PackingPlanner {
 
     /// Plans the passes that move every allocation of the pages not in `kept` into `kept`, or nil when
     /// this packing does not get there.
-    func simulate(kept: [Int]) -> Plan? {
+    func simulate(kept: [Int], smallestFirst: Bool = false) -> Plan? {
         var keptSlot = [Int](repeating: -1, count: pages.count)
         for (slot, p) in kept.enumerated() { keptSlot[p] = slot }
         var holes = kept.map { HoleList(pages[$0].holes) }
@@ -205,8 +243,8 @@ struct PackingPlanner {
             // Largest first, counting the padding an alignment may cost: a small allocation aligned to 64 KiB
             // left to the end finds no aligned place.
             let kx = x.size + x.alignment - 1, ky = y.size + y.alignment - 1
-            if kx != ky { return kx > ky }
-            if x.size != y.size { return x.size > y.size }
+            if kx != ky { return (kx > ky) != smallestFirst }
+            if x.size != y.size { return (x.size > y.size) != smallestFirst }
             if x.alignment != y.alignment { return x.alignment > y.alignment }
             // Then in the engine's walk order: the last page first, the highest offset first.
             if x.page != y.page { return x.page > y.page }
