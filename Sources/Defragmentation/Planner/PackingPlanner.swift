@@ -1,6 +1,7 @@
 // The optimal algorithm's planner: from a snapshot of every page, the fewest pages reachable and a schedule
 // of passes that reaches them moving few bytes. Pure: pages and allocations in, passes of moves out.
 import MemoryMetadata
+import Foundation
 
 /// One allocation as the planner sees it.
 struct PlanAllocation {
@@ -289,8 +290,15 @@ struct PackingPlanner {
             moves.count < maxPassAllocations && pages[items[item].page].allocations[items[item].index].size <= maxPassBytes - bytes
         }
 
+        // Per kept page, its allocations and reservations by offset, for window searches: (start, end, size
+        // of an allocation that may be cleared or -1, its cost). Dropped whenever the page changes.
+        var occupantCache: [[(start: Int, end: Int, size: Int, cost: Int)]?] = kept.map { _ in nil }
+        func changed(_ page: Int) { if keptSlot[page] >= 0 { occupantCache[keptSlot[page]] = nil } }
+
         func place(_ item: Int, _ target: Target) {
             let it = items[item]
+            occupantCache[target.slot] = nil
+            changed(it.page)
             let allocation = pages[it.page].allocations[it.index]
             holes[target.slot].carve(chunk: target.chunk, index: target.index, offset: target.offset, size: it.size)
             placed[target.slot].append((target.offset, it.size))
@@ -309,6 +317,8 @@ struct PackingPlanner {
             let it = items[item]
             let move = moves.removeLast()
             let slot = keptSlot[move.destination]
+            occupantCache[slot] = nil
+            changed(it.page)
             holes[slot].free(start: move.offset, end: move.offset + it.size)
             placed[slot].removeLast()
             bytes -= move.size
@@ -324,24 +334,29 @@ struct PackingPlanner {
             for slot in kept.indices {
                 let p = kept[slot]
                 guard pages[p].movable, pages[p].size >= it.size else { continue }
-                // Pieces covering the page: (start, end, cost); cost -1 blocks.
-                var occupants: [(start: Int, end: Int, cost: Int)] = []
-                for (i, a) in pages[p].allocations.enumerated() {
-                    let s = status[itemOf[p][i]]
-                    if s == .moved { continue }
-                    let evictable = s == .stays && a.movable && a.regionSize <= limit
-                    // The cost counts the padding the allocation may need where it goes: moving it must be possible.
-                    occupants.append((a.offset, a.offset + a.regionSize, evictable ? a.regionSize + a.alignment - 1 : -1))
+                if occupantCache[slot] == nil {
+                    var occupants: [(start: Int, end: Int, size: Int, cost: Int)] = []
+                    for (i, a) in pages[p].allocations.enumerated() {
+                        let s = status[itemOf[p][i]]
+                        if s == .moved { continue }
+                        let evictable = s == .stays && a.movable
+                        // The cost counts the padding the allocation may need where it goes: moving it must be
+                        // possible.
+                        occupants.append((a.offset, a.offset + a.regionSize, evictable ? a.regionSize : -1,
+                                          a.regionSize + a.alignment - 1))
+                    }
+                    for q in placed[slot] { occupants.append((q.offset, q.offset + q.size, -1, 0)) }
+                    for w in windows where w.page == slot { occupants.append((w.start, w.end, -1, 0)) }
+                    occupants.sort { $0.start < $1.start }
+                    occupantCache[slot] = occupants
                 }
-                for q in placed[slot] { occupants.append((q.offset, q.offset + q.size, -1)) }
-                for w in windows where w.page == slot { occupants.append((w.start, w.end, -1)) }
-                occupants.sort { $0.start < $1.start }
+                // Pieces covering the page: (start, end, cost); cost -1 blocks.
                 var pieces: [(start: Int, end: Int, cost: Int)] = []
                 var cursor = 0
-                for o in occupants {
+                for o in occupantCache[slot]! {
                     if o.start > cursor { pieces.append((cursor, o.start, 0)) }
                     if o.end > cursor {
-                        pieces.append((max(o.start, cursor), o.end, o.cost))
+                        pieces.append((max(o.start, cursor), o.end, o.size >= 0 && o.size <= limit ? o.cost : -1))
                         cursor = o.end
                     }
                 }
@@ -384,6 +399,7 @@ struct PackingPlanner {
                 }
                 evictees.sort(by: before)
                 let w = windows.count
+                occupantCache[candidate.slot] = nil
                 windows.append(Window(page: candidate.slot, start: candidate.offset, end: end, owner: item,
                                       outstanding: evictees.count, evictees: evictees))
                 activeWindows[candidate.slot] += 1
@@ -401,6 +417,7 @@ struct PackingPlanner {
                 }
                 for e in moved.reversed() { unplace(e); status[e] = .stays }
                 windows.removeLast()
+                occupantCache[candidate.slot] = nil
                 activeWindows[candidate.slot] -= 1
             }
             return false
@@ -429,6 +446,7 @@ struct PackingPlanner {
                 if let target = ready ? destination(item, onlySlot: windows[ownWindow].page) ?? destination(item) : destination(item) {
                     if ownWindow >= 0 {
                         activeWindows[windows[ownWindow].page] -= 1
+                        occupantCache[windows[ownWindow].page] = nil
                         windows[ownWindow].page = -1
                         windowOf[item] = -1
                     }
@@ -442,6 +460,10 @@ struct PackingPlanner {
                 }
             }
             if moves.isEmpty {
+                if ProcessInfo.processInfo.environment["PLANDEBUG"] != nil {
+                    let left = queue.map { (items[$0].size, items[$0].alignment) }
+                    print("K=\(kept.count) fail after \(plan.passes.count) passes, bytes \(plan.bytesMoved), left \(left.count): \(left.prefix(12)) waiting \(waitingOwners.count) windows \(windows.count) free \(holes.map(\.freeBytes).reduce(0, +)) largest \(holes.map(\.largest).sorted().suffix(4))")
+                }
                 return nil
             }
             // The pass completes: sources are freed.
@@ -449,6 +471,7 @@ struct PackingPlanner {
                 let it = items[item]
                 let a = pages[it.page].allocations[it.index]
                 status[item] = .moved
+                changed(it.page)
                 totals[it.page].count -= 1
                 totals[it.page].free += a.regionSize
                 if keptSlot[it.page] >= 0 {
