@@ -1,7 +1,6 @@
 // The optimal algorithm's planner: from a snapshot of every page, the fewest pages reachable and a schedule
 // of passes that reaches them moving few bytes. Pure: pages and allocations in, passes of moves out.
 import MemoryMetadata
-import Foundation
 
 /// One allocation as the planner sees it.
 struct PlanAllocation {
@@ -256,7 +255,8 @@ struct PackingPlanner {
         var windows: [Window] = []
         var windowOf = [Int](repeating: -1, count: items.count)
         var evicteeWindows: [Int: [Int]] = [:]
-        var activeWindows = [Int](repeating: 0, count: kept.count)
+        // Per kept page, its open windows.
+        var slotWindows = kept.map { _ in [Int]() }
         var totals = pages.map { PageTotals(count: $0.allocations.count, free: $0.size - $0.liveBytes) }
         var plan = Plan()
         // The pass being planned.
@@ -265,8 +265,9 @@ struct PackingPlanner {
         var leaving: [Int] = []
 
         func overlapsReservation(_ slot: Int, _ start: Int, _ end: Int, except owner: Int) -> Bool {
-            guard activeWindows[slot] > 0 else { return false }
-            for w in windows where w.page == slot && w.owner != owner && w.start < end && start < w.end { return true }
+            for w in slotWindows[slot] where windows[w].owner != owner && windows[w].start < end && start < windows[w].end {
+                return true
+            }
             return false
         }
 
@@ -328,6 +329,7 @@ struct PackingPlanner {
         }
 
         /// The cheapest span of each kept page to clear for `item`, cheapest first.
+        var pieces: [(start: Int, end: Int, cost: Int)] = []
         func windowCandidates(_ item: Int, limit: Int) -> [(slot: Int, offset: Int, cost: Int)] {
             let it = items[item]
             var candidates: [(slot: Int, offset: Int, cost: Int)] = []
@@ -346,12 +348,12 @@ struct PackingPlanner {
                                           a.regionSize + a.alignment - 1))
                     }
                     for q in placed[slot] { occupants.append((q.offset, q.offset + q.size, -1, 0)) }
-                    for w in windows where w.page == slot { occupants.append((w.start, w.end, -1, 0)) }
+                    for w in slotWindows[slot] { occupants.append((windows[w].start, windows[w].end, -1, 0)) }
                     occupants.sort { $0.start < $1.start }
                     occupantCache[slot] = occupants
                 }
                 // Pieces covering the page: (start, end, cost); cost -1 blocks.
-                var pieces: [(start: Int, end: Int, cost: Int)] = []
+                pieces.removeAll(keepingCapacity: true)
                 var cursor = 0
                 for o in occupantCache[slot]! {
                     if o.start > cursor { pieces.append((cursor, o.start, 0)) }
@@ -388,7 +390,7 @@ struct PackingPlanner {
             // Clearing only allocations much smaller than the item first: they find places easily.
             // A small allocation aligned to more than its size may clear an allocation up to its alignment.
             let limits = [it.size / 4, it.size / 2, it.size] + (it.alignment > it.size ? [it.alignment, 4 * it.alignment] : [])
-            let candidates = limits.lazy.map { windowCandidates(item, limit: $0).prefix(24) }.joined()
+            let candidates = limits.lazy.map { windowCandidates(item, limit: $0).prefix(8) }.joined()
             for candidate in candidates {
                 let p = kept[candidate.slot]
                 let end = candidate.offset + it.size
@@ -402,7 +404,7 @@ struct PackingPlanner {
                 occupantCache[candidate.slot] = nil
                 windows.append(Window(page: candidate.slot, start: candidate.offset, end: end, owner: item,
                                       outstanding: evictees.count, evictees: evictees))
-                activeWindows[candidate.slot] += 1
+                slotWindows[candidate.slot].append(w)
                 var moved: [Int] = []
                 for e in evictees {
                     guard fitsBudget(e), let target = destination(e) else { break }
@@ -418,7 +420,7 @@ struct PackingPlanner {
                 for e in moved.reversed() { unplace(e); status[e] = .stays }
                 windows.removeLast()
                 occupantCache[candidate.slot] = nil
-                activeWindows[candidate.slot] -= 1
+                slotWindows[candidate.slot].removeLast()
             }
             return false
         }
@@ -432,7 +434,14 @@ struct PackingPlanner {
             moves.removeAll()
             bytes = 0
             leaving.removeAll()
-            for item in list {
+            for (position, item) in list.enumerated() {
+                if moves.count >= maxPassAllocations || bytes >= maxPassBytes {
+                    // The pass is full: the rest waits, in order.
+                    for rest in list[position...] {
+                        if windowOf[rest] >= 0 { waitingOwners.append(rest) } else { queue.append(rest) }
+                    }
+                    break
+                }
                 guard fitsBudget(item) else {
                     if windowOf[item] >= 0 { waitingOwners.append(item) } else { queue.append(item) }
                     continue
@@ -445,7 +454,7 @@ struct PackingPlanner {
                 }
                 if let target = ready ? destination(item, onlySlot: windows[ownWindow].page) ?? destination(item) : destination(item) {
                     if ownWindow >= 0 {
-                        activeWindows[windows[ownWindow].page] -= 1
+                        slotWindows[windows[ownWindow].page].removeAll { $0 == ownWindow }
                         occupantCache[windows[ownWindow].page] = nil
                         windows[ownWindow].page = -1
                         windowOf[item] = -1
@@ -460,10 +469,6 @@ struct PackingPlanner {
                 }
             }
             if moves.isEmpty {
-                if ProcessInfo.processInfo.environment["PLANDEBUG"] != nil {
-                    let left = queue.map { (items[$0].size, items[$0].alignment) }
-                    print("K=\(kept.count) fail after \(plan.passes.count) passes, bytes \(plan.bytesMoved), left \(left.count): \(left.prefix(12)) waiting \(waitingOwners.count) windows \(windows.count) free \(holes.map(\.freeBytes).reduce(0, +)) largest \(holes.map(\.largest).sorted().suffix(4))")
-                }
                 return nil
             }
             // The pass completes: sources are freed.
@@ -479,7 +484,7 @@ struct PackingPlanner {
                 }
                 for w in evicteeWindows.removeValue(forKey: item) ?? [] { windows[w].outstanding -= 1 }
             }
-            queue.sort(by: before)
+            // The queue is what was left of the sorted list, in its order: still sorted.
             plan.passes.append(moves)
             plan.expected.append(totals)
         }
