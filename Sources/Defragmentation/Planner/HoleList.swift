@@ -59,13 +59,20 @@ struct HoleList {
 
     /// The first chunk at or after `from` whose largest range holds `size`.
     private func firstChunk(holding size: Int, from: Int) -> Int? {
-        func find(_ node: Int, _ low: Int, _ high: Int) -> Int? {
-            if high <= from || tree[node] < size { return nil }
-            if node >= leafBase { return low }
-            let mid = (low + high) / 2
-            return find(2 * node, low, mid) ?? find(2 * node + 1, mid, high)
+        guard from < leafBase else { return nil }
+        var node = leafBase + from
+        if tree[node] < size {
+            // Up while a right child, then over to the right sibling, until a subtree holds the size.
+            while true {
+                while node & 1 == 1 { node >>= 1 }
+                if node == 0 { return nil }
+                node += 1
+                if tree[node] >= size { break }
+            }
+            // Down to its first leaf that holds it.
+            while node < leafBase { node = tree[2 * node] >= size ? 2 * node : 2 * node + 1 }
         }
-        return find(1, 0, leafBase)
+        return node - leafBase
     }
 
     /// Where a request of `size` bytes at `alignment` goes when the lowest free range that holds it takes
