@@ -15,10 +15,6 @@ struct HoleList {
     private static let chunkCapacity = 64
     private(set) var chunks: [[Hole]] = []
     private var chunkLargest: [Int] = []
-    /// A segment tree over `chunkLargest` (leaves from `leafBase`): the first chunk that holds a size in
-    /// O(log chunks).
-    private var tree: [Int] = []
-    private var leafBase = 1
     /// The largest free range of the page.
     private(set) var largest = 0
     /// Free bytes of the page.
@@ -33,46 +29,7 @@ struct HoleList {
         }
         if !chunk.isEmpty { chunks.append(chunk) }
         chunkLargest = chunks.map { $0.reduce(0) { max($0, $1.size) } }
-        rebuildTree()
-    }
-
-    private mutating func rebuildTree() {
-        leafBase = 1
-        while leafBase < max(1, chunkLargest.count) { leafBase *= 2 }
-        tree = [Int](repeating: 0, count: 2 * leafBase)
-        for (c, value) in chunkLargest.enumerated() { tree[leafBase + c] = value }
-        var node = leafBase - 1
-        while node >= 1 { tree[node] = max(tree[2 * node], tree[2 * node + 1]); node -= 1 }
-        largest = tree[1]
-    }
-
-    private mutating func updateTree(_ c: Int) {
-        var node = leafBase + c
-        tree[node] = chunkLargest[c]
-        node /= 2
-        while node >= 1 {
-            tree[node] = max(tree[2 * node], tree[2 * node + 1])
-            node /= 2
-        }
-        largest = tree[1]
-    }
-
-    /// The first chunk at or after `from` whose largest range holds `size`.
-    private func firstChunk(holding size: Int, from: Int) -> Int? {
-        guard from < leafBase else { return nil }
-        var node = leafBase + from
-        if tree[node] < size {
-            // Up while a right child, then over to the right sibling, until a subtree holds the size.
-            while true {
-                while node & 1 == 1 { node >>= 1 }
-                if node == 0 { return nil }
-                node += 1
-                if tree[node] >= size { break }
-            }
-            // Down to its first leaf that holds it.
-            while node < leafBase { node = tree[2 * node] >= size ? 2 * node : 2 * node + 1 }
-        }
-        return node - leafBase
+        largest = chunkLargest.max() ?? 0
     }
 
     /// Where a request of `size` bytes at `alignment` goes when the lowest free range that holds it takes
@@ -80,15 +37,13 @@ struct HoleList {
     func firstFit(size: Int, alignment: Int) -> (offset: Int, chunk: Int, index: Int)? {
         guard size <= largest else { return nil }
         let mask = alignment - 1
-        var next = firstChunk(holding: size, from: 0)
-        while let c = next {
+        for c in chunks.indices where chunkLargest[c] >= size {
             let chunk = chunks[c]
             for i in chunk.indices {
                 let hole = chunk[i]
                 let offset = (hole.start + mask) & ~mask
                 if offset + size <= hole.end { return (offset, c, i) }
             }
-            next = firstChunk(holding: size, from: c + 1)
         }
         return nil
     }
@@ -117,7 +72,7 @@ struct HoleList {
         if chunks.isEmpty {
             chunks = [[merged]]
             chunkLargest = [merged.size]
-            rebuildTree()
+            largest = merged.size
             return
         }
         // The chunk that holds the range before `start` (or the first chunk), and the position after it.
@@ -144,10 +99,8 @@ struct HoleList {
             if chunks[c + 1].isEmpty {
                 chunks.remove(at: c + 1)
                 chunkLargest.remove(at: c + 1)
-                rebuildTree()
             } else {
                 chunkLargest[c + 1] = chunks[c + 1].reduce(0) { max($0, $1.size) }
-                updateTree(c + 1)
             }
         }
         chunks[c].insert(merged, at: i)
@@ -159,18 +112,16 @@ struct HoleList {
         if chunks[c].isEmpty {
             chunks.remove(at: c)
             chunkLargest.remove(at: c)
-            rebuildTree()
         } else if chunks[c].count > Self.chunkCapacity {
             let upper = Array(chunks[c][(Self.chunkCapacity / 2)...])
             chunks[c].removeSubrange((Self.chunkCapacity / 2)...)
             chunks.insert(upper, at: c + 1)
             chunkLargest.insert(upper.reduce(0) { max($0, $1.size) }, at: c + 1)
             chunkLargest[c] = chunks[c].reduce(0) { max($0, $1.size) }
-            rebuildTree()
         } else {
             chunkLargest[c] = chunks[c].reduce(0) { max($0, $1.size) }
-            updateTree(c)
         }
+        largest = chunkLargest.max() ?? 0
     }
 
     /// Every range, in order (for checks and window searches).
