@@ -65,7 +65,7 @@ struct PlannerCommandLineTests {
         let ref = try runDefragscope(["run", "--trace", TestPaths.trace("tiny"), "--algorithm", "optimal", "--format", "ref"])
         #expect(ref.status == 0, "\(ref.stderr)")
         #expect(ref.stdout.contains("optimal"))
-        let bench = try runDefragscope(["bench", "--trace", TestPaths.trace("tiny"), "--algorithm", "optimal", "--repeat", "1"])
+        let bench = try runDefragscope(["bench", "--trace", TestPaths.trace("tiny"), "--algorithm", "optimal", "--budget", "0:0", "--repeat", "1"])
         #expect(bench.status == 0, "\(bench.stderr)")
         #expect(bench.stdout.contains("optimal"))
     }
