@@ -3,6 +3,7 @@
 import MemoryMetadata
 
 /// What the optimal algorithm keeps between passes.
+@usableFromInline
 struct PlannerState {
     var plan: Plan?
     /// The snapshot's pages by identity (a plan names pages by snapshot index).
@@ -19,6 +20,8 @@ struct PlannerState {
     var plans = 0
 
     static let replanLimit = 64
+
+    @usableFromInline init() {}
 }
 
 /// What the planner finds for a pool, without moving anything.
@@ -77,7 +80,7 @@ extension MetadataDefragContext {
     }
 
     /// Optimal: one pass of the plan, planning first when there is no plan or the pool is not as planned.
-    func computeOptimal(_ pass: inout PassContext) {
+    @usableFromInline func computeOptimal(_ pass: inout PassContext) {
         if !planHolds(pass) {
             guard replan(pass) else { return }
         }
@@ -96,9 +99,14 @@ extension MetadataDefragContext {
         let pages = Self.snapshot(blockList, sentinel: sentinel, immovable: immovablePages)
         let planner = PackingPlanner(pages: pages, maxPassBytes: pass.maxPassBytes, maxPassAllocations: pass.maxPassAllocations,
                                      granularity: blockList.bufferImageGranularity)
-        self.planner = PlannerState(plan: planner.plan(), pageIDs: pages.map(\.id), next: 0,
-                                    maxPassBytes: pass.maxPassBytes, maxPassAllocations: pass.maxPassAllocations,
-                                    immovableCount: immovablePages.count, stale: false, plans: self.planner.plans + 1)
+        let plans = self.planner.plans + 1
+        self.planner = PlannerState()
+        self.planner.plan = planner.plan()
+        self.planner.pageIDs = pages.map(\.id)
+        self.planner.maxPassBytes = pass.maxPassBytes
+        self.planner.maxPassAllocations = pass.maxPassAllocations
+        self.planner.immovableCount = immovablePages.count
+        self.planner.plans = plans
         return true
     }
 
@@ -146,18 +154,25 @@ extension MetadataDefragContext {
                   data.move.size <= pass.maxPassBytes - pass.stats.bytesMoved,
                   pass.stats.allocationsMoved < pass.maxPassAllocations else { planner.stale = true; break }
             let metadata = blockList.metadata(forBlock: destination)
-            guard let request = try? metadata.createAllocationRequest(
+            visitedAllocationFailed = false
+            let request: AllocationRequest?
+            do {
+                request = try metadata.createAllocationRequest(
                     size: data.move.size, alignment: data.alignment, upperAddress: false, type: data.suballocationType,
-                    strategy: .minOffset, maxOffset: .max),
-                  request.offset == move.offset,
-                  let allocation = try? blockList.commitDefragAllocationRequest(
-                    request, blockIndex: destination, alignment: data.alignment, flags: data.flags, userData: sentinel,
-                    type: data.suballocationType) else { planner.stale = true; break }
-            data.move.destinationMetadata = metadata
-            data.move.destinationAllocation = allocation
-            moves.append(data.move)
+                    strategy: .minOffset, maxOffset: .max)
+            } catch {
+                // The block list described the allocation in a way the metadata refuses: recorded, as the
+                // other algorithms do, and the plan is made again without trusting this one.
+                recordFailure(data, .requestRefused(page: destination, size: data.move.size, underlying: error))
+                planner.stale = true
+                break
+            }
+            // A different answer than planned (or none): the plan no longer matches the pool.
+            guard let request, request.offset == move.offset else { planner.stale = true; break }
+            // A failed commit is recorded by `commit` (a device failure, not "does not fit").
+            guard let passOver = commit(request, destination, metadata, &data, &pass) else { planner.stale = true; break }
             collected += 1
-            if pass.incrementCounters(data.move.size) { break }
+            if passOver { break }
         }
         return collected
     }
