@@ -1,10 +1,26 @@
 // The optimal algorithm (the planner) through the engine, on TLSF pages: the pages it reaches against an
 // exact search on small random pools, passes that never write where a move of the same pass still reads,
 // budgets, the consumer's ignore/destroy answers and handler failures (re-planning), and a seeded soak.
-@testable import Defragmentation
+import Defragmentation
 import MemoryMetadata
+import Foundation
 import Testing
-import TestSupport
+
+/// SplitMix64, as the pools use it (this target does not depend on them).
+private struct SeededRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+/// Longer soaks with DEFRAGSCOPE_SOAK set (`make soak`).
+private let longSoak = ProcessInfo.processInfo.environment["DEFRAGSCOPE_SOAK"] != nil
 
 /// A random pool: `pageCount` pages of `pageSize` bytes, allocations of sizes that are multiples of 16 at
 /// alignments 16, 64 or 256, placed at random aligned free offsets.
@@ -268,7 +284,7 @@ struct PlannerTests {
         #expect(nonEmptyPages(list) == 1)
     }
 
-    @Test("seeded soak: random pools, budgets and answers, validate() after every step", arguments: Array(UInt64(1000)..<(TestPaths.soak ? 1200 : 1030)))
+    @Test("seeded soak: random pools, budgets and answers, validate() after every step", arguments: Array(UInt64(1000)..<(longSoak ? 1200 : 1030)))
     func soak(_ seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)
         let list = try randomPool(seed: seed, pageCount: 6, pageSize: 8192, allocations: 80, maxSize: 1024)
