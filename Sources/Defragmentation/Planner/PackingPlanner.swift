@@ -63,13 +63,16 @@ struct PageTotals: Equatable {
 /// Bin packing of a pool's allocations into its fullest pages, as passes of moves.
 ///
 /// Pages are kept fullest first (pages that cannot be emptied always); the allocations of the others move,
-/// largest first, each to the kept page where the lowest free range that holds it (the range a
-/// lowest-offset request finds) leaves the least over. An allocation no range holds gets a window: the
-/// span of a kept page that is cheapest to clear, whose allocations (each at most a quarter of its size,
-/// so that clearing cannot cascade far) move out first; the window is reserved for it, and it moves in
-/// the pass after they left. Passes end at the budget; a move never lands on bytes that a move of the same
-/// pass still reads (every destination is free when its pass starts). If the pages cannot be packed into
-/// the lower bound, one more page is kept, and so on.
+/// largest first (size plus the padding their alignment may cost), each to the kept page where the lowest
+/// free range that holds it (the range a lowest-offset request finds, so the real metadata places it where
+/// the plan does) leaves the least over. An allocation no range holds gets a window: the span of a kept
+/// page that is cheapest to clear, clearing allocations of at most a quarter of its size first, then half,
+/// then its size; the window opens only if every allocation in it finds a place in the same pass. The
+/// window is reserved (no other allocation may land in it) and its owner moves in the pass after. Passes
+/// end at the budget; a move never lands on bytes that a move of the same pass still reads (every
+/// destination is free when its pass starts). Kept pages' allocations move only to clear a window. If the
+/// pages cannot be packed into the lower bound, one more page is kept, and so on; with few pages, every
+/// choice of pages to keep is tried. A plan that reaches the lower bound is optimal in pages by that bound.
 struct PackingPlanner {
     var pages: [PlanPage]
     var maxPassBytes: Int
@@ -204,7 +207,8 @@ struct PackingPlanner {
         var alignment: Int
     }
 
-    private enum Status { case stays, pending, leaving, moved, waiting }
+    /// An allocation stays where it is, is still to move, moves in the pass being planned, or has moved.
+    private enum Status { case stays, pending, leaving, moved }
 
     private struct Window {
         var page: Int
@@ -212,7 +216,6 @@ struct PackingPlanner {
         var end: Int
         var owner: Int
         var outstanding: Int
-        var evictees: [Int]
     }
 
     /// Plans the passes that move every allocation of the pages not in `kept` into `kept`, or nil when
@@ -254,7 +257,9 @@ struct PackingPlanner {
 
         var windows: [Window] = []
         var windowOf = [Int](repeating: -1, count: items.count)
-        var evicteeWindows: [Int: [Int]] = [:]
+        // Each cleared allocation's window (an allocation is cleared at most once: only those that stay
+        // are cleared).
+        var evicteeWindow: [Int: Int] = [:]
         // Per kept page, its open windows.
         var slotWindows = kept.map { _ in [Int]() }
         var totals = pages.map { PageTotals(count: $0.allocations.count, free: $0.size - $0.liveBytes) }
@@ -403,7 +408,7 @@ struct PackingPlanner {
                 let w = windows.count
                 occupantCache[candidate.slot] = nil
                 windows.append(Window(page: candidate.slot, start: candidate.offset, end: end, owner: item,
-                                      outstanding: evictees.count, evictees: evictees))
+                                      outstanding: evictees.count))
                 slotWindows[candidate.slot].append(w)
                 var moved: [Int] = []
                 for e in evictees {
@@ -412,9 +417,8 @@ struct PackingPlanner {
                     moved.append(e)
                 }
                 if moved.count == evictees.count {
-                    for e in evictees { evicteeWindows[e, default: []].append(w) }
+                    for e in evictees { evicteeWindow[e] = w }
                     windowOf[item] = w
-                    status[item] = .waiting
                     return true
                 }
                 for e in moved.reversed() { unplace(e); status[e] = .stays }
@@ -482,7 +486,7 @@ struct PackingPlanner {
                 if keptSlot[it.page] >= 0 {
                     holes[keptSlot[it.page]].free(start: a.offset, end: a.offset + a.regionSize)
                 }
-                for w in evicteeWindows.removeValue(forKey: item) ?? [] { windows[w].outstanding -= 1 }
+                if let w = evicteeWindow.removeValue(forKey: item) { windows[w].outstanding -= 1 }
             }
             // The queue is what was left of the sorted list, in its order: still sorted.
             plan.passes.append(moves)
