@@ -70,6 +70,8 @@ public final class MetadataDefragContext<List: BlockList> {
     @usableFromInline @exclusivity(unchecked) var averageFreeSize = 0
     // Extensive.
     @usableFromInline @exclusivity(unchecked) var extensive = ExtensiveState()
+    // Optimal (Planner/).
+    @usableFromInline @exclusivity(unchecked) var planner = PlannerState()
 
     /// Makes a context for runs over `blockList`; call ``initialize()`` before each run.
     ///
@@ -100,6 +102,7 @@ public final class MetadataDefragContext<List: BlockList> {
         averageAllocationSize = .max
         averageFreeSize = 0
         extensive = ExtensiveState()
+        planner = PlannerState()
     }
 
     // MARK: collecting a pass
@@ -117,12 +120,15 @@ public final class MetadataDefragContext<List: BlockList> {
         defer { if dialect == .vma { carriedIgnoredAllocations = pass.ignoredAllocations } }
 
         let count = blockList.blockCount
-        if count > 1 {
+        if algorithm == .optimal {
+            computeOptimal(&pass)
+        } else if count > 1 {
             switch algorithm {
             case .fast: _ = computeFast(&pass)
             case .full: _ = computeFull(&pass)
             case .balanced: _ = computeBalanced(&pass)
             case .extensive: _ = computeExtensive(&pass)
+            case .optimal: break
             }
         } else if count == 1 {
             switch dialect {

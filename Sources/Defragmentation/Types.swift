@@ -15,6 +15,10 @@ public enum Algorithm: String, CaseIterable, Sendable, CustomStringConvertible {
     /// VMA's: empties one page at a time and separates resource types to beat buffer/image granularity;
     /// the same as full when granularity is 1.
     case extensive
+    /// Plans the whole run up front: the fewest pages the allocations pack into (the lower bound wherever
+    /// its packing finds it), then the fewest bytes to get there (the fullest pages stay, allocations move
+    /// within a page only to clear room that is needed), handed out as passes within the budget.
+    case optimal
 
     public var description: String { rawValue }
 }

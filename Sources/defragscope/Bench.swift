@@ -23,7 +23,7 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
     @Option(name: .customLong("trace"), help: ArgumentHelp("A trace file (repeatable; default: every trace in ../shared/traces).", valueName: "FILE"))
     var traces: [String] = []
 
-    @Option(name: .customLong("algorithm"), help: ArgumentHelp("Algorithms (repeatable; default: all four).", valueName: "NAME"))
+    @Option(name: .customLong("algorithm"), help: ArgumentHelp("Algorithms (repeatable; default: all five).", valueName: "NAME"))
     var algorithms: [Algorithm] = []
 
     @Option(help: ArgumentHelp("memutils or vma.", valueName: "NAME"))

@@ -140,7 +140,7 @@ struct InputOptions: ParsableArguments {
 
 /// Engine settings.
 struct EngineOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("fast, full, balanced or extensive (default: full for memutils, balanced for vma).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("fast, full, balanced, extensive or optimal (default: full for memutils, balanced for vma).", valueName: "NAME"))
     var algorithm: Algorithm?
 
     @Option(help: ArgumentHelp("memutils (the seed's behaviour) or vma (VMA 3.4's).", valueName: "NAME"))

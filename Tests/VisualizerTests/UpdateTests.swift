@@ -91,6 +91,8 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
         #expect(apply(.cycleAlgorithm).1 == [.setAlgorithm(.balanced)])  // full → balanced
         var snapshot = Fixtures.afterPass
         snapshot.configuration.algorithm = .extensive
+        #expect(apply(.cycleAlgorithm, ViewState(), snapshot).1 == [.setAlgorithm(.optimal)])
+        snapshot.configuration.algorithm = .optimal
         #expect(apply(.cycleAlgorithm, ViewState(), snapshot).1 == [.setAlgorithm(.fast)])
         #expect(apply(.cycleDialect).1 == [.setDialect(.vma)])
         #expect(apply(.cycleBudget(forward: true)).1 == [.setBudget(maxPassBytes: 64 << 20, maxPassAllocations: .max)])
