@@ -629,6 +629,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     // MARK: bytes
 
     private func writePattern(id: Int, page: Int, offset: Int, size: Int) throws -> UInt64 {
+        if let token = try device.writeContentToken(ofAllocation: id, page: devicePage(page), offset: offset, size: size) { return token }
         if scratch.count < size {
             scratch.deallocate()
             scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1 << 16), alignment: 8)
