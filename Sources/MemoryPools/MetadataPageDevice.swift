@@ -61,9 +61,12 @@ public final class MetadataPageDevice: PageDevice {
         var read: [UInt64] = []
         read.reserveCapacity(copies.count)
         for c in copies { read.append(try checksum(page: c.sourcePage, offset: c.sourceOffset, size: c.size)) }
+        var byPage: [Int: [Span]] = [:]
         for (c, checksum) in zip(copies, read) {
-            try store(Span(offset: c.destinationOffset, size: c.size, checksum: checksum), in: c.destinationPage)
+            try checkRange(c.destinationPage, c.destinationOffset, c.size)
+            if c.size > 0 { byPage[c.destinationPage, default: []].append(Span(offset: c.destinationOffset, size: c.size, checksum: checksum)) }
         }
+        for (page, arriving) in byPage { merge(arriving, into: page) }
     }
 
     /// The checksum of the intact span at exactly `offset..<offset + size`; when there is none (never
@@ -110,6 +113,28 @@ public final class MetadataPageDevice: PageDevice {
             if spans[mid].offset + spans[mid].size > offset { high = mid } else { low = mid + 1 }
         }
         return low
+    }
+
+    /// Records the spans of one batch in `page` in one pass over the page's spans (a pass moves thousands of
+    /// allocations into pages of tens of thousands), dropping every span they overlap. Spans of a batch that
+    /// overlap each other are stored one by one, in the batch's order.
+    private func merge(_ arriving: [Span], into page: Int) {
+        let news = arriving.sorted { $0.offset < $1.offset }
+        for (a, b) in zip(news, news.dropFirst()) where a.offset + a.size > b.offset {
+            for span in arriving { try? store(span, in: page) } // ranges were checked by the caller
+            return
+        }
+        let old = spans[page]!
+        var merged: [Span] = []
+        merged.reserveCapacity(old.count + news.count)
+        var j = 0
+        for span in old {
+            while j < news.count && news[j].offset + news[j].size <= span.offset { merged.append(news[j]); j += 1 }
+            if j < news.count && news[j].offset < span.offset + span.size { continue } // overwritten
+            merged.append(span)
+        }
+        merged.append(contentsOf: news[j...])
+        spans[page] = merged
     }
 
     /// Records `span` in `page`, dropping every span it overlaps (their content is no longer intact).

@@ -70,6 +70,37 @@ struct MetadataPageDeviceTests {
         try pool2.verify(id: 2)
     }
 
+    @Test("one batch of copies into a page: each destination gets its source's token, what they cover is dropped, the rest stays")
+    func batchOfCopies() throws {
+        let device = MetadataPageDevice()
+        try device.createPage(0, size: 1 << 20)
+        try device.createPage(1, size: 1 << 20)
+        var tokens: [Int: UInt64] = [:]
+        for k in 0..<8 { tokens[k] = try device.writeContentToken(ofAllocation: k, page: 0, offset: k * 1024, size: 1024) }
+        for k in 0..<8 { _ = try device.writeContentToken(ofAllocation: 100 + k, page: 1, offset: k * 1024, size: 1024) }
+        // 0, 2 and 4 go to page 1 over 100..101 (half of each), 103 and 106; given out of order.
+        func move(_ k: Int, to offset: Int) -> PageCopy {
+            PageCopy(sourceAllocation: k, destinationAllocation: 50 + k, sourcePage: 0, sourceOffset: k * 1024,
+                     destinationPage: 1, destinationOffset: offset, size: 1024)
+        }
+        try device.copy([move(4, to: 6 * 1024), move(0, to: 512), move(2, to: 3 * 1024)])
+        #expect(try device.checksum(page: 1, offset: 512, size: 1024) == tokens[0])
+        #expect(try device.checksum(page: 1, offset: 3 * 1024, size: 1024) == tokens[2])
+        #expect(try device.checksum(page: 1, offset: 6 * 1024, size: 1024) == tokens[4])
+        let intact = try [2, 4, 5, 7].map { try device.checksum(page: 1, offset: $0 * 1024, size: 1024) }
+        let expected = try [2, 4, 5, 7].map { k -> UInt64 in
+            let probe = MetadataPageDevice()
+            try probe.createPage(1, size: 1 << 20)
+            return try #require(try probe.writeContentToken(ofAllocation: 100 + k, page: 1, offset: k * 1024, size: 1024))
+        }
+        #expect(intact == expected, "100+k for k in 2, 4, 5, 7 untouched")
+        #expect(device.spanCount == 8 + 7, "page 0's 8, page 1's 4 untouched and 3 arrived")
+        // Destinations that overlap each other are applied in order: the later one wins, the earlier is gone.
+        try device.copy([move(5, to: 20 * 1024), move(6, to: 20 * 1024 + 512)])
+        #expect(try device.checksum(page: 1, offset: 20 * 1024 + 512, size: 1024) == tokens[6])
+        #expect(try device.checksum(page: 1, offset: 20 * 1024, size: 1024) != tokens[5])
+    }
+
     @Test("ranges outside a page are refused with the page and range named")
     func rangesAreChecked() throws {
         let device = MetadataPageDevice()
