@@ -72,4 +72,19 @@ struct BackendChoiceTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("metadata"), "\(result.stderr)")
     }
+
+    @Test("watch on a 64 GiB page: the header says metadata, the message row says why, a step works", .requires(.tmux))
+    func watchOnMetadata() throws {
+        let trace = try hugePageTrace()
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let t = try TmuxSession(["watch", "--trace", trace], width: 160, height: 30)
+        defer { t.close() }
+        let screen = try t.waitFor("the UI on metadata", timeout: 30) { passNumber($0) == 0 && !pageRows($0).isEmpty }
+        #expect(screen.split(separator: "\n").first?.contains("metadata") == true, "\(screen)")
+        #expect(screen.contains("more than half of this machine's"), "\(screen)")
+        try t.send("Space")
+        try t.waitFor("pass 1", timeout: 30) { passNumber($0) == 1 }
+        try t.send("q")
+        #expect(t.exitStatus() == "EXIT=0")
+    }
 }
