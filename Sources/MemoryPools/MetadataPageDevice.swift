@@ -1,16 +1,25 @@
 // Pages that keep no bytes, for pools larger than the machine's memory (`--backend metadata`). Each
 // allocation's content is a token (a 64-bit value derived from its id and size) recorded where it was
-// written; copies move tokens, and a write or copy over a range drops every token it touches. So checking a
+// written; copies move tokens, and a later write or copy over a range drops every token it touches. So checking a
 // moved allocation still proves what checking bytes proves: its content arrived where the engine said, and
 // nothing overwrote it (an overwritten or misplaced allocation has no intact token where it should be).
 
 /// A page device whose pages hold content tokens instead of bytes.
+///
+/// Writes and copies append spans (a range, its checksum, when it was written); a page's spans are put in
+/// order only when one is read (a pass's checks), and then a span that a later one overlaps is dropped. So
+/// building a pool of a million allocations appends a million spans, and a pass sorts each page once.
 public final class MetadataPageDevice: PageDevice {
-    /// One written range: its offset, size and the checksum it reads back as while intact.
-    private struct Span { var offset: Int; var size: Int; var checksum: UInt64 }
-    /// Per page, the intact spans, sorted by offset, never overlapping.
-    private var spans: [Int: [Span]] = [:]
-    private var pageSizes: [Int: Int] = [:]
+    /// One written range: its offset, size, the checksum it reads back as while intact, and its write order.
+    private struct Span { var offset: Int; var size: Int; var checksum: UInt64; var sequence: UInt64 }
+    private struct Page {
+        var size: Int
+        /// Sorted by offset and disjoint when `isOrdered`; else in any order, later writes winning.
+        var spans: [Span] = []
+        var isOrdered = true
+    }
+    private var pages: [Int: Page] = [:]
+    private var sequence: UInt64 = 0
     /// Bytes of all pages that exist now (what host memory would need).
     public private(set) var pageBytes = 0
     /// The most `pageBytes` has been.
@@ -24,17 +33,15 @@ public final class MetadataPageDevice: PageDevice {
 
     public func createPage(_ page: Int, size: Int) throws {
         guard size > 0 else { throw PageDeviceError("metadata: page \(page) of \(size) bytes: the size must be at least 1") }
-        guard pageSizes[page] == nil else { throw PageDeviceError("metadata: page \(page) exists already") }
-        pageSizes[page] = size
-        spans[page] = []
+        guard pages[page] == nil else { throw PageDeviceError("metadata: page \(page) exists already") }
+        pages[page] = Page(size: size)
         pageBytes += size
         peakPageBytes = max(peakPageBytes, pageBytes)
     }
 
     public func destroyPage(_ page: Int) {
-        guard let size = pageSizes.removeValue(forKey: page) else { return }
-        spans[page] = nil
-        pageBytes -= size
+        guard let removed = pages.removeValue(forKey: page) else { return }
+        pageBytes -= removed.size
     }
 
     public func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws {}
@@ -42,13 +49,13 @@ public final class MetadataPageDevice: PageDevice {
 
     public func writeContentToken(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64? {
         let checksum = Self.token(id: id, size: size)
-        try store(Span(offset: offset, size: size, checksum: checksum), in: page)
+        try append(page, offset, size, checksum)
         return checksum
     }
 
     /// Arbitrary bytes read back as their ``PageChecksum``.
     public func write(page: Int, offset: Int, bytes: UnsafeRawBufferPointer) throws {
-        try store(Span(offset: offset, size: bytes.count, checksum: PageChecksum.compute(bytes)), in: page)
+        try append(page, offset, bytes.count, PageChecksum.compute(bytes))
     }
 
     public func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
@@ -61,12 +68,7 @@ public final class MetadataPageDevice: PageDevice {
         var read: [UInt64] = []
         read.reserveCapacity(copies.count)
         for c in copies { read.append(try checksum(page: c.sourcePage, offset: c.sourceOffset, size: c.size)) }
-        var byPage: [Int: [Span]] = [:]
-        for (c, checksum) in zip(copies, read) {
-            try checkRange(c.destinationPage, c.destinationOffset, c.size)
-            if c.size > 0 { byPage[c.destinationPage, default: []].append(Span(offset: c.destinationOffset, size: c.size, checksum: checksum)) }
-        }
-        for (page, arriving) in byPage { merge(arriving, into: page) }
+        for (c, checksum) in zip(copies, read) { try append(c.destinationPage, c.destinationOffset, c.size, checksum) }
     }
 
     /// The checksum of the intact span at exactly `offset..<offset + size`; when there is none (never
@@ -74,14 +76,18 @@ public final class MetadataPageDevice: PageDevice {
     /// except by a 2^-64 chance.
     public func checksum(page: Int, offset: Int, size: Int) throws -> UInt64 {
         try checkRange(page, offset, size)
-        let pageSpans = spans[page]!
-        let i = Self.firstEndingAfter(offset, in: pageSpans)
-        if i < pageSpans.count, pageSpans[i].offset == offset, pageSpans[i].size == size { return pageSpans[i].checksum }
+        order(page)
+        let spans = pages[page]!.spans
+        let i = Self.firstEndingAfter(offset, in: spans)
+        if i < spans.count, spans[i].offset == offset, spans[i].size == size { return spans[i].checksum }
         return Self.mix(0x6d69_7373_696e_6700 ^ UInt64(truncatingIfNeeded: offset), UInt64(truncatingIfNeeded: size))
     }
 
     /// Intact spans now held, over all pages (what the device's memory grows with).
-    public var spanCount: Int { spans.values.reduce(0) { $0 + $1.count } }
+    public var spanCount: Int {
+        for page in Array(pages.keys) { order(page) }
+        return pages.values.reduce(0) { $0 + $1.spans.count }
+    }
 
     // MARK: internals
 
@@ -99,10 +105,42 @@ public final class MetadataPageDevice: PageDevice {
     }
 
     private func checkRange(_ page: Int, _ offset: Int, _ size: Int) throws {
-        guard let pageSize = pageSizes[page] else { throw PageDeviceError("metadata: page \(page) does not exist") }
+        guard let pageSize = pages[page]?.size else { throw PageDeviceError("metadata: page \(page) does not exist") }
         guard offset >= 0, size >= 0, offset <= pageSize - size else {
             throw PageDeviceError("metadata: range \(offset)+\(size) is outside page \(page) of \(pageSize) bytes")
         }
+    }
+
+    private func append(_ page: Int, _ offset: Int, _ size: Int, _ checksum: UInt64) throws {
+        try checkRange(page, offset, size)
+        guard size > 0 else { return }
+        sequence += 1
+        let span = Span(offset: offset, size: size, checksum: checksum, sequence: sequence)
+        pages[page]!.isOrdered = pages[page]!.isOrdered
+            && (pages[page]!.spans.last.map { $0.offset + $0.size <= offset } ?? true)
+        pages[page]!.spans.append(span)
+    }
+
+    /// Sorts page `page`'s spans by offset and drops every span a later-written one overlaps.
+    private func order(_ page: Int) {
+        guard let current = pages[page], !current.isOrdered else { return }
+        var spans = current.spans
+        pages[page]!.spans = [] // one reference to the array while it is sorted
+        spans.sort { $0.offset < $1.offset || ($0.offset == $1.offset && $0.sequence < $1.sequence) }
+        var dead = [Bool](repeating: false, count: spans.count)
+        for i in spans.indices {
+            let end = spans[i].offset + spans[i].size
+            var j = i + 1
+            while j < spans.count && spans[j].offset < end {
+                if spans[j].sequence > spans[i].sequence { dead[i] = true } else { dead[j] = true }
+                j += 1
+            }
+        }
+        var kept: [Span] = []
+        kept.reserveCapacity(spans.count)
+        for i in spans.indices where !dead[i] { kept.append(spans[i]) }
+        pages[page]!.spans = kept
+        pages[page]!.isOrdered = true
     }
 
     /// The index of the first span ending after `offset` (spans are sorted and disjoint, so ends are sorted).
@@ -113,39 +151,5 @@ public final class MetadataPageDevice: PageDevice {
             if spans[mid].offset + spans[mid].size > offset { high = mid } else { low = mid + 1 }
         }
         return low
-    }
-
-    /// Records the spans of one batch in `page` in one pass over the page's spans (a pass moves thousands of
-    /// allocations into pages of tens of thousands), dropping every span they overlap. Spans of a batch that
-    /// overlap each other are stored one by one, in the batch's order.
-    private func merge(_ arriving: [Span], into page: Int) {
-        let news = arriving.sorted { $0.offset < $1.offset }
-        for (a, b) in zip(news, news.dropFirst()) where a.offset + a.size > b.offset {
-            for span in arriving { try? store(span, in: page) } // ranges were checked by the caller
-            return
-        }
-        let old = spans[page]!
-        var merged: [Span] = []
-        merged.reserveCapacity(old.count + news.count)
-        var j = 0
-        for span in old {
-            while j < news.count && news[j].offset + news[j].size <= span.offset { merged.append(news[j]); j += 1 }
-            if j < news.count && news[j].offset < span.offset + span.size { continue } // overwritten
-            merged.append(span)
-        }
-        merged.append(contentsOf: news[j...])
-        spans[page] = merged
-    }
-
-    /// Records `span` in `page`, dropping every span it overlaps (their content is no longer intact).
-    private func store(_ span: Span, in page: Int) throws {
-        try checkRange(page, span.offset, span.size)
-        guard span.size > 0 else { return }
-        let end = span.offset + span.size
-        let first = Self.firstEndingAfter(span.offset, in: spans[page]!)
-        var last = first
-        let count = spans[page]!.count
-        while last < count && spans[page]![last].offset < end { last += 1 }
-        spans[page]!.replaceSubrange(first..<last, with: CollectionOfOne(span))
     }
 }
