@@ -21,18 +21,26 @@ public final class MetadataDefragContext<List: BlockList> {
     /// The pool being defragmented.
     public let blockList: List
 
+    // The run's state below is `@exclusivity(unchecked)`: run-time checks of overlapping accesses to a
+    // class's stored properties doubled the instructions of planning. No access overlaps another of the
+    // same property: the handler gets each move by value (the loop iterates a copy of `moves`), and the
+    // block list never calls back into the context.
+
     /// The metadata user data that marks the temporary destinations of this context: unique per context
     /// and negative, so it never collides with a pool's own user data.
-    public private(set) var sentinel = -1
+    @inlinable public var sentinel: Int { _sentinel }
+    @usableFromInline @exclusivity(unchecked) var _sentinel = -1
 
     /// Pages that answered `.ignore` are swapped to the front and never walked again in this run.
-    public private(set) var immovableBlockCount = 0
+    @inlinable public var immovableBlockCount: Int { _immovableBlockCount }
+    @usableFromInline @exclusivity(unchecked) var _immovableBlockCount = 0
     /// The same pages by identity. Extensive keeps them at the end of the list (as VMA does), and a lone
     /// page is compacted without the walk bounds, so every walk also skips these: an `ignore` answer that
     /// would be given again can never make a run repeat forever (VMA's extensive and one-page compaction can).
-    private var immovablePages = Set<ObjectIdentifier>()
+    @usableFromInline @exclusivity(unchecked) var immovablePages = Set<ObjectIdentifier>()
     /// The moves of the last ``collectMoves(_:)``.
-    public private(set) var moves: [Move] = []
+    @inlinable public var moves: [Move] { _moves }
+    @usableFromInline @exclusivity(unchecked) var _moves: [Move] = []
     /// What failed while collecting the last pass, the first failure of each allocation: the block list
     /// could not commit a destination the metadata offered (``DefragmentationError/commitFailed(page:size:underlying:)``,
     /// a device failure: the next page is tried, as VMA tries the next block when one is out of memory), or
@@ -40,27 +48,28 @@ public final class MetadataDefragContext<List: BlockList> {
     /// (``DefragmentationError/requestRefused(page:size:underlying:)``, a block list's mistake: no other
     /// page is tried for it). The walk goes on with the other allocations. Empty in a healthy run; a
     /// failure is never taken for "does not fit".
-    public private(set) var collectFailures: [(allocation: List.Allocation, error: DefragmentationError)] = []
+    @inlinable public var collectFailures: [(allocation: List.Allocation, error: DefragmentationError)] { _collectFailures }
+    @usableFromInline @exclusivity(unchecked) var _collectFailures: [(allocation: List.Allocation, error: DefragmentationError)] = []
     /// Whether the allocation being visited has a failure in ``collectFailures`` already.
-    private var visitedAllocationFailed = false
+    @usableFromInline @exclusivity(unchecked) var visitedAllocationFailed = false
 
-    private func recordFailure(_ data: MoveData, _ error: DefragmentationError) {
+    @inlinable func recordFailure(_ data: MoveData, _ error: DefragmentationError) {
         guard !visitedAllocationFailed else { return }
         visitedAllocationFailed = true
-        collectFailures.append((data.move.sourceAllocation, error))
+        _collectFailures.append((data.move.sourceAllocation, error))
     }
 
     /// Changes what the consumer wants done with move `index` of the last collect, before
     /// ``completePass(_:)`` (VMA: set `operation` in the pass's move array).
-    public func setOperation(_ operation: MoveOperation, forMoveAt index: Int) { moves[index].operation = operation }
+    @inlinable public func setOperation(_ operation: MoveOperation, forMoveAt index: Int) { _moves[index].operation = operation }
 
     // VMA keeps the count of budget skips across passes; the Go port resets it with every PassContext.
-    private var carriedIgnoredAllocations = 0
+    @usableFromInline @exclusivity(unchecked) var carriedIgnoredAllocations = 0
     // Balanced: averages computed when the first pass starts (VMA never refreshes them).
-    private var averageAllocationSize = Int.max
-    private var averageFreeSize = 0
+    @usableFromInline @exclusivity(unchecked) var averageAllocationSize = Int.max
+    @usableFromInline @exclusivity(unchecked) var averageFreeSize = 0
     // Extensive.
-    private var extensive = ExtensiveState()
+    @usableFromInline @exclusivity(unchecked) var extensive = ExtensiveState()
 
     /// Makes a context for runs over `blockList`; call ``initialize()`` before each run.
     ///
@@ -69,24 +78,24 @@ public final class MetadataDefragContext<List: BlockList> {
     ///   - algorithm: nil means the dialect's default (memutils: full; vma: balanced).
     ///   - dialect: whose behaviour to reproduce where VMA and the Go port differ.
     ///   - handler: completes each move in ``completePass(_:)``.
-    public init(blockList: List, algorithm: Algorithm? = nil, dialect: Dialect = .memutils,
+    @inlinable public init(blockList: List, algorithm: Algorithm? = nil, dialect: Dialect = .memutils,
                 handler: @escaping Handler) {
         self.blockList = blockList
         self.algorithm = algorithm ?? dialect.defaultAlgorithm
         self.dialect = dialect
         self.handler = handler
-        sentinel = -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 1)
+        _sentinel = -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 1)
     }
 
     /// Prepares a fresh run (the seed's `Init`): every page must support random access.
-    public func initialize() throws {
+    @inlinable public func initialize() throws {
         for index in 0..<blockList.blockCount where !blockList.metadata(forBlock: index).supportsRandomAccess {
             throw DefragmentationError.randomAccessNotSupported(page: index)
         }
-        immovableBlockCount = 0
+        _immovableBlockCount = 0
         immovablePages.removeAll()
-        moves.removeAll()
-        collectFailures.removeAll()
+        _moves.removeAll()
+        _collectFailures.removeAll()
         carriedIgnoredAllocations = 0
         averageAllocationSize = .max
         averageFreeSize = 0
@@ -97,11 +106,11 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// Collects one pass of moves within `pass`'s budget; read them from ``moves``. A pass whose budget is
     /// used up already (or is not positive) collects nothing.
-    public func collectMoves(_ pass: inout PassContext) {
+    @inlinable public func collectMoves(_ pass: inout PassContext) {
         blockList.lock()
         defer { blockList.unlock() }
-        moves.removeAll(keepingCapacity: true)
-        collectFailures.removeAll()
+        _moves.removeAll(keepingCapacity: true)
+        _collectFailures.removeAll()
         // The counters end a pass exactly at its budget; one that starts at or past it has no room.
         guard pass.stats.allocationsMoved < pass.maxPassAllocations && pass.stats.bytesMoved < pass.maxPassBytes else { return }
         if dialect == .vma { pass.ignoredAllocations = carriedIgnoredAllocations }
@@ -128,12 +137,12 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// The lowest page index the walk visits as a source.
-    private var lowestSourceIndex: Int { dialect == .vma ? immovableBlockCount + 1 : immovableBlockCount }
+    @inlinable var lowestSourceIndex: Int { dialect == .vma ? immovableBlockCount + 1 : immovableBlockCount }
 
     /// What the walk does with one allocation before any algorithm sees it.
-    private enum Visit { case skip, end, move(MoveData) }
+    @usableFromInline enum Visit { case skip, end, move(MoveData) }
 
-    private func visit(_ handle: AllocationHandle, _ metadata: List.Metadata, _ pass: inout PassContext) -> Visit {
+    @inlinable func visit(_ handle: AllocationHandle, _ metadata: List.Metadata, _ pass: inout PassContext) -> Visit {
         let userData: Int
         do { userData = try metadata.userData(of: handle) } catch {
             preconditionFailure("defragmentation: walking a page returned a handle that is not an allocation: \(error)")
@@ -149,25 +158,25 @@ public final class MetadataDefragContext<List: BlockList> {
         }
     }
 
-    private func offset(_ handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
+    @inlinable func offset(_ handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
         do { return try metadata.offset(of: handle) } catch {
             preconditionFailure("defragmentation: no offset for a live handle: \(error)")
         }
     }
 
-    private func freeRegionSize(after handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
+    @inlinable func freeRegionSize(after handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
         do { return try metadata.nextFreeRegionSize(after: handle) } catch {
             preconditionFailure("defragmentation: no next free region for a live handle: \(error)")
         }
     }
 
-    private func firstAllocation(_ metadata: List.Metadata) -> AllocationHandle? {
+    @inlinable func firstAllocation(_ metadata: List.Metadata) -> AllocationHandle? {
         do { return try metadata.allocationListBegin() } catch {
             preconditionFailure("defragmentation: cannot walk a page: \(error)")
         }
     }
 
-    private func nextAllocation(_ handle: AllocationHandle, _ metadata: List.Metadata) -> AllocationHandle? {
+    @inlinable func nextAllocation(_ handle: AllocationHandle, _ metadata: List.Metadata) -> AllocationHandle? {
         do { return try metadata.nextAllocation(after: handle) } catch {
             preconditionFailure("defragmentation: cannot walk a page: \(error)")
         }
@@ -175,7 +184,7 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// Whether a page might take `size` bytes: VMA compares free bytes, the seed asks the metadata. Neither
     /// has false negatives, so both give the same moves.
-    private func mightFit(_ metadata: List.Metadata, _ data: MoveData) -> Bool {
+    @inlinable func mightFit(_ metadata: List.Metadata, _ data: MoveData) -> Bool {
         switch dialect {
         case .vma: return metadata.sumFreeSize >= data.move.size && metadata.largestFreeRangeBound >= data.move.size
         case .memutils: return metadata.mayHaveFreeBlock(type: data.suballocationType, size: data.move.size)
@@ -186,7 +195,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// recorded and counted; a page whose commit fails is skipped (the failure recorded). Returns (done,
     /// pass over): done when the allocation was placed, or when the metadata refused its request (recorded),
     /// so that no other place is tried for it.
-    private func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
+    @inlinable func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
                                    _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
         var index = start
         let size = data.move.size
@@ -218,7 +227,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// Commits `request` in page `blockIndex` as the move's destination, records the move and counts it;
     /// returns whether the pass is over. A commit that throws is recorded in ``collectFailures`` and nil
     /// is returned (the move is not made).
-    private func commit(_ request: AllocationRequest, _ blockIndex: Int, _ metadata: List.Metadata,
+    @inlinable func commit(_ request: AllocationRequest, _ blockIndex: Int, _ metadata: List.Metadata,
                         _ data: inout MoveData, _ pass: inout PassContext) -> Bool? {
         let allocation: List.Allocation
         do {
@@ -231,12 +240,12 @@ public final class MetadataDefragContext<List: BlockList> {
         }
         data.move.destinationMetadata = metadata
         data.move.destinationAllocation = allocation
-        moves.append(data.move)
+        _moves.append(data.move)
         return pass.incrementCounters(data.move.size)
     }
 
     /// Moves the allocation to the lowest offset of its own page that holds it, if lower than `current`.
-    private func allocIfLowerOffset(_ current: Int, _ blockIndex: Int, _ metadata: List.Metadata,
+    @inlinable func allocIfLowerOffset(_ current: Int, _ blockIndex: Int, _ metadata: List.Metadata,
                                     _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
         // VMA searches every free range (and reorders the free list of the one that fits even when it is
         // not lower); the seed stops at the current offset. The moves are the same either way.
@@ -258,7 +267,7 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// Compacts one page towards offset 0 (VMA's ReallocWithinBlock; the seed's reallocSuballocHandler).
     /// Returns true when the pass is over.
-    private func reallocWithinBlock(_ blockIndex: Int, _ pass: inout PassContext) -> Bool {
+    @inlinable func reallocWithinBlock(_ blockIndex: Int, _ pass: inout PassContext) -> Bool {
         let metadata = blockList.metadata(forBlock: blockIndex)
         if isImmovable(metadata) { return false }
         var unused = 0
@@ -269,12 +278,12 @@ public final class MetadataDefragContext<List: BlockList> {
         }
     }
 
-    typealias WalkBody = (Int, List.Metadata, AllocationHandle, inout MoveData, inout PassContext, inout Int) -> Bool
+    @usableFromInline typealias WalkBody = (Int, List.Metadata, AllocationHandle, inout MoveData, inout PassContext, inout Int) -> Bool
 
     /// One page of a walk: its allocations in the metadata's order (TLSF: highest offset first); `body`
     /// gets each that is not this run's own destination and fits the pass's byte budget. Returns true
     /// when the pass is over.
-    private func walkPage(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext, _ pageState: inout Int,
+    @inlinable func walkPage(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext, _ pageState: inout Int,
                           _ body: WalkBody) -> Bool {
         var handle = firstAllocation(metadata)
         while let h = handle {
@@ -292,7 +301,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// The walk of Fast, Full and Balanced (the seed's walkSuballocations): pages from the last down to the
     /// lowest movable one, skipping immovable pages, each walked by ``walkPage``; `body` also gets a per-page
     /// state reset to 0 at every page. Returns true when the pass ended early.
-    private func walkAllocations(_ pass: inout PassContext, _ body: WalkBody) -> Bool {
+    @inlinable func walkAllocations(_ pass: inout PassContext, _ body: WalkBody) -> Bool {
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
@@ -306,7 +315,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Fast: only between pages. Returns true when the pass is over.
-    private func computeFast(_ pass: inout PassContext) -> Bool {
+    @inlinable func computeFast(_ pass: inout PassContext) -> Bool {
         walkAllocations(&pass) { blockIndex, _, _, data, pass, _ in
             // The seed ends the pass on reaching page 0; VMA never walks it.
             if blockIndex == 0 { return true }
@@ -315,7 +324,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Full: into an earlier page, else lower in its own page. Returns true when the pass is over.
-    private func computeFull(_ pass: inout PassContext) -> Bool {
+    @inlinable func computeFull(_ pass: inout PassContext) -> Bool {
         walkAllocations(&pass) { blockIndex, metadata, handle, data, pass, _ in
             let other = allocInOtherBlock(0, blockIndex, &data, &pass)
             if other.passOver { return true }
@@ -327,7 +336,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// VMA's UpdateVectorStatistics.
-    private func updateBalancedStatistics() {
+    @inlinable func updateBalancedStatistics() {
         var allocations = 0, freeRegions = 0, freeBytes = 0, bytes = 0
         for index in 0..<blockList.blockCount {
             let metadata = blockList.metadata(forBlock: index)
@@ -341,7 +350,7 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// Balanced: like full, but moves within a page only where the gaps make it worthwhile.
-    private func computeBalanced(_ pass: inout PassContext) -> Bool {
+    @inlinable func computeBalanced(_ pass: inout PassContext) -> Bool {
         if averageAllocationSize == .max { updateBalancedStatistics() }
         let minimalFreeRegion = averageFreeSize / 2
         // The page state is the size of the free range before the previous allocation of the walk.
@@ -364,7 +373,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// (measured from the pool's statistics around each call), and makes the source pages of `.ignore`
     /// moves immovable. Handler errors are collected and thrown together after every move was handled;
     /// a failed move is not counted as moved.
-    public func completePass(_ pass: inout PassContext) throws {
+    @inlinable public func completePass(_ pass: inout PassContext) throws {
         var errors: [Error] = []
         var immovable: [List.Metadata] = []
         for move in moves {
@@ -395,16 +404,16 @@ public final class MetadataDefragContext<List: BlockList> {
             }
         }
         if !immovable.isEmpty { makeImmovable(immovable) }
-        moves.removeAll(keepingCapacity: true)
+        _moves.removeAll(keepingCapacity: true)
         if errors.count == 1 { throw errors[0] }
         if !errors.isEmpty { throw DefragmentationError.handlerFailures(errors) }
     }
 
-    private func isImmovable(_ metadata: List.Metadata) -> Bool {
+    @inlinable func isImmovable(_ metadata: List.Metadata) -> Bool {
         !immovablePages.isEmpty && immovablePages.contains(ObjectIdentifier(metadata))
     }
 
-    private func makeImmovable(_ pages: [List.Metadata]) {
+    @inlinable func makeImmovable(_ pages: [List.Metadata]) {
         blockList.lock()
         defer { blockList.unlock() }
         let fresh = pages.filter { immovablePages.insert(ObjectIdentifier($0)).inserted }
@@ -415,7 +424,7 @@ public final class MetadataDefragContext<List: BlockList> {
             for page in pages {
                 let count = blockList.blockCount - immovableBlockCount
                 for i in 0..<count where blockList.metadata(forBlock: i) === page {
-                    immovableBlockCount += 1
+                    _immovableBlockCount += 1
                     blockList.swapBlocks(i, blockList.blockCount - immovableBlockCount)
                     if extensive.firstFreeBlock != .max && i + 1 < extensive.firstFreeBlock {
                         if extensive.firstFreeBlock > 1 {
@@ -433,7 +442,7 @@ public final class MetadataDefragContext<List: BlockList> {
         for page in pages {
             for i in immovableBlockCount..<blockList.blockCount where blockList.metadata(forBlock: i) === page {
                 blockList.swapBlocks(i, immovableBlockCount)
-                immovableBlockCount += 1
+                _immovableBlockCount += 1
                 break
             }
         }
@@ -441,15 +450,17 @@ public final class MetadataDefragContext<List: BlockList> {
 
     // MARK: extensive
 
-    struct ExtensiveState {
-        enum Operation { case findFreeBlockBuffer, findFreeBlockTexture, findFreeBlockAll, moveBuffers, moveTextures, moveAll, cleanup, done }
-        var operation: Operation = .findFreeBlockTexture
-        var firstFreeBlock = Int.max
+    @usableFromInline struct ExtensiveState {
+        @usableFromInline enum Operation { case findFreeBlockBuffer, findFreeBlockTexture, findFreeBlockAll, moveBuffers, moveTextures, moveAll, cleanup, done }
+        @usableFromInline var operation: Operation = .findFreeBlockTexture
+        @usableFromInline var firstFreeBlock = Int.max
 
-        func isActive(_ list: List) -> Bool { list.bufferImageGranularity > 1 }
+        @inlinable init() {}
+
+        @inlinable func isActive(_ list: List) -> Bool { list.bufferImageGranularity > 1 }
 
         /// VMA's DefragmentPassEnd bookkeeping: pages released shift the first free page down.
-        mutating func pagesReleased(_ released: Int, _ list: List) {
+        @inlinable mutating func pagesReleased(_ released: Int, _ list: List) {
             guard isActive(list), firstFreeBlock != .max else { return }
             if firstFreeBlock >= released {
                 firstFreeBlock -= released
@@ -462,7 +473,7 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// Extensive: empty one page at a time, then fill the emptied pages type by type (VMA's
     /// ComputeDefragmentation_Extensive, state machine and all). Returns true when the pass is over.
-    private func computeExtensive(_ pass: inout PassContext) -> Bool {
+    @inlinable func computeExtensive(_ pass: inout PassContext) -> Bool {
         // Without granularity conflicts full already packs as tightly as possible.
         if blockList.bufferImageGranularity == 1 { return computeFull(&pass) }
 
@@ -566,7 +577,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// VMA's MoveDataToFreeBlocks: moves allocations of `currentType`'s class from the pages below
     /// `firstFreeBlock` into the free pages at and after it, noting which types remain. Returns true when
     /// nothing moved (or the byte budget ended the pass), false after a move ended the pass.
-    private func moveDataToFreeBlocks(_ currentType: SuballocationType, _ firstFreeBlock: Int,
+    @inlinable func moveDataToFreeBlocks(_ currentType: SuballocationType, _ firstFreeBlock: Int,
                                       _ texturePresent: inout Bool, _ bufferPresent: inout Bool, _ otherPresent: inout Bool,
                                       _ pass: inout PassContext) -> Bool {
         let movesBefore = moves.count

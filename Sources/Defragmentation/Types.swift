@@ -118,7 +118,7 @@ public struct PassContext: Sendable {
     /// What this pass did.
     public var stats = DefragmentationStats()
     /// Allocations skipped in a row because they would exceed `maxPassBytes`.
-    var ignoredAllocations = 0
+    @usableFromInline var ignoredAllocations = 0
 
     /// VMA's `MAX_ALLOCS_TO_IGNORE`: the 16th skip in a row ends the pass.
     public static let maxAllocationsToIgnore = 16
@@ -128,10 +128,10 @@ public struct PassContext: Sendable {
         self.maxPassAllocations = maxPassAllocations
     }
 
-    enum CounterStatus { case pass, ignore, end }
+    @usableFromInline enum CounterStatus { case pass, ignore, end }
 
     /// Whether an allocation of `bytes` fits the pass's byte budget.
-    mutating func checkCounters(_ bytes: Int) -> CounterStatus {
+    @inlinable mutating func checkCounters(_ bytes: Int) -> CounterStatus {
         if bytes > maxPassBytes - stats.bytesMoved {
             ignoredAllocations += 1
             return ignoredAllocations < Self.maxAllocationsToIgnore ? .ignore : .end
@@ -141,7 +141,7 @@ public struct PassContext: Sendable {
     }
 
     /// Counts a move; true when the pass has reached its budget exactly and must end.
-    mutating func incrementCounters(_ bytes: Int) -> Bool {
+    @inlinable mutating func incrementCounters(_ bytes: Int) -> Bool {
         stats.bytesMoved += bytes
         stats.allocationsMoved += 1
         if stats.allocationsMoved >= maxPassAllocations || stats.bytesMoved >= maxPassBytes {

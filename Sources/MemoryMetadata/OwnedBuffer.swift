@@ -1,7 +1,8 @@
 // Storage for tables that change several times per allocation and free: the TLSF metadata's (nodes, the
 // non-empty lists, bitmaps, class counts) and the pool's (pages, page indices, slots, the id table). A
 // Swift array stored in a class checks that it is uniquely referenced on every element write, a runtime
-// call; these tables live in buffers their owner frees itself.
+// call; these tables live in buffers that cannot be copied, so they need no such check. This file is the
+// only place in the engine and the pool that allocates, frees or indexes memory through pointers.
 //
 // The pool uses the same buffer from its own module, so the buffer is public to the modules that import
 // the `Tables` SPI, and inlinable: a generic type used from another module is only specialized (its
@@ -37,23 +38,31 @@ import Darwin
     @inlinable public static var inRelease: Bool { false }
 }
 
-/// A growable buffer of plain values with one owner, which calls ``release()`` once, when it goes away.
-/// The values are never copied when the buffer is. Storage comes from malloc and moves with realloc: a
-/// buffer that shrinks stays where it is, and one that grows often extends in place, instead of being
-/// copied to memory the cache has not seen (node arrays of small pages resize often). Insertion, removal
-/// and resizing always check their arguments.
-@_spi(Tables) public struct OwnedBuffer<Element: BitwiseCopyable, Checks: IndexChecks> {
+/// A growable buffer of plain values with one owner. It cannot be copied (`~Copyable`): its storage is
+/// freed exactly once, by its `deinit`, when its owner goes away or assigns it a new buffer.
+///
+/// The contract of the unsafe code here, which is all the unsafe memory access of the tables:
+/// - `storage` holds `room` (at least 1) values' worth of memory from malloc/realloc, of which the first
+///   `used` are initialized; nothing else frees or moves it, and no pointer to it leaves the buffer except
+///   for the duration of ``withValues(_:)``.
+/// - Element access checks its index against `used` (always, or in debug builds only: ``IndexChecks``).
+/// - Insertion, removal and resizing always check their arguments.
+///
+/// Storage comes from malloc and moves with realloc: a buffer that shrinks stays where it is, and one that
+/// grows often extends in place, instead of being copied to memory the cache has not seen (node arrays of
+/// small pages resize often). Elements are `BitwiseCopyable`, so moving them with memmove and dropping them
+/// without deinitializing is sound.
+@_spi(Tables) public struct OwnedBuffer<Element: BitwiseCopyable, Checks: IndexChecks>: ~Copyable {
     @usableFromInline var storage: UnsafeMutablePointer<Element>
     @usableFromInline var used: Int
     @usableFromInline var room: Int
 
-    /// The first value's address (for loops that walk the values by pointer).
-    @inlinable public var base: UnsafeMutablePointer<Element> { storage }
     @inlinable public var count: Int { used }
     @inlinable public var capacity: Int { room }
 
     @inlinable
     public init(repeating value: Element, count: Int) {
+        precondition(count >= 0, "a buffer of \(count) values")
         storage = Self.reallocate(nil, capacity: max(count, 1))
         storage.initialize(repeating: value, count: count)
         used = count
@@ -68,6 +77,9 @@ import Darwin
         room = max(capacity, 1)
     }
 
+    @inlinable
+    deinit { free(storage) }
+
     @usableFromInline
     static func reallocate(_ old: UnsafeMutablePointer<Element>?, capacity: Int) -> UnsafeMutablePointer<Element> {
         precondition(MemoryLayout<Element>.alignment <= 16, "malloc aligns to 16 bytes")
@@ -80,8 +92,16 @@ import Darwin
     @inlinable public var isEmpty: Bool { used == 0 }
     @inlinable public var indices: Range<Int> { 0..<used }
     @inlinable public var last: Element? { used > 0 ? storage[used - 1] : nil }
-    /// The values, for loops that read many (no index check per value).
-    @inlinable public var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: storage, count: used) }
+
+    /// Calls `body` with the values, for loops that read many (no index check per value). The pointer is
+    /// valid during the call only, and the buffer must not change during it.
+    @inlinable @inline(__always)
+    public func withValues<Result, Failure: Error>(_ body: (UnsafeBufferPointer<Element>) throws(Failure) -> Result) throws(Failure) -> Result {
+        try body(UnsafeBufferPointer(start: storage, count: used))
+    }
+
+    /// The values, copied into an array.
+    @inlinable public var array: [Element] { withValues { Array($0) } }
 
     @inlinable @inline(__always)
     func check(_ i: Int) {
@@ -168,6 +188,4 @@ import Darwin
     func moveValues(from source: Int, to destination: Int, count n: Int) {
         if n > 0 { memmove(storage + destination, storage + source, n * MemoryLayout<Element>.stride) }
     }
-
-    @inlinable public func release() { free(storage) }
 }

@@ -5,7 +5,7 @@ import Defragmentation
 @_spi(Tables) import MemoryMetadata
 
 /// The pool's tables (pages, page indices, slots, the id table, the incremental sort's inversions) change
-/// several times per allocation and free: buffers it owns and frees itself, with every index checked (the
+/// several times per allocation and free: buffers that free themselves, with every index checked (the
 /// engine and the public queries name pages and slots).
 typealias PoolBuffer<Element: BitwiseCopyable> = OwnedBuffer<Element, AlwaysChecked>
 
@@ -81,6 +81,46 @@ public enum PoolError: Error, CustomStringConvertible, Hashable, Sendable {
     }
 }
 
+// The pool's table entries are types of their own, outside the generic class: nested in it, each would be
+// generic too, and code of the pool that is not specialised (called from another module) would look up
+// their metadata at run time on every access.
+
+/// One page of a pool.
+struct PoolPage {
+    let id: Int
+    /// Retained once when the page is added and released when it goes (the pool's `releasePage(at:)` and deinit):
+    /// reading it from the table then costs no retain and release per operation.
+    let metadataReference: Unmanaged<TLSFMetadata>
+    var metadata: TLSFMetadata { metadataReference.takeUnretainedValue() }
+    /// The metadata's free bytes and emptiness, cached so that the per-operation scans (VMA's
+    /// incremental sort, empty-page checks, page choice) read one contiguous array.
+    ///
+    /// Invariant (the pool's `refresh(_:)` after every change of the metadata; checked by `validate()`): these
+    /// three equal the metadata's `sumFreeSize`, `isEmpty` and `largestFreeRangeBound`.
+    var free: Int
+    var isEmpty: Bool
+    /// An upper bound of the largest free range (TLSF's `largestFreeRangeBound`).
+    var largestFreeRange: Int
+}
+
+/// What the hot paths read of a slot (the engine's `moveData(forUserData:)` for every allocation it walks,
+/// `free`), in 32 bytes; the rest is in ``SlotPlace`` (24) and the rare name aside: 56 bytes a slot instead
+/// of a 96-byte `Record`, so replays and walks touch less memory.
+struct SlotInfo {
+    var size: Int
+    var handle: AllocationHandle
+    var page: Int32
+    var alignmentLog2: UInt8
+    var type: SuballocationType
+    var live: Bool
+}
+
+struct SlotPlace {
+    var id: Int
+    var offset: Int
+    var checksum: UInt64
+}
+
 /// A pool of equally sized pages holding allocations named by the caller's ids.
 ///
 /// Allocations are slots in an array; a slot's index is the metadata user data of its range (never
@@ -88,6 +128,7 @@ public enum PoolError: Error, CustomStringConvertible, Hashable, Sendable {
 public final class MemoryPool<Device: PageDevice>: BlockList {
     public typealias Allocation = Int
     public typealias Metadata = TLSFMetadata
+    typealias Page = PoolPage
 
     /// One allocation of the pool.
     public struct Record: Hashable, Sendable {
@@ -108,19 +149,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         public var name: String?
     }
 
-    struct Page {
-        let id: Int
-        /// Retained once when the page is added and released when it goes (``releasePage(at:)``, deinit):
-        /// reading it from the table then costs no retain and release per operation.
-        let metadataReference: Unmanaged<TLSFMetadata>
-        var metadata: TLSFMetadata { metadataReference.takeUnretainedValue() }
-        /// The metadata's free bytes and emptiness, cached so that the per-operation scans (VMA's
-        /// incremental sort, empty-page checks, page choice) read one contiguous array.
-        var free: Int
-        var isEmpty: Bool
-        /// An upper bound of the largest free range (TLSF's `largestFreeRangeBound`).
-        var largestFreeRange: Int
-    }
+    // The pool's tables and counters are `@exclusivity(unchecked)` (a run-time check around every access
+    // of a class's stored property cost more than the work of a replay). Sound because no access of one of
+    // them overlaps another of the same one: element reads and writes go through ``OwnedBuffer``'s
+    // nonmutating addressors, and what runs inside a longer access (`withMetadata`, `withValues`, the
+    // scratch buffer's `withUnsafeMutableBytes`, compaction's reissue callback) touches other properties,
+    // the page's metadata or the device, never the property being accessed.
 
     public let options: PoolOptions
     /// `options.budgetBytes`, computed once (every free compares with it).
@@ -129,48 +163,38 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// The name of this pool (a VMA dump has several).
     public var name: String
 
-    private var pages = PoolBuffer<Page>()
-    /// Page id → index in `pages` (-1: released).
-    private var indexOfPage = PoolBuffer<Int>()
-    /// Pages whose metadata is empty.
-    private var emptyPageCount = 0
+    @exclusivity(unchecked) var pages = PoolBuffer<Page>()
+    /// Page id → index in `pages` (-1: released). Invariant (checked by `validate()`): the page at index i
+    /// has its entry i, every other entry is -1.
+    @exclusivity(unchecked) private var indexOfPage = PoolBuffer<Int>()
+    /// Pages whose metadata is empty (invariant, checked by `validate()`: the pages cached as empty).
+    @exclusivity(unchecked) var emptyPageCount = 0
     /// Every slot's record, live or not, indexed by slot (built on demand from the slot arrays).
     public var records: [Record] { (0..<slotInfo.count).map { record(slot: $0) } }
-    /// A slot is what the hot paths read (the engine's ``moveData(forUserData:)`` for every allocation it
-    /// walks, `free`) in 32 bytes, the rest in 24 and the rare name aside: 56 bytes a slot instead of a
-    /// 96-byte ``Record``, so replays and walks touch less memory.
-    private struct SlotInfo {
-        var size: Int
-        var handle: AllocationHandle
-        var page: Int32
-        var alignmentLog2: UInt8
-        var type: SuballocationType
-        var live: Bool
-    }
-    private var slotInfo = PoolBuffer<SlotInfo>()
-    private struct SlotPlace {
-        var id: Int
-        var offset: Int
-        var checksum: UInt64
-    }
-    private var slotPlace = PoolBuffer<SlotPlace>()
-    private var slotName: [Int: String] = [:]
-    private var freeSlots = PoolBuffer<Int>()
-    private var slotByID = SlotTable()
-    private var nextPageID = 0
-    /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump).
-    private var pageBytes = 0
-    private var incrementalSort = true
+    @exclusivity(unchecked) private var slotInfo = PoolBuffer<SlotInfo>()
+    @exclusivity(unchecked) private var slotPlace = PoolBuffer<SlotPlace>()
+    @exclusivity(unchecked) private var slotName: [Int: String] = [:]
+    /// Slots to reuse. Invariant (checked by `validate()`): every slot that is not live, each once.
+    @exclusivity(unchecked) var freeSlots = PoolBuffer<Int>()
+    @exclusivity(unchecked) private var slotByID = SlotTable()
+    @exclusivity(unchecked) private var nextPageID = 0
+    /// Bytes of all pages (pages of one pool may differ in size when rebuilt from a dump; invariant, checked
+    /// by `validate()`: the sum of the pages' sizes).
+    @exclusivity(unchecked) private var pageBytes = 0
+    @exclusivity(unchecked) private var incrementalSort = true
     /// Between ``beginDefragmentation()`` and ``endDefragmentation()`` (when VMA's incremental sort is
     /// off): the engine holds handles, so no page is compacted.
     private var defragmenting: Bool { !incrementalSort }
-    private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 8)
+    /// Where an allocation's pattern is made before it goes to the device (grown to the largest so far).
+    @exclusivity(unchecked) private var scratch: [UInt64] = []
     /// Page ids released since the caller last took them (``takeReleasedPages()``).
-    private var releasedPages: [Int] = []
+    @exclusivity(unchecked) private var releasedPages: [Int] = []
     /// Bit i (of word i / 64) is set when page i - 1 has more free bytes than page i: VMA's incremental
     /// sort swaps the first such pair, found here in a word or two instead of a scan of every page.
     /// Kept wherever free bytes or the order change (refresh, swaps, pages added or released, re-sorts).
-    private var inversions = PoolBuffer<UInt64>()
+    /// Invariant (checked by `validate()`): bit i is set exactly when 1 <= i < page count and page i - 1
+    /// caches more free bytes than page i; there is a word for bit `pages.count`.
+    @exclusivity(unchecked) var inversions = PoolBuffer<UInt64>()
 
     public init(options: PoolOptions, device: Device, name: String = "pool") {
         precondition(options.pageSize > 0, "page size must be positive")
@@ -181,18 +205,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     deinit {
-        scratch.deallocate()
-        inversions.release()
-        for page in pages.buffer {
-            device.destroyPage(devicePage(page.id))
-            page.metadataReference.release()
+        pages.withValues {
+            for page in $0 {
+                device.destroyPage(devicePage(page.id))
+                page.metadataReference.release()
+            }
         }
-        pages.release()
-        indexOfPage.release()
-        slotInfo.release()
-        slotPlace.release()
-        freeSlots.release()
-        slotByID.release()
     }
 
     private var storesBytes: Bool { options.verifiesBytes && device.storesBytes }
@@ -200,7 +218,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     // MARK: queries
 
     /// Pages in the pool's current order.
-    public var pageIDs: [Int] { pages.buffer.map(\.id) }
+    public var pageIDs: [Int] { pages.withValues { $0.map(\.id) } }
     /// The metadata of page `id`.
     public func metadata(ofPage id: Int) -> TLSFMetadata? {
         id >= 0 && id < indexOfPage.count && indexOfPage[id] >= 0 ? pages[indexOfPage[id]].metadata : nil
@@ -220,7 +238,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public var blockBytes: Int { pageBytes }
     /// Bytes the pages' TLSF metadata holds (capacities of its arrays, caches and index included).
     public var metadataFootprintBytes: Int {
-        pages.buffer.reduce(0) { $0 + $1.metadata.footprintBytes }
+        pages.withValues { $0.reduce(0) { $0 + $1.metadata.footprintBytes } }
     }
 
     /// Bytes the pool itself holds besides the metadata: its allocation records and id map.
@@ -249,7 +267,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func unlock() {}
 
     public func addStatistics(_ stats: inout Statistics) {
-        for page in pages.buffer { page.metadata.addStatistics(&stats) }
+        for i in pages.indices { pages[i].metadata.addStatistics(&stats) }
     }
 
     public func moveData(forUserData userData: Int) -> MoveAllocationData<Int, TLSFMetadata> {
@@ -305,36 +323,29 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Re-reads a page's free bytes and emptiness after its metadata changed.
     private func refresh(_ index: Int) {
         let (empty, free, largest) = withMetadata(index) { ($0.isEmpty, $0.sumFreeSize, $0.largestFreeRangeBound) }
-        // Through one pointer, checked once: writes through it would otherwise make the compiler reload
-        // the buffer's address and count (and check the index again) for every later access.
-        let count = pages.count, page = pages.base + index
-        precondition(index >= 0 && index < count, "pool \(name): page index \(index) out of 0..<\(count)")
-        let wasEmpty = page.pointee.isEmpty, wasFree = page.pointee.free
-        page.pointee.isEmpty = empty
-        page.pointee.free = free
-        page.pointee.largestFreeRange = largest
-        if empty != wasEmpty { emptyPageCount += empty ? 1 : -1 }
-        if free != wasFree {
-            let words = inversions.base
-            if index >= 1 { Self.setInversion(index, (page - 1).pointee.free > free, in: words) }
-            if index + 1 < count { Self.setInversion(index + 1, free > (page + 1).pointee.free, in: words) }
+        let old = pages[index]
+        pages[index].isEmpty = empty
+        pages[index].free = free
+        pages[index].largestFreeRange = largest
+        if empty != old.isEmpty { emptyPageCount += empty ? 1 : -1 }
+        if free != old.free {
+            if index >= 1 { setInversion(index, pages[index - 1].free > free) }
+            if index + 1 < pages.count { setInversion(index + 1, free > pages[index + 1].free) }
         }
     }
 
-    /// Sets (`on`) or clears inversion bit `i` in `words`, which must have its word.
+    /// Sets (`on`) or clears inversion bit `i`.
     @inline(__always)
-    private static func setInversion(_ i: Int, _ on: Bool, in words: UnsafeMutablePointer<UInt64>) {
-        let word = words + (i >> 6), bit: UInt64 = 1 << (i & 63)
-        word.pointee = on ? word.pointee | bit : word.pointee & ~bit
+    private func setInversion(_ i: Int, _ on: Bool) {
+        let bit: UInt64 = 1 << (i & 63)
+        if on { inversions[i >> 6] |= bit } else { inversions[i >> 6] &= ~bit }
     }
 
     /// Sets or clears inversion bit `i` (the pair of pages i - 1 and i); nothing outside 1..<pages.count.
     @inline(__always)
     private func updateInversion(_ i: Int) {
         guard i >= 1 && i < pages.count else { return }
-        // Unchecked: the guard bounds both pages, and the bits have a word for every page.
-        let page = pages.base + i
-        Self.setInversion(i, (page - 1).pointee.free > page.pointee.free, in: inversions.base)
+        setInversion(i, pages[i - 1].free > pages[i].free)
     }
 
     /// Recomputes the inversion bits from page `start` on, after pages moved (and clears the bit past the
@@ -363,10 +374,11 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// are skipped so, in a tight loop over the buffer.
     @inline(__always)
     private func nextPage(from start: Int, holding size: Int) -> Int {
-        let p = pages.buffer
-        var i = start
-        while i < p.count && p[i].largestFreeRange < size { i += 1 }
-        return i
+        pages.withValues { p in
+            var i = start
+            while i < p.count && p[i].largestFreeRange < size { i += 1 }
+            return i
+        }
     }
 
     /// Places a new allocation of `size` bytes: in the first page (in the pool's order) that holds it,
@@ -443,6 +455,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     /// Allocates `request` in page `index` for the caller's `id`; the slot taken.
+    @inline(__always)
     private func commit(_ request: AllocationRequest, pageIndex index: Int, id: Int, alignment: Int,
                         type: SuballocationType, name: String?) throws -> Int {
         let page = pages[index]
@@ -581,17 +594,14 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// ``swapBlocks(_:_:)`` for the incremental sort's pair i - 1, i: afterwards they are in order, so only
     /// the pairs on either side need a look.
     private func swapInversion(_ i: Int) {
-        // Through pointers checked once, as in refresh.
-        let count = pages.count, p = pages.base, words = inversions.base
-        precondition(i >= 1 && i < count, "pool \(name): inversion \(i) out of 1..<\(count)")
-        let left = p[i - 1], right = p[i]
-        p[i - 1] = right
-        p[i] = left
+        let left = pages[i - 1], right = pages[i]
+        pages[i - 1] = right
+        pages[i] = left
         indexOfPage[right.id] = i - 1
         indexOfPage[left.id] = i
-        Self.setInversion(i, false, in: words)
-        if i >= 2 { Self.setInversion(i - 1, p[i - 2].free > right.free, in: words) }
-        if i + 1 < count { Self.setInversion(i + 1, left.free > p[i + 1].free, in: words) }
+        setInversion(i, false)
+        if i >= 2 { setInversion(i - 1, pages[i - 2].free > right.free) }
+        if i + 1 < pages.count { setInversion(i + 1, left.free > pages[i + 1].free) }
     }
 
     private func pageIndex(_ id: Int) -> Int {
@@ -601,6 +611,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     /// A live slot for a new allocation (its checksum 0 until its bytes are written).
+    @inline(__always)
     private func newSlot(id: Int, page: Int, handle: AllocationHandle, offset: Int, size: Int, alignment: Int,
                          type: SuballocationType, name: String?) -> Int {
         let info = SlotInfo(size: size, handle: handle, page: Int32(page),
@@ -630,14 +641,14 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     private func writePattern(id: Int, page: Int, offset: Int, size: Int) throws -> UInt64 {
         if let token = try device.writeContentToken(ofAllocation: id, page: devicePage(page), offset: offset, size: size) { return token }
-        if scratch.count < size {
-            scratch.deallocate()
-            scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1 << 16), alignment: 8)
+        let words = (size + 7) / 8
+        if scratch.count < words { scratch = Array(repeating: 0, count: max(words, 1 << 13)) }
+        return try scratch.withUnsafeMutableBytes { whole in
+            let buffer = UnsafeMutableRawBufferPointer(rebasing: whole[0..<size])
+            AllocationPattern.fill(buffer, id: id)
+            try device.write(page: devicePage(page), offset: offset, bytes: UnsafeRawBufferPointer(buffer))
+            return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
         }
-        let buffer = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<size])
-        AllocationPattern.fill(buffer, id: id)
-        try device.write(page: devicePage(page), offset: offset, bytes: UnsafeRawBufferPointer(buffer))
-        return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
     }
 
     /// Checks the bytes of the caller's allocation `id` against its pattern.
@@ -661,7 +672,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// Checks every page's metadata, and that the pool's records agree with it.
     public func validate() throws {
         var seen = 0
-        for page in pages.buffer {
+        for page in pages.array {
             try page.metadata.validate()
             var error: String?
             page.metadata.visitAllRegions { region in
@@ -679,7 +690,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
             if let error { throw PoolError.verification(error) }
         }
         var live = 0, callers = 0
-        for (slot, m) in slotInfo.buffer.enumerated() where m.live {
+        for (slot, m) in slotInfo.array.enumerated() where m.live {
             live += 1
             let id = slotPlace[slot].id
             guard id >= 0 else { continue } // a temporary destination
@@ -694,13 +705,24 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         if seen != live { throw PoolError.verification("pool \(name): \(live) live records but \(seen) allocations in the pages") }
         // The cached free bytes, emptiness and largest-range bound, and the incremental sort's inversion
         // bits, agree with the pages.
-        for (i, page) in pages.buffer.enumerated() {
+        for (i, page) in pages.array.enumerated() {
             let m = page.metadata
             if page.free != m.sumFreeSize || page.isEmpty != m.isEmpty || page.largestFreeRange != m.largestFreeRangeBound {
                 throw PoolError.verification("pool \(name): page \(page.id) caches \(page.free) free bytes (empty: \(page.isEmpty), largest range at most \(page.largestFreeRange)), its metadata has \(m.sumFreeSize) (\(m.isEmpty), \(m.largestFreeRangeBound))")
             }
             if indexOfPage[page.id] != i { throw PoolError.verification("pool \(name): page \(page.id) is at \(i), its index says \(indexOfPage[page.id])") }
         }
+        let indexed = indexOfPage.array.filter { $0 >= 0 }.count
+        if indexed != pages.count { throw PoolError.verification("pool \(name): \(indexed) page ids map to an index, the pool has \(pages.count) pages") }
+        let empty = pages.array.filter(\.isEmpty).count, bytes = pages.array.reduce(0) { $0 + $1.metadata.size }
+        if empty != emptyPageCount { throw PoolError.verification("pool \(name): \(empty) pages are empty, counted \(emptyPageCount)") }
+        if bytes != pageBytes { throw PoolError.verification("pool \(name): pages add up to \(bytes) bytes, counted \(pageBytes)") }
+        let reusable = freeSlots.array
+        if Set(reusable).count != reusable.count || reusable.contains(where: { $0 < 0 || $0 >= slotInfo.count || slotInfo[$0].live })
+            || reusable.count != slotInfo.count - live {
+            throw PoolError.verification("pool \(name): the \(reusable.count) slots kept for reuse are not the \(slotInfo.count - live) slots that are not live")
+        }
+        if !pages.isEmpty && inversions.count * 64 <= pages.count { throw PoolError.verification("pool \(name): \(inversions.count) words of inversion bits for \(pages.count) pages") }
         for i in 0..<inversions.count * 64 {
             let marked = inversions[i >> 6] & (1 << UInt64(i & 63)) != 0
             let inverted = i >= 1 && i < pages.count && pages[i - 1].free > pages[i].free
@@ -731,7 +753,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     /// compacted.
     public func endDefragmentation() {
         incrementalSort = true
-        for page in pages.buffer where page.metadata.wantsCompaction { compact(page.metadata) }
+        for i in pages.indices where pages[i].metadata.wantsCompaction { compact(pages[i].metadata) }
     }
 
     /// Completes one move as VMA's DefragmentPassEnd does: `.copy` gives the allocation its destination

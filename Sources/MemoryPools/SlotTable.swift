@@ -1,9 +1,8 @@
 @_spi(Tables) import MemoryMetadata
 
 /// The pool's map from caller ids to allocation slots: an array for ids below 2^20 (traces number their
-/// allocations from 1; a lookup is one load instead of hashing), a dictionary above. Its owner calls
-/// ``release()`` once, when it goes away.
-struct SlotTable {
+/// allocations from 1; a lookup is one load instead of hashing), a dictionary above.
+struct SlotTable: ~Copyable {
     static let denseLimit = 1 << 20
     /// Slot + 1 per id (0: none).
     private var dense = PoolBuffer<Int32>()
@@ -57,12 +56,10 @@ struct SlotTable {
     var ids: [Int] {
         var result: [Int] = []
         result.reserveCapacity(count)
-        for (id, v) in dense.buffer.enumerated() where v != 0 { result.append(id) }
+        dense.withValues { for (id, v) in $0.enumerated() where v != 0 { result.append(id) } }
         result.append(contentsOf: sparse.keys.sorted())
         return result
     }
-
-    func release() { dense.release() }
 
     var footprintBytes: Int { dense.capacity * 4 + sparse.capacity * (MemoryLayout<Int>.stride * 2 + 1) }
 }

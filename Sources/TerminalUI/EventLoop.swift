@@ -39,17 +39,69 @@ public enum EventLoopExit: Equatable, Sendable {
     case signal(Int32)
 }
 
+/// Why loading stopped early: the user quit, or a signal arrived. Thrown by ``LoadingReporter/report(_:of:)``
+/// through the workload's pool building; ``EventLoop/run(options:loading:makeDriver:)`` turns it into its
+/// exit.
+public enum LoadingInterrupted: Error, Equatable {
+    case quit
+    case signal(Int32)
+}
+
+/// Shows the loading frame while pools are built (a large trace replays for a while) and reads keys
+/// meanwhile, so `q` quits during loading. Give ``report(_:of:)`` to the workload as its progress callback.
+public final class LoadingReporter {
+    private weak var screen: Screen?
+    private var progress: LoadingProgress
+    private let ascii: Bool
+    private let keyMap: KeyMap
+    private var lastDrawn = -Double.infinity
+
+    init(screen: Screen, progress: LoadingProgress, ascii: Bool, keyMap: KeyMap) {
+        self.screen = screen
+        self.progress = progress
+        self.ascii = ascii
+        self.keyMap = keyMap
+    }
+
+    /// Progress of building the pools: redraws the loading frame (at most 20 times a second, and at the
+    /// end) and reads the keys typed meanwhile.
+    /// - Throws: ``LoadingInterrupted/quit`` when a key for ``Command/quit`` was typed,
+    ///   ``LoadingInterrupted/signal(_:)`` when SIGINT, SIGTERM or SIGHUP arrived.
+    public func report(_ done: Int, of total: Int) throws {
+        progress.done = done
+        progress.total = total
+        guard let screen, screen.isActive else { return }
+        let signal = screen.takeSignal()
+        if signal != 0 { throw LoadingInterrupted.signal(signal) }
+        for key in Input.readWaiting() {
+            if case .resize = key { screen.invalidate(); lastDrawn = -.infinity }
+            if keyMap.command(for: key) == .quit { throw LoadingInterrupted.quit }
+        }
+        if EventLoop.now() - lastDrawn >= 0.05 || done >= total { draw(on: screen) }
+    }
+
+    func draw(on screen: Screen) {
+        let (width, height) = screen.size
+        screen.draw(renderLoading(progress, width: width, height: height, ascii: ascii))
+        lastDrawn = EventLoop.now()
+    }
+}
+
 public enum EventLoop {
     /// Runs the terminal UI until the user quits or a SIGINT, SIGTERM or SIGHUP arrives; the terminal is
-    /// restored on every way out.
+    /// restored on every way out. The loading frame shows while `makeDriver` builds the session (and while a
+    /// reset rebuilds it), through the ``LoadingReporter`` it is given.
     /// - Parameters:
-    ///   - driver: the session to show and step.
     ///   - options: how to start.
+    ///   - loading: what the loading frame names (the input, its unit) and the total if known.
+    ///   - makeDriver: builds the session to show and step; give the reporter's ``LoadingReporter/report(_:of:)``
+    ///     to the pools' builder. Errors it throws end the UI and are rethrown (the screen is restored first).
     /// - Throws: ``TerminalUIError/refused(_:)`` when this is not an interactive terminal (print the message,
-    ///   exit 2), ``TerminalUIError/cannotStart(term:)`` when ncurses fails.
+    ///   exit 2), ``TerminalUIError/cannotStart(term:)`` when ncurses fails, and what `makeDriver` throws.
     /// - Returns: why it ended.
     @discardableResult
-    public static func run(driver: SessionDriver, options: EventLoopOptions) throws -> EventLoopExit {
+    public static func run(options: EventLoopOptions, loading: LoadingProgress,
+                           makeDriver: (LoadingReporter) throws -> SessionDriver) throws -> EventLoopExit {
         if let message = TerminalCheck.refusal(environment: options.environment) {
             throw TerminalUIError.refused(message)
         }
@@ -58,6 +110,14 @@ public enum EventLoop {
         let screen = try Screen(term: options.environment["TERM"] ?? "", noColour: noColour, mouse: options.mouse)
         defer { screen.end() }
 
+        let reporter = LoadingReporter(screen: screen, progress: loading, ascii: options.ascii || !utf8, keyMap: options.keyMap)
+        reporter.draw(on: screen)
+        let driver: SessionDriver
+        do {
+            driver = try makeDriver(reporter)
+        } catch let interrupted as LoadingInterrupted {
+            return ending(for: interrupted)
+        }
         let (width, height) = screen.size
         // The opening state picks colours by type for dumps and shows the legend.
         var state = ViewState(width: width, height: height, ascii: options.ascii || !utf8, monochrome: screen.depth == .none,
@@ -68,6 +128,8 @@ public enum EventLoop {
         var dirty = true
         var nextStep = now() + 1 / state.passesPerSecond
         var quickTimeouts = 0
+        // Keys typed while an effect ran (a reset can take seconds), read but not handled yet.
+        var typedAhead: [Key] = []
 
         while true {
             let signal = screen.takeSignal()
@@ -86,8 +148,13 @@ public enum EventLoop {
             let waitMilliseconds = Int(min(0.25, waitSeconds) * 1000)
             let started = now()
             var commands: [Command] = []
-            if let key = Input.read(timeout: waitMilliseconds) {
+            let key = typedAhead.isEmpty ? Input.read(timeout: waitMilliseconds) : typedAhead.removeFirst()
+            if let key {
                 quickTimeouts = 0
+                // Take every key already typed: a quit among them ends the program now, not after the
+                // resets queued before it.
+                typedAhead += Input.readWaiting()
+                if typedAhead.contains(where: { options.keyMap.command(for: $0) == .quit }) { return .quit }
                 if let command = options.keyMap.command(for: key) { commands.append(command) }
                 if case .resize = key { screen.invalidate(); dirty = true }
             } else if waitMilliseconds >= 20 && now() - started < Double(waitMilliseconds) / 4000 {
@@ -114,6 +181,8 @@ public enum EventLoop {
                     do {
                         try driver.perform(effect)
                         state.message = nil
+                    } catch let interrupted as LoadingInterrupted {
+                        return ending(for: interrupted)
                     } catch {
                         state.message = "\(error)"
                         state.isRunning = false
@@ -122,6 +191,13 @@ public enum EventLoop {
                     dirty = true
                 }
             }
+        }
+    }
+
+    static func ending(for interrupted: LoadingInterrupted) -> EventLoopExit {
+        switch interrupted {
+        case .quit: return .quit
+        case .signal(let number): return .signal(number)
         }
     }
 

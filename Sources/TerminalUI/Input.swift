@@ -10,12 +10,30 @@ public enum Input {
         timeout(Int32(max(0, milliseconds)))
         var character: wint_t = 0
         let status = get_wch(&character)
+        return translate(status, character)
+    }
+
+    /// Every key already typed (does not wait), in order, at most `limit`; events the UI does not use are
+    /// left out, so a key after them is not missed.
+    public static func readWaiting(limit: Int = 1024) -> [Key] {
+        timeout(0)
+        var keys: [Key] = []
+        for _ in 0..<limit {
+            var character: wint_t = 0
+            let status = get_wch(&character)
+            if status == ERR { break }
+            if let key = translate(status, character) { keys.append(key) }
+        }
+        return keys
+    }
+
+    static func translate(_ status: Int32, _ character: wint_t) -> Key? {
         if status == ERR { return nil }
         if status == KEY_CODE_YES { return functionKey(Int32(bitPattern: character)) }
         switch character {
         case 27: return .escape
         case 10, 13: return .enter
-        case 9: return nil
+        case 9: return .character("\t")
         default:
             guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
             return .character(Character(scalar))

@@ -33,7 +33,8 @@ public enum TerminalLocale {
 }
 
 /// An ncurses screen on the process's terminal. Call ``end()`` (idempotent) before leaving; the event loop
-/// does it on every path out, errors and signals included.
+/// does it on every path out, errors and signals included. A fatal signal (a trap, a crash, `kill -SEGV`)
+/// restores the terminal in its handler. Flow control is off: Ctrl-S and Ctrl-Q are keys.
 public final class Screen {
     public let depth: ColourDepth
     public let theme: Theme
@@ -53,6 +54,7 @@ public final class Screen {
     ///   - mouse: report mouse clicks.
     /// - Throws: ``TerminalUIError/cannotStart(term:)`` when ncurses refuses the terminal.
     public init(term: String, noColour: Bool, mouse: Bool) throws {
+        ds_save_shell_mode()
         guard let screen = term.withCString({ ds_newterm($0) }) else { throw TerminalUIError.cannotStart(term: term) }
         self.screen = screen
         isActive = true
@@ -60,6 +62,7 @@ public final class Screen {
         cbreak()
         noecho()
         nonl()
+        ds_disable_flow_control()
         keypad(ds_stdscr(), true)
         curs_set(0)
         set_escdelay(25)
@@ -73,6 +76,11 @@ public final class Screen {
         }
         self.depth = depth
         theme = Theme(depth: depth)
+        // From here on a crash puts the terminal back before Swift's backtracer prints (shim.h), and what
+        // the program writes to standard error waits in a file instead of scribbling over the frame.
+        ds_prepare_crash_restore(mouse ? 1 : 0)
+        ds_capture_stderr()
+        ds_install_fatal_handlers()
     }
 
     deinit { end() }
@@ -160,6 +168,9 @@ public final class Screen {
         if let screen { delscreen(screen) }
         screen = nil
         ds_restore_signal_handlers()
+        ds_remove_fatal_handlers()
+        // What went to standard error while the screen was up, now below the restored terminal.
+        ds_release_stderr()
     }
 }
 

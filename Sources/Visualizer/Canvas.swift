@@ -21,12 +21,14 @@ public enum Role: UInt8, CaseIterable, Sendable {
     case header, keybar, keybarKey, selection, warning, panelTitle, sparkline, border
 
     /// Number of size classes.
-    public static let sizeClassCount = 6
+    public static let sizeClassCount = sizeClasses.count
 
     /// The role of size class `index` (clamped to the classes there are).
     public static func sizeClass(_ index: Int) -> Role {
-        Role(rawValue: Role.size0.rawValue + UInt8(max(0, min(sizeClassCount - 1, index))))!
+        sizeClasses[max(0, min(sizeClassCount - 1, index))]
     }
+
+    private static let sizeClasses: [Role] = [.size0, .size1, .size2, .size3, .size4, .size5]
 
     /// Whether this role stands for allocated bytes (an "ink" segment of a bar).
     public var isAllocation: Bool {

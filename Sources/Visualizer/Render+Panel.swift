@@ -85,9 +85,8 @@ enum StatsPanel {
 
     /// One glyph per value, scaled between the smallest and largest value shown.
     static func sparkline(_ values: [Int], width: Int, glyphs: [Unicode.Scalar]) -> String {
-        guard width > 0, !values.isEmpty else { return "" }
-        let shown = values.suffix(width)
-        let low = shown.min()!, high = shown.max()!
+        let shown = values.suffix(max(0, width))
+        guard let low = shown.min(), let high = shown.max() else { return "" }
         var view = String.UnicodeScalarView()
         for value in shown {
             let level = high == low ? glyphs.count / 2 : (value - low) * (glyphs.count - 1) / (high - low)

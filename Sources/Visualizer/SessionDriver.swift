@@ -1,7 +1,10 @@
-// What the event loop needs from a session: its snapshot, and a way to carry out effects.
+// What the event loop needs from a session (its snapshot, a way to carry out effects), and the driver of a
+// `DefragSession`.
+import Defragmentation
 import DefragSession
+import MemoryPools
 
-/// A session the terminal UI can drive. The session module conforms its session type to this.
+/// A session the terminal UI can drive.
 public protocol SessionDriver: AnyObject {
     /// The state to draw now. Read after every ``perform(_:)`` and on every redraw, so it should be cheap or
     /// cached by the conformer.
@@ -14,4 +17,70 @@ public protocol SessionDriver: AnyObject {
     /// - Parameter effect: what to do.
     /// - Throws: a failure to show to the user (the loop keeps running and shows its description).
     func perform(_ effect: Effect) throws
+}
+
+/// Drives a `DefragSession` for the event loop. The snapshot is built once per change, not per redraw.
+public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
+    public let session: DefragSession<Device>
+    private var cached: SessionSnapshot
+    /// A message that outlives the session's own (a backend that could not be opened).
+    public var standingNotice: String? { didSet { refresh() } }
+    /// A pass that threw (a device error, a verification failure) leaves the engine mid-pass: further steps
+    /// are refused with this message until a reset rebuilds the pools.
+    public private(set) var failure: String?
+
+    /// - Parameters:
+    ///   - session: the run to show and step.
+    ///   - notice: a standing message (shown with the session's own).
+    public init(session: DefragSession<Device>, notice: String? = nil) {
+        self.session = session
+        self.standingNotice = notice
+        cached = session.snapshot()
+        refresh()
+    }
+
+    public var snapshot: SessionSnapshot { cached }
+
+    public func perform(_ effect: Effect) throws {
+        defer { refresh() }
+        var configuration = session.configuration
+        switch effect {
+        case .step:
+            if let failure { throw DriverError(description: failure) }
+            do {
+                try session.step()
+            } catch {
+                let message = "pass \(session.history.count + 1) failed: \(error) — press R to reset"
+                failure = message
+                throw DriverError(description: message)
+            }
+        case .reset:
+            try session.reset()
+            failure = nil
+        case .setAlgorithm(let algorithm):
+            configuration.algorithm = algorithm
+            try session.reset(configuration: configuration)
+            failure = nil
+        case .setDialect(let dialect):
+            configuration.dialect = dialect
+            try session.reset(configuration: configuration)
+            failure = nil
+        case .setBudget(let bytes, let allocations):
+            try session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
+        case .quit:
+            break
+        }
+    }
+
+    private func refresh() {
+        cached = session.snapshot()
+        let parts = [standingNotice, failure, cached.notice].compactMap { $0 }
+        cached.notice = parts.isEmpty ? nil : parts.joined(separator: " — ")
+    }
+}
+
+/// A failure shown on the UI's message line.
+public struct DriverError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }

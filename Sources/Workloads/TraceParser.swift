@@ -1,56 +1,53 @@
 // Parsing trace files: bytes in, a validated `Trace` or a `WorkloadError` naming file, line and what was
-// expected. Works on UTF-8 bytes (no per-line String, no regex): the shared scale.trace (375k lines)
-// parses in a few tens of milliseconds in release builds.
+// expected. Files are read as streams (InputReader.swift) and parsed a line at a time as they arrive; works
+// on UTF-8 bytes (no per-line String, no regex): the shared scale.trace (375k lines) parses in a few tens
+// of milliseconds in release builds.
 //
-// Lexical rules: lines end with "\n" (a trailing "\r" is dropped); fields are separated by spaces or tabs;
+// Lexical rules: lines end with "\n" (a trailing "\r" is dropped) and are at most `Trace.maxLineBytes`
+// long; a UTF-8 byte order mark at the start of the file is skipped; fields are separated by spaces or tabs;
 // blank lines and lines whose first non-blank character is '#' are skipped. If the first non-blank line is
 // a "# defrag-trace ..." header it must say "v1" (it is kept in `Trace.header`).
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension Trace {
+    /// The longest line a trace may have, without its "\n" (a real line is under 100 bytes; comments get
+    /// room). A longer one is refused with its line number, so a file with no line ends is never held whole.
+    public static let maxLineBytes = 1 << 16
+
     /// Parses trace text. `fileName` is used in `name` and in every error.
     /// - Throws: `WorkloadError` for any malformed or inconsistent input.
     public static func parse(_ text: String, fileName: String) throws -> Trace {
         var text = text  // withUTF8 makes the storage contiguous if it is not
-        return try text.withUTF8 { try parseUTF8($0, fileName: fileName) }
+        return try text.withUTF8 { try parse(buffer: UnsafeRawBufferPointer($0), fileName: fileName) }
     }
 
     /// Parses the bytes of a trace file; they must be UTF-8 text.
     /// - Throws: `WorkloadError` (an invalid UTF-8 sequence is reported with its line).
     public static func parse(bytes: [UInt8], fileName: String) throws -> Trace {
-        if let line = firstInvalidUTF8Line(bytes) {
-            throw WorkloadError(file: fileName, line: line, message: "not valid UTF-8: expected a plain-text trace")
-        }
-        return try parseUTF8(bytes, fileName: fileName)
+        try bytes.withUnsafeBytes { try parse(buffer: $0, fileName: fileName) }
     }
 
-    /// Reads and parses the trace file at `path`. The trace's `name` is `path` as given.
-    /// - Throws: `WorkloadError` naming `path` if the file is missing, unreadable, not UTF-8 or malformed.
+    static func parse(buffer: UnsafeRawBufferPointer, fileName: String) throws -> Trace {
+        var lines = LineReader(bytes: buffer, name: fileName, kind: "trace file", maxLineBytes: maxLineBytes)
+        var parser = TraceParser(fileName: fileName, expectedBytes: buffer.count)
+        while let line = try lines.nextLine() { try parser.parse(line: line, number: lines.lineNumber) }
+        return try parser.finish()
+    }
+
+    /// Reads and parses the trace file at `path` (a regular file, pipe, FIFO or device) as a stream: in
+    /// chunks, a line at a time, each line at most ``maxLineBytes``. The trace's `name` is `path` as given.
+    /// - Throws: `WorkloadError` naming `path` if the file is missing, unreadable, a directory, not UTF-8,
+    ///   has too long a line, or is malformed.
     public static func load(path: String) throws -> Trace {
-        let bytes = try readFile(path: path)
-        return try parse(bytes: bytes, fileName: path)
-    }
-
-    static func parseUTF8(_ bytes: [UInt8], fileName: String) throws -> Trace {
-        try bytes.withUnsafeBufferPointer { try parseUTF8($0, fileName: fileName) }
-    }
-
-    static func parseUTF8(_ buffer: UnsafeBufferPointer<UInt8>, fileName: String) throws -> Trace {
-        var parser = TraceParser(buffer: buffer, fileName: fileName)
-        return try parser.run()
+        let file = try InputFile(path: path, kind: "trace file")
+        var parser = TraceParser(fileName: path, expectedBytes: file.regularFileSize)
+        var lines = LineReader(file: file, maxLineBytes: maxLineBytes)
+        while let line = try lines.nextLine() { try parser.parse(line: line, number: lines.lineNumber) }
+        return try parser.finish()
     }
 }
 
 // MARK: - the parser
 
-private let newline = UInt8(ascii: "\n")
 private let carriageReturn = UInt8(ascii: "\r")
 private let space = UInt8(ascii: " ")
 private let tab = UInt8(ascii: "\t")
@@ -60,10 +57,11 @@ private let zero = UInt8(ascii: "0")
 @inline(__always) private func isBlank(_ byte: UInt8) -> Bool { byte == space || byte == tab }
 
 private struct TraceParser {
-    let buffer: UnsafeBufferPointer<UInt8>
     let fileName: String
 
-    // The current line: bytes [lineStart, lineEnd) without "\n" and trailing "\r"; `lineNumber` is 1-based.
+    // The current line: buffer[lineStart..<lineEnd] is its text without "\n", a trailing "\r" and (on the
+    // first line) a UTF-8 byte order mark; `lineNumber` is 1-based.
+    var buffer = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     var lineStart = 0
     var lineEnd = 0
     var lineNumber = 0
@@ -73,104 +71,111 @@ private struct TraceParser {
     var starts: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
     var ends: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
 
-    init(buffer: UnsafeBufferPointer<UInt8>, fileName: String) {
-        self.buffer = buffer
+    // What the lines so far said.
+    var blockSize: Int? = nil
+    var blockSizeLine = 0
+    var header: String? = nil
+    var sawContent = false  // any non-blank line yet
+    var operations: [TraceOperation] = []
+    var ledger: IdLedger
+
+    /// `expectedBytes`: the input's size if known, to size the tables once.
+    init(fileName: String, expectedBytes: Int?) {
         self.fileName = fileName
+        operations.reserveCapacity((expectedBytes ?? 0) / 10)
+        // Unknown (a pipe): room for a million ids before the ledger falls back on a dictionary.
+        ledger = IdLedger(expectedIds: (expectedBytes ?? 8 << 20) / 8)
     }
 
-    mutating func run() throws -> Trace {
-        var blockSize: Int? = nil
-        var blockSizeLine = 0
-        var header: String? = nil
-        var sawContent = false  // any non-blank line yet
-        var operations: [TraceOperation] = []
-        operations.reserveCapacity(buffer.count / 10)
-        var ledger = IdLedger(expectedIds: buffer.count / 8)
+    /// Parses line `number` (without its "\n").
+    mutating func parse(line: UnsafeBufferPointer<UInt8>, number n: Int) throws {
+        buffer = line
+        lineNumber = n
+        lineStart = 0
+        lineEnd = line.count
+        if n == 1 && lineEnd >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF { lineStart = 3 }
+        if lineEnd > lineStart && buffer[lineEnd - 1] == carriageReturn { lineEnd -= 1 }
 
-        var position = 0
-        let count = buffer.count
-        while position < count {
-            // Find the end of this line.
-            var end = position
-            while end < count && buffer[end] != newline { end += 1 }
-            let next = end + 1
-            lineNumber += 1
-            lineStart = position
-            lineEnd = end
-            if lineEnd > lineStart && buffer[lineEnd - 1] == carriageReturn { lineEnd -= 1 }
-            position = next
-
-            // Skip leading blanks; blank line or comment?
-            var i = lineStart
-            while i < lineEnd && isBlank(buffer[i]) { i += 1 }
-            if i == lineEnd { continue }
-            if buffer[i] == hash {
-                if !sawContent {
-                    sawContent = true
-                    header = try headerIfPresent(from: i)
-                }
-                continue
-            }
-            sawContent = true
-
-            splitFields(from: i)
-            let op0 = field(0)
-            switch op0.count {
-            case 1 where buffer[op0.lowerBound] == UInt8(ascii: "a"):
-                guard let blockSize else { throw missingBlockSize() }
-                let form = "a ID SIZE ALIGN"
-                try expectFields(4, form: form, names: ["ID", "SIZE", "ALIGN"])
-                let id = try number(1, form: form, name: "ID", rule: "a non-negative integer")
-                let size = try number(2, form: form, name: "SIZE", rule: "a positive integer")
-                if size < 1 { throw syntax(form, "SIZE must be at least 1") }
-                let alignment = try number(3, form: form, name: "ALIGN", rule: "a power of two")
-                if alignment < 1 || alignment & (alignment - 1) != 0 {
-                    throw syntax(form, "alignment must be a power of two")
-                }
-                if let message = TraceRules.sizeProblem(id: id, size: size, blockSize: blockSize) {
-                    throw WorkloadError(file: fileName, line: lineNumber, message: message)
-                }
-                if let message = ledger.allocate(id: id, line: lineNumber) {
-                    throw WorkloadError(file: fileName, line: lineNumber, message: message)
-                }
-                operations.append(.allocate(id: id, size: size, alignment: alignment, line: lineNumber))
-
-            case 1 where buffer[op0.lowerBound] == UInt8(ascii: "f"):
-                guard blockSize != nil else { throw missingBlockSize() }
-                let form = "f ID"
-                try expectFields(2, form: form, names: ["ID"])
-                let id = try number(1, form: form, name: "ID", rule: "a non-negative integer")
-                if let message = ledger.free(id: id, line: lineNumber) {
-                    throw WorkloadError(file: fileName, line: lineNumber, message: message)
-                }
-                operations.append(.free(id: id, line: lineNumber))
-
-            case 10 where matches(op0, "block-size"):
-                let form = "block-size N"
-                if blockSize != nil {
-                    throw WorkloadError(
-                        file: fileName, line: lineNumber,
-                        message: "expected one \"block-size N\" line, found a second one (the first is at line \(blockSizeLine)): \(quotedLine())")
-                }
-                if !operations.isEmpty {
-                    // Unreachable today (an operation before any block-size is already an error), kept so
-                    // the rule stays explicit if that ever changes.
-                    throw syntax(form, "block-size must come before the first operation")
-                }
-                try expectFields(2, form: form, names: ["N"])
-                let n = try number(1, form: form, name: "N", rule: "a positive integer")
-                if n < 1 { throw syntax(form, "N must be a positive integer") }
-                if let message = TraceRules.blockSizeProblem(n) { throw syntax(form, message) }
-                blockSize = n
-                blockSizeLine = lineNumber
-
-            default:
-                throw WorkloadError(
-                    file: fileName, line: lineNumber,
-                    message: "expected \"a ID SIZE ALIGN\", \"f ID\" or \"block-size N\", found \(quotedLine())")
-            }
+        // Only a line with a byte of 0x80 or more can be invalid UTF-8.
+        var high: UInt8 = 0
+        for k in lineStart..<lineEnd { high |= buffer[k] }
+        if high >= 0x80 && String(validating: UnsafeBufferPointer(rebasing: buffer[lineStart..<lineEnd]), as: UTF8.self) == nil {
+            throw WorkloadError(file: fileName, line: lineNumber, message: "not valid UTF-8: expected a plain-text trace")
         }
 
+        // Skip leading blanks; blank line or comment?
+        var i = lineStart
+        while i < lineEnd && isBlank(buffer[i]) { i += 1 }
+        if i == lineEnd { return }
+        if buffer[i] == hash {
+            if !sawContent {
+                sawContent = true
+                header = try headerIfPresent(from: i)
+            }
+            return
+        }
+        sawContent = true
+
+        splitFields(from: i)
+        let op0 = field(0)
+        switch op0.count {
+        case 1 where buffer[op0.lowerBound] == UInt8(ascii: "a"):
+            guard let blockSize else { throw missingBlockSize() }
+            let form = "a ID SIZE ALIGN"
+            try expectFields(4, form: form, names: ["ID", "SIZE", "ALIGN"])
+            let id = try number(1, form: form, name: "ID", rule: "a non-negative integer")
+            let size = try number(2, form: form, name: "SIZE", rule: "a positive integer")
+            if size < 1 { throw syntax(form, "SIZE must be at least 1") }
+            let alignment = try number(3, form: form, name: "ALIGN", rule: "a power of two")
+            if alignment < 1 || alignment & (alignment - 1) != 0 {
+                throw syntax(form, "alignment must be a power of two")
+            }
+            if let message = TraceRules.sizeProblem(id: id, size: size, blockSize: blockSize) {
+                throw WorkloadError(file: fileName, line: lineNumber, message: message)
+            }
+            if let message = ledger.allocate(id: id, line: lineNumber) {
+                throw WorkloadError(file: fileName, line: lineNumber, message: message)
+            }
+            operations.append(.allocate(id: id, size: size, alignment: alignment, line: lineNumber))
+
+        case 1 where buffer[op0.lowerBound] == UInt8(ascii: "f"):
+            guard blockSize != nil else { throw missingBlockSize() }
+            let form = "f ID"
+            try expectFields(2, form: form, names: ["ID"])
+            let id = try number(1, form: form, name: "ID", rule: "a non-negative integer")
+            if let message = ledger.free(id: id, line: lineNumber) {
+                throw WorkloadError(file: fileName, line: lineNumber, message: message)
+            }
+            operations.append(.free(id: id, line: lineNumber))
+
+        case 10 where matches(op0, "block-size"):
+            let form = "block-size N"
+            if blockSize != nil {
+                throw WorkloadError(
+                    file: fileName, line: lineNumber,
+                    message: "expected one \"block-size N\" line, found a second one (the first is at line \(blockSizeLine)): \(quotedLine())")
+            }
+            if !operations.isEmpty {
+                // Unreachable today (an operation before any block-size is already an error), kept so
+                // the rule stays explicit if that ever changes.
+                throw syntax(form, "block-size must come before the first operation")
+            }
+            try expectFields(2, form: form, names: ["N"])
+            let n = try number(1, form: form, name: "N", rule: "a positive integer")
+            if n < 1 { throw syntax(form, "N must be a positive integer") }
+            if let message = TraceRules.blockSizeProblem(n) { throw syntax(form, message) }
+            blockSize = n
+            blockSizeLine = lineNumber
+
+        default:
+            throw WorkloadError(
+                file: fileName, line: lineNumber,
+                message: "expected \"a ID SIZE ALIGN\", \"f ID\" or \"block-size N\", found \(quotedLine())")
+        }
+    }
+
+    /// The trace, once every line is parsed.
+    func finish() throws -> Trace {
         guard let blockSize else {
             let message = sawContent
                 ? "no \"block-size N\" line: expected one before the first operation"
@@ -280,75 +285,5 @@ private struct TraceParser {
 
     func quotedLine() -> String { quoted(lineStart..<lineEnd) }
 
-    /// The bytes in double quotes, at most 60 characters, control characters and quotes escaped, so that
-    /// garbage in a file cannot garble the terminal.
-    func quoted(_ range: Range<Int>) -> String {
-        let limit = 60
-        var result = "\""
-        var characters = 0
-        for scalar in text(range).unicodeScalars {
-            if characters == limit { result += "..."; break }
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                    result += "\\u{" + String(scalar.value, radix: 16) + "}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-            characters += 1
-        }
-        return result + "\""
-    }
-}
-
-// MARK: - files and encodings
-
-extension Trace {
-    /// The 1-based line of the first invalid UTF-8 sequence, or nil if `bytes` are valid UTF-8.
-    static func firstInvalidUTF8Line(_ bytes: [UInt8]) -> Int? {
-        guard bytes.contains(where: { $0 >= 0x80 }) else { return nil }
-        var line = 1
-        var start = 0
-        while start <= bytes.count {
-            var end = start
-            var ascii = true
-            while end < bytes.count && bytes[end] != newline {
-                if bytes[end] >= 0x80 { ascii = false }
-                end += 1
-            }
-            if !ascii && String(validating: bytes[start..<end], as: UTF8.self) == nil { return line }
-            line += 1
-            start = end + 1
-        }
-        return nil
-    }
-
-    static func readFile(path: String) throws -> [UInt8] {
-        func failure(_ what: String) -> WorkloadError {
-            let reason = String(cString: strerror(errno))
-            return WorkloadError(file: path, message: "\(what): \(reason)")
-        }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw failure(errno == ENOENT ? "no such trace file" : "cannot open the trace file")
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("cannot read the trace file")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if chunk.count < 1 << 22 { chunk = [UInt8](repeating: 0, count: chunk.count * 4) }
-        }
-        return bytes
-    }
+    func quoted(_ range: Range<Int>) -> String { quotedForMessage(UnsafeBufferPointer(rebasing: buffer[range])) }
 }

@@ -1,4 +1,4 @@
-// The command line: watch (default), run, bench, export.
+// The command line: watch (default), run, bench, export, compare.
 import ArgumentParser
 import Benchmarks
 import Defragmentation
@@ -17,7 +17,7 @@ struct Defragscope: ParsableCommand {
         Inputs: a trace (--trace FILE, see ../shared/traces) or a built-in scenario (--scenario NAME).
         With no input, the first built-in scenario is shown.
         """,
-        subcommands: [Watch.self, Run.self, Bench.self, Export.self],
+        subcommands: [Watch.self, Run.self, Bench.self, Export.self, Compare.self],
         defaultSubcommand: Watch.self
     )
 

@@ -34,13 +34,19 @@ struct Watch: ParsableCommand {
     @Option(help: ArgumentHelp("Byte checks after each pass: none, moved or all.", valueName: "WHAT"))
     var verify: Verification = .moved
 
+    @Option(help: ArgumentHelp("Two to four sessions side by side, comma-separated: ALGORITHM[@DIALECT][:BYTES:ALLOCS] (full,fast@vma,full:67108864:256); unset parts come from --dialect and the budget options.", valueName: "A,B,..."))
+    var compare: String?
+
     func run() throws {
+        if let compare { return try showComparison(compare) }
         let environment = ProcessInfo.processInfo.environment
         if let refusal = TerminalCheck.refusal(environment: environment) {
             // The message already names the command and points to `run`.
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
             throw ExitCode(2)
         }
+        // A crash report must not wait for a key (Backtracer): this may start the program again.
+        Backtracer.restartWithoutInteractiveReport()
         let workload = try input.load()
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
         let exit: EventLoopExit
@@ -65,13 +71,20 @@ struct Watch: ParsableCommand {
     }
 
     private func show<D: PageDevice>(_ workload: Workload, device: D, notice: String?, options: EventLoopOptions) throws -> EventLoopExit {
-        let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
-            try workload.makePools(device: device, keepBytes: verify != .none)
+        let unit: String
+        switch workload {
+        case .trace: unit = "operations"
+        case .dump: unit = "allocations"
         }
-        try engine.applyFaults(to: session)
-        let driver = SessionDriverAdapter(session: session, notice: notice)
+        let loading = LoadingProgress(title: workload.title, unit: unit, total: workload.buildSteps)
         do {
-            return try EventLoop.run(driver: driver, options: options)
+            return try EventLoop.run(options: options, loading: loading) { reporter in
+                let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
+                    try workload.makePools(device: device, keepBytes: verify != .none, progress: reporter.report)
+                }
+                try engine.applyFaults(to: session)
+                return DefragSessionDriver(session: session, notice: notice)
+            }
         } catch let error as TerminalUIError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)

@@ -51,7 +51,8 @@ enum DemoReadme {
             return Command(line: line, program: .customBlockList, arguments: words)
         case "defragscope":
             if words.first == "watch" { words[0] = "run" }
-            guard words.first == "run" else { throw ParseError.unrecognised(line) }
+            // `compare` has no UI: it runs as written.
+            guard words.first == "run" || words.first == "compare" else { throw ParseError.unrecognised(line) }
             return Command(line: line, program: .defragscope, arguments: words)
         default:
             throw ParseError.unrecognised(line)
@@ -90,6 +91,11 @@ private func refLayout(_ stdout: String, _ block: String) -> [Int: [Int]] {
         if f.count == 4 { layout[f[0]] = [f[1], f[2]] }
     }
     return layout
+}
+
+/// Bytes as the demo text writes them: MiB with one decimal.
+private enum ByteFormatLike {
+    static func mib(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
 }
 
 @Suite("Demos")
@@ -149,6 +155,7 @@ struct DemoTests {
         #expect(commands.count == DemoReadme.commands().count)
         let defragscope = commands.filter { $0.program == .defragscope }.map(\.line)
         #expect(commands.contains { $0.program == .customBlockList })
+        #expect(defragscope.contains { $0.hasPrefix("swift run defragscope compare ") && $0.contains("--budget 67108864:256") && $0.contains("--svg ") })
         for needle in ["--scenario checkerboard", "--scenario fast-vs-full --algorithm fast", "--scenario fast-vs-full --algorithm full",
                        "--scenario budget --max-pass-bytes", "--ignore-ids", "--vma-dump ../shared/vma-dumps/vma-sample.json"] {
             #expect(defragscope.contains { $0.contains(needle) }, "no demo command with \(needle)")
@@ -185,6 +192,22 @@ struct DemoTests {
         #expect(try text(["--vma-dump", TestPaths.shared.appendingPathComponent("vma-dumps/vma-sample.json").path]).contains("done: 0 passes"))
         let dump = try text(["--vma-dump", TestPaths.shared.appendingPathComponent("vma-dumps/checkerboard-s1.pool.json").path, "--dialect", "vma"])
         #expect(dump.contains("done: 7 passes") && dump.contains("pages 9 → 5"))
+
+        // Fast against full under 64 MiB/256 (compare): the passes, moves, bytes and pages the demo names.
+        let compare = try runDefragscope(["compare", "--trace", TestPaths.trace("checkerboard"), "--algorithm", "fast", "--algorithm", "full",
+                                          "--budget", "67108864:256", "--budget", "0:0", "--format", "json"])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        let rows = try compare.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let figures = rows.map { row in ["passes", "moves", "pagesAfter", "pagesNonEmpty", "pagesLowerBound"].map { row[$0] as? Int ?? -1 } }
+        #expect(rows.map { $0["configuration"] as? String ?? "" } == ["fast 64 MiB / 256", "fast unlimited", "full 64 MiB / 256", "full unlimited"])
+        #expect(figures == [[3, 491, 6, 5, 5], [2, 491, 6, 5, 5], [8, 559, 5, 5, 5], [4, 552, 5, 5, 5]])
+        #expect(rows.map { ByteFormatLike.mib($0["bytesMoved"] as? Int ?? 0) } == ["15.4", "15.4", "17.7", "17.4"])
+        let churn = try runDefragscope(["compare", "--trace", TestPaths.trace("churn"), "--algorithm", "fast", "--algorithm", "full",
+                                        "--budget", "67108864:256", "--plan-only", "--format", "json"])
+        #expect(churn.status == 0, "\(churn.stderr)")
+        let churnRows = try churn.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(churnRows.map { row in ["passes", "pagesNonEmpty", "pagesLowerBound"].map { row[$0] as? Int ?? -1 } } == [[18, 57, 54], [16, 56, 54]])
+        #expect(churnRows.map { ByteFormatLike.mib($0["bytesMoved"] as? Int ?? 0) } == ["622.1", "677.2"])
 
         // Budget: no pass moves more than 128 KiB; some stop short of it (16 skips in a row), most reach it.
         let budget = try runDefragscope(["run", "--scenario", "budget", "--max-pass-bytes", "131072", "--format", "json"])

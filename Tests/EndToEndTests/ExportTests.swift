@@ -191,7 +191,7 @@ struct ExportTests {
         }
         #expect(!FileManager.default.fileExists(atPath: out))
         let missing = try runDefragscope(["run", "--vma-dump", "/nonexistent/x.json"])
-        #expect(missing.status == 2 && missing.stderr.contains("cannot read the file"))
+        #expect(missing.status == 2 && missing.stderr == "defragscope: /nonexistent/x.json: no such VMA dump: No such file or directory\n")
     }
 
     @Test("export needs -o, refuses two inputs, and leaves no file behind when it cannot write")

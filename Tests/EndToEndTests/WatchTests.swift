@@ -16,10 +16,13 @@ final class TmuxSession {
     let socket = "dscope-watch-\(getpid())-\(UUID().uuidString.prefix(8))"
     let name = "w\(UUID().uuidString.prefix(6))"
     let exitFile = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-exit-\(UUID().uuidString)").path
+    /// `stty -a` in the pane right after the program ended: the terminal modes it left behind.
+    let ttyFile = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-tty-\(UUID().uuidString)").path
 
     /// Starts `defragscope <arguments>` at `width`×`height`. `environment` is set in the pane (`nil` values
     /// are unset); `stdin` redirects the program's input. The pane's shell writes `EXIT=<status>` to a file
-    /// when the program ends and then stays open, so what the program printed can still be read.
+    /// when the program ends, then the terminal's modes (`stty -a`) to another, and stays open, so what the
+    /// program printed can still be read.
     init(_ arguments: [String], width: Int = 100, height: Int = 30,
          environment: [String: String?] = ["TERM": "tmux-256color", "LANG": "C.UTF-8", "LC_ALL": nil], stdin: String? = nil) throws {
         func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
@@ -31,7 +34,7 @@ final class TmuxSession {
         env += assignments
         var command = env.joined(separator: " ") + " " + ([TestPaths.binary] + arguments).map(quote).joined(separator: " ")
         if let stdin { command += " < " + quote(stdin) }
-        let script = "\(command); echo EXIT=$? > \(quote(exitFile)); sleep 120"
+        let script = "\(command); echo EXIT=$? > \(quote(exitFile)).tmp; stty -a > \(quote(ttyFile)); mv \(quote(exitFile)).tmp \(quote(exitFile)); sleep 120"
         let result = try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", script])
         guard result.status == 0 else { throw TmuxFailure(description: "tmux new-session: \(result.stderr)") }
     }
@@ -41,7 +44,26 @@ final class TmuxSession {
         _ = try? tmux(["kill-session", "-t", name])
         _ = try? tmux(["kill-server"])
         try? FileManager.default.removeItem(atPath: exitFile)
+        try? FileManager.default.removeItem(atPath: ttyFile)
     }
+
+    /// The program's process id (the pane's shell runs it as its only child).
+    func programPID() throws -> pid_t {
+        let shell = try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        guard let pid = children.split(separator: " ").compactMap({ pid_t($0) }).first else {
+            throw TmuxFailure(description: "no child of the pane's shell \(shell)")
+        }
+        return pid
+    }
+
+    /// Whether the pane shows the alternate screen (tmux's `#{alternate_on}`).
+    func alternateScreenOn() throws -> Bool {
+        try tmux(["display-message", "-p", "-t", name, "#{alternate_on}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+
+    /// The terminal's modes after the program ended (`stty -a`), once written.
+    func ttyModes() -> String { (try? String(contentsOfFile: ttyFile, encoding: .utf8)) ?? "" }
 
     @discardableResult
     func tmux(_ arguments: [String]) throws -> ProcessResult {
@@ -215,11 +237,7 @@ struct WatchTests {
         let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard"), "--run"])
         defer { t.close() }
         try t.waitFor("the bars, running", settled: false) { passNumber($0) != nil && hasBlockBars($0) }
-        // The pane's shell runs the program as its only child.
-        let shell = try t.tmux(["display-message", "-p", "-t", t.name, "#{pane_pid}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
-        let program = try #require(children.split(separator: " ").compactMap { pid_t($0) }.first, "no child of the pane's shell \(shell)")
-        #expect(kill(program, SIGTERM) == 0)
+        #expect(kill(try t.programPID(), SIGTERM) == 0)
         #expect(t.exitStatus() == "EXIT=143")
     }
 

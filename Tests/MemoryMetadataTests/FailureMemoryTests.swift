@@ -108,6 +108,50 @@ struct FailureMemoryTests {
         try m.validate()
     }
 
+    @Test func validateRefusesAThresholdARangeReaches() throws {
+        let (m, _) = try Self.twoRangePage()
+        let list = m.listIndex(forSize: 200)
+        #expect(try place(m, 180, align: 256) == nil)
+        try m.validate()
+        // [232, 432) holds 176 bytes at 256-byte alignment: a threshold of 100 claims it fails from 100 on.
+        let column = m.failColumn(8), r = m.rank(ofList: list)
+        let code = TLSFMetadata.encodeFailThreshold(100, top: TLSFMetadata.listTop(TLSFMetadata.classAndSecond(ofList: list).memoryClass,
+                                                                                 TLSFMetadata.classAndSecond(ofList: list).second))
+        let shift = UInt64(column * 8)
+        m.lists[r].failCodes = m.lists[r].failCodes & ~(0xFF << shift) | code << shift
+        let why = try #require(ValidationTests.corruption(m))
+        #expect(why.contains("is remembered to fail from") && why.contains("range at offset 232 holds 176"), "\(why)")
+    }
+
+    @Test func validateRefusesALastResortFailureARangeHolds() throws {
+        let (m, _) = try Self.twoRangePage()
+        #expect(try place(m, 180, align: 256) == nil)
+        // VMA's whole default search failed for 180 bytes at 256-byte alignment: remembered, and true.
+        let column = m.failColumn(8)
+        #expect(column >= 0 && m.lastResortVersion == m.freeRangeVersion)
+        let known = m.lastResortFailure(column)
+        #expect(known & TLSFMetadata.Node.low40 == 180 && known >> 40 == 0)
+        try m.validate()
+        // Claiming that 100 bytes fail is false: [232, 432) holds 176.
+        m.setLastResortFailure(column, 100)
+        let why = try #require(ValidationTests.corruption(m))
+        #expect(why.contains("walk of the lists after -1 is remembered to fail from 100") && why.contains("range at offset 232 holds 176"), "\(why)")
+    }
+
+    @Test func validateRefusesALastResortFailureTheTailHolds() throws {
+        let (m, _) = try Self.twoRangePage()
+        #expect(try place(m, 180, align: 256) == nil)
+        let column = m.failColumn(8)
+        // Free the last allocation without telling the memory (as if the version had not moved): the tail
+        // then holds 3648 bytes, which the whole search's failure says it does not.
+        let last = try #require(m.nodes.indices.first { m.nodes[$0].live && m.nodes[$0].offset == 448 })
+        try m.free(m.handle(Int32(last)))
+        m.setLastResortFailure(column, 180)
+        m.lastResortVersion = m.freeRangeVersion
+        let why = try #require(ValidationTests.corruption(m))
+        #expect(why.contains("walk of the lists after -1 is remembered to fail from 180") && why.contains("tail at offset"), "\(why)")
+    }
+
     /// Thresholds are kept in a byte, spread over what they can be for the list: every code decodes to the
     /// threshold it stands for or more (so "sure to fail" stays true), and to no more than 1/254 of the top
     /// above it.

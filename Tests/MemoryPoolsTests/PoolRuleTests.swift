@@ -1,7 +1,7 @@
 // The pool's VMA block-vector rules: page choice, incremental sort, empty-page release and the heap budget.
 import Defragmentation
 import Foundation
-import MemoryMetadata
+@_spi(Tables) import MemoryMetadata
 @testable import MemoryPools
 import Testing
 
@@ -237,5 +237,62 @@ struct PoolRuleTests {
         #expect(p.blockCount == 0)
         try p.validate()
         try huge.validate()
+    }
+}
+
+/// The pool's caches (each page's free bytes, emptiness and largest-range bound, the empty-page count, the
+/// incremental sort's inversion bits, the slots kept for reuse) are checked by validate(): each corrupted
+/// through internal access, on a pool that validated before, is refused with a message naming it.
+@Suite("Pool validate() checks its caches")
+struct PoolCacheValidationTests {
+    /// Three pages: full, half, a quarter used (so in the sort's order, and no inversion).
+    static func pool() throws -> MemoryPool<HostPageDevice> {
+        let p = MemoryPool(options: PoolOptions(pageSize: 1024), device: HostPageDevice())
+        try p.allocate(id: 1, size: 1024, alignment: 1)
+        try p.allocate(id: 2, size: 512, alignment: 1)
+        try p.allocate(id: 3, size: 768, alignment: 1)
+        try p.allocate(id: 4, size: 256, alignment: 1)
+        try p.free(id: 3)
+        try p.validate()
+        return p
+    }
+
+    static func refusal(_ p: MemoryPool<HostPageDevice>) -> String? {
+        do { try p.validate() } catch PoolError.verification(let why) { return why } catch { return "unexpected \(error)" }
+        return nil
+    }
+
+    @Test func largestRangeBound() throws {
+        let p = try Self.pool()
+        p.pages[1].largestFreeRange = 0
+        #expect(try #require(Self.refusal(p)).contains("largest range at most 0"))
+    }
+
+    @Test func freeBytesAndTheInversionBits() throws {
+        let p = try Self.pool()
+        p.pages[0].free += 1
+        let why = try #require(Self.refusal(p))
+        #expect(why.contains("caches 1 free bytes"), "\(why)")
+    }
+
+    @Test func inversionBit() throws {
+        let p = try Self.pool()
+        p.inversions[0] ^= 1 << 2
+        let why = try #require(Self.refusal(p))
+        #expect(why.contains("bit for pages 1 and 2 is set"), "\(why)")
+    }
+
+    @Test func emptyPageCount() throws {
+        let p = try Self.pool()
+        p.emptyPageCount += 1
+        let why = try #require(Self.refusal(p))
+        #expect(why.contains("pages are empty, counted"), "\(why)")
+    }
+
+    @Test func slotsKeptForReuse() throws {
+        let p = try Self.pool()
+        p.freeSlots.append(0)
+        let why = try #require(Self.refusal(p))
+        #expect(why.contains("slots kept for reuse"), "\(why)")
     }
 }

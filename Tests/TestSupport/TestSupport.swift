@@ -47,9 +47,10 @@ public struct ProcessResult: Sendable {
     public var stderr: String
 }
 
-/// Runs `executable` with `arguments` the way a shell would, and collects its output: stdin from /dev/null,
-/// stdout and stderr to files, no other descriptor (where glibc has `posix_spawn_file_actions_addclosefrom_np`),
-/// no blocked signal and the usual ones at their defaults.
+/// Runs `executable` with `arguments` the way a shell would, and collects its output: stdin from /dev/null (or
+/// a pipe that a thread fills with the bytes `stdin`, then closes), stdout and stderr to files, no other
+/// descriptor (where glibc has `posix_spawn_file_actions_addclosefrom_np`), no blocked signal and the usual
+/// ones at their defaults.
 ///
 /// Spawned with posix_spawn and reaped with waitpid rather than Foundation's `Process`: a child that starts
 /// a daemon (`tmux new-session -d`) makes `Process.waitUntilExit()` wait forever on Linux, and the daemon
@@ -57,7 +58,7 @@ public struct ProcessResult: Sendable {
 /// reach the child. A child still running after `timeout` seconds is killed and reported with status -1
 /// (a test then fails, it never hangs).
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                       timeout: Double = 600) throws -> ProcessResult {
+                       stdin: [UInt8]? = nil, timeout: Double = 600) throws -> ProcessResult {
     let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-\(UUID().uuidString).out").path
     let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-\(UUID().uuidString).err").path
     defer {
@@ -67,7 +68,18 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    var stdinPipe: [Int32] = [-1, -1]
+    if stdin != nil {
+        guard pipe(&stdinPipe) == 0 else {
+            throw NSError(domain: "runProcess", code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "pipe: \(String(cString: strerror(errno)))"])
+        }
+        // Only the dup on 0 reaches the child (else an inherited write end would keep its stdin open).
+        for end in stdinPipe { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    }
+    defer { if stdinPipe[0] >= 0 { close(stdinPipe[0]) } }
     posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
@@ -97,7 +109,40 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
     guard spawned == 0 else {
+        if stdinPipe[1] >= 0 { close(stdinPipe[1]) }
         throw NSError(domain: "runProcess", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"])
+    }
+    // The child's stdin, written from a thread: the child may read slowly, or stop early (then EPIPE ends the
+    // writing), or hand its stdin to a process that outlives it (then the writing stops once it is reaped).
+    // A write of at most PIPE_BUF bytes after POLLOUT never blocks, so the thread sees `reaped` in time.
+    let stdinWritten = DispatchSemaphore(value: 0)
+    let reaped = StopFlag()
+    if let stdin {
+        close(stdinPipe[0])
+        stdinPipe[0] = -1
+        signal(SIGPIPE, SIG_IGN)
+        let writeEnd = stdinPipe[1]
+        Thread.detachNewThread {
+            stdin.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count && !reaped.isSet {
+                    var ready = pollfd(fd: writeEnd, events: Int16(POLLOUT), revents: 0)
+                    guard poll(&ready, 1, 50) >= 0 || errno == EINTR else { break }
+                    if ready.revents & Int16(POLLOUT | POLLERR | POLLHUP) == 0 { continue }
+                    let n = write(writeEnd, raw.baseAddress! + offset, min(raw.count - offset, Int(PIPE_BUF)))
+                    if n < 0 { if errno == EINTR { continue } else { break } }
+                    offset += n
+                }
+            }
+            close(writeEnd)
+            stdinWritten.signal()
+        }
+    }
+    defer {
+        if stdin != nil {
+            reaped.set()
+            stdinWritten.wait()
+        }
     }
     var status: Int32 = 0
     let deadline = Date().addingTimeInterval(timeout)
@@ -122,9 +167,18 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
                          stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }
 
+/// A flag one thread sets and another reads.
+private final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
 /// Runs the built `defragscope`.
-public func runDefragscope(_ arguments: [String], environment: [String: String]? = nil, timeout: Double = 600) throws -> ProcessResult {
-    try runProcess(TestPaths.binary, arguments, environment: environment, timeout: timeout)
+public func runDefragscope(_ arguments: [String], environment: [String: String]? = nil, stdin: [UInt8]? = nil,
+                           timeout: Double = 600) throws -> ProcessResult {
+    try runProcess(TestPaths.binary, arguments, environment: environment, stdin: stdin, timeout: timeout)
 }
 
 /// One file of `shared/reference/` or `shared/reference-memutils/`.

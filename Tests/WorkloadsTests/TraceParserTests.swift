@@ -18,7 +18,7 @@ enum SharedFiles {
 
     static func trace(_ name: String) -> String { directory + "/traces/" + name }
 
-    static func bytes(_ name: String) throws -> [UInt8] { try Trace.readFile(path: trace(name)) }
+    static func bytes(_ name: String) throws -> [UInt8] { try InputFile(path: trace(name), kind: "trace file").readAll(limit: .max) }
 }
 
 /// The error `body` throws; fails the test if it throws nothing or something else.
@@ -285,7 +285,7 @@ struct TraceParserTests {
 
     @Test func loadDirectory() {
         let error = workloadError { _ = try Trace.load(path: SharedFiles.directory) }
-        #expect(error?.description == "\(SharedFiles.directory): cannot read the trace file: Is a directory")
+        #expect(error?.description == "\(SharedFiles.directory): is a directory: expected a trace file")
     }
 
     @Test func loadInvalidUTF8() throws {

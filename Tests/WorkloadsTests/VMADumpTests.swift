@@ -249,7 +249,23 @@ struct VMADumpMalformedTests {
 
     @Test("a file that cannot be read")
     func unreadable() {
-        #expect(workloadError { _ = try VMADump.load(path: "/nonexistent/dump.json") }?.description.hasPrefix("/nonexistent/dump.json: cannot read the file") == true)
+        #expect(workloadError { _ = try VMADump.load(path: "/nonexistent/dump.json") }?.description
+            == "/nonexistent/dump.json: no such VMA dump: No such file or directory")
+    }
+
+    @Test("JSON paths: identifiers after a dot, other keys quoted with what is invisible escaped")
+    func paths() {
+        #expect(JSONPath.member("$", "Blocks") == "$.Blocks")
+        #expect(JSONPath.member("$.a", "_x9") == "$.a._x9")
+        #expect(JSONPath.member("$", "Type 0") == #"$["Type 0"]"#)
+        #expect(JSONPath.member("$", "0") == #"$["0"]"#)
+        #expect(JSONPath.member("$", "") == #"$[""]"#)
+        #expect(JSONPath.member("$", "a-b") == #"$["a-b"]"#)
+        #expect(JSONPath.member("$", "é") == #"$["é"]"#)
+        #expect(JSONPath.member("$", "Z[") == #"$["Z["]"#)
+        #expect(JSONPath.member("$", "q\"\\") == #"$["q\"\\"]"#)
+        #expect(JSONPath.member("$", "\u{FEFF}Blocks\n") == #"$["\u{feff}Blocks\u{a}"]"#)
+        #expect(JSONPath.index("$.Blocks", 3) == "$.Blocks[3]")
     }
 
     @Test("JSON strings: escapes and surrogate pairs read back; the writer escapes as VMA does")

@@ -147,7 +147,7 @@ extension TLSFMetadata {
         guard lastResortVersion == freeRangeVersion else { return false }
         let column = failColumn(exponent)
         guard column >= 0 else { return false }
-        let known = withUnsafeBytes(of: lastResortFailures) { $0.load(fromByteOffset: column * 8, as: UInt64.self) }
+        let known = lastResortFailure(column)
         return known != 0 && size >= Int(known & Node.low40) && start + 1 >= Int(known >> 40)
     }
 
@@ -158,11 +158,31 @@ extension TLSFMetadata {
             lastResortFailures = (0, 0, 0, 0, 0)
             lastResortVersion = freeRangeVersion
         }
-        withUnsafeMutableBytes(of: &lastResortFailures) { words in
-            let known = words.load(fromByteOffset: column * 8, as: UInt64.self)
-            // Keep the entry that covers more.
-            if known != 0 && Int(known & Node.low40) <= size && Int(known >> 40) <= start + 1 { return }
-            words.storeBytes(of: UInt64(size) | UInt64(start + 1) << 40, toByteOffset: column * 8, as: UInt64.self)
+        let known = lastResortFailure(column)
+        // Keep the entry that covers more.
+        if known != 0 && Int(known & Node.low40) <= size && Int(known >> 40) <= start + 1 { return }
+        setLastResortFailure(column, UInt64(size) | UInt64(start + 1) << 40)
+    }
+
+    /// Column `column`'s entry of ``lastResortFailures`` (0: none).
+    @inline(__always)
+    func lastResortFailure(_ column: Int) -> UInt64 {
+        switch column {
+        case 0: return lastResortFailures.0
+        case 1: return lastResortFailures.1
+        case 2: return lastResortFailures.2
+        case 3: return lastResortFailures.3
+        default: return lastResortFailures.4
+        }
+    }
+
+    func setLastResortFailure(_ column: Int, _ entry: UInt64) {
+        switch column {
+        case 0: lastResortFailures.0 = entry
+        case 1: lastResortFailures.1 = entry
+        case 2: lastResortFailures.2 = entry
+        case 3: lastResortFailures.3 = entry
+        default: lastResortFailures.4 = entry
         }
     }
 

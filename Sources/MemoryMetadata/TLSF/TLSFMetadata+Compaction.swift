@@ -127,7 +127,6 @@ extension TLSFMetadata {
             for (old, value) in largeUserData { aside[map(old)] = value }
             largeUserData = aside
         }
-        nodes.release()
         nodes = renumbered
         nullBlock = Int32(live - 1)
         headBlock = 0

@@ -51,6 +51,9 @@ extension TLSFMetadata {
                         throw fail("block at offset \(n.offset): next free block at offset \(nodes[Int(n.nextFree)].offset) does not point back")
                     }
                     freeListCount += 1
+                    if n.size > largestListedFreeSizeBound {
+                        throw fail("block at offset \(n.offset) of size \(n.size) is above the free lists' bound \(largestListedFreeSizeBound)")
+                    }
                     for column in columns {
                         let exponent = Int((failExponents >> UInt64(column * 8)) & 0xFF) - 1
                         guard let threshold = failThreshold(r, memClass, second, column: column) else { continue }
@@ -116,7 +119,34 @@ extension TLSFMetadata {
         if released + allocs + frees + 1 != nodes.count {
             throw fail("\(nodes.count) nodes: \(allocs + frees + 1) in the page and \(released) released do not add up")
         }
+        try validateLastResortFailures(columns: columns)
         try granularity.validate(allocations: taken)
         try validateOffsetIndex()
+    }
+}
+
+extension TLSFMetadata {
+    /// The remembered failures of the last-resort walk (``lastResortFailures``), while they are current: each
+    /// in a used column, and no range they say fails holds its size.
+    func validateLastResortFailures(columns: [Int]) throws {
+        guard lastResortVersion == freeRangeVersion else { return }
+        func fail(_ why: String) -> MetadataError { .corrupted("TLSF page of \(size) bytes: \(why)") }
+        for column in 0..<Self.failColumns {
+            let known = lastResortFailure(column)
+            if known == 0 { continue }
+            guard columns.contains(column) else { throw fail("a last-resort failure is remembered in unused column \(column)") }
+            let failing = Int(known & Node.low40), start = Int(known >> 40) - 1
+            let exponent = Int((failExponents >> UInt64(column * 8)) & 0xFF) - 1
+            let mask = (1 << exponent) - 1
+            for i in nodes.indices where nodes[i].live && !nodes[i].taken {
+                let n = nodes[i]
+                let isTail = Int32(i) == nullBlock
+                guard isTail ? start == -1 : listIndex(forSize: n.size) > start else { continue }
+                let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
+                if holds >= failing {
+                    throw fail("the walk of the lists after \(start) is remembered to fail from \(failing) bytes at alignment \(1 << exponent), but the \(isTail ? "tail" : "range") at offset \(n.offset) holds \(holds)")
+                }
+            }
+        }
     }
 }

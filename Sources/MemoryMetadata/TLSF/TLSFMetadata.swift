@@ -159,41 +159,48 @@ public final class TLSFMetadata: BlockMetadata {
     /// The metadata's tables index themselves by their own links and counts: checked in debug builds.
     typealias Table<Element: BitwiseCopyable> = OwnedBuffer<Element, DebugChecked>
 
+    // The stored properties below are `@exclusivity(unchecked)`: a class's stored property is otherwise
+    // checked at run time for overlapping accesses, a runtime call around every read and write of it, which
+    // tripled the instructions of a replay. Sound here because no access overlaps another of the same
+    // property: each is a load, a store or an element access through ``OwnedBuffer``'s addressors
+    // (nonmutating), and the methods that mutate a property in place (`offsetIndex!.insert`, a buffer's
+    // `insert`) call nothing that reaches the same property.
+
     public let size: Int
-    var nodes = Table(repeating: Node(offset: 0, size: 0), count: 0)
+    @exclusivity(unchecked) var nodes = Table(repeating: Node(offset: 0, size: 0), count: 0)
     /// Released nodes, chained through their `link` (-1: none), reused last released first.
-    var recycledHead: Int32 = -1
+    @exclusivity(unchecked) var recycledHead: Int32 = -1
     /// The non-empty free lists only, in list order. A page has hundreds of lists (549 for 32 MiB) and a
     /// sparse page uses a few dozen: one entry per list would be most of its metadata. A list's entry is
     /// at its rank: the non-empty lists of the classes below (``classBase``) and those of its own class
     /// below it (set bits of its inner bitmap).
-    var lists = Table(repeating: ListEntry(head: -1), count: 0)
+    @exclusivity(unchecked) var lists = Table(repeating: ListEntry(head: -1), count: 0)
     /// Per memory class: how many non-empty lists the classes below it have, four classes (16 bits each)
     /// per word, so that a list that empties or gets its first range updates the classes above in a few
     /// additions.
-    var classBase: Table<UInt64>
-    var innerIsFreeBitmap: Table<UInt32>
-    var isFreeBitmap: UInt32 = 0
-    var listsCount = 0
-    var nullBlock: Int32 = -1
+    @exclusivity(unchecked) var classBase: Table<UInt64>
+    @exclusivity(unchecked) var innerIsFreeBitmap: Table<UInt32>
+    @exclusivity(unchecked) var isFreeBitmap: UInt32 = 0
+    @exclusivity(unchecked) var listsCount = 0
+    @exclusivity(unchecked) var nullBlock: Int32 = -1
     /// The node at offset 0 (the first in the physical list).
-    var headBlock: Int32 = -1
-    var allocCount = 0
-    var blocksFreeCount = 0
-    var blocksFreeSize = 0
-    var granularity: BufferImageGranularity
+    @exclusivity(unchecked) var headBlock: Int32 = -1
+    @exclusivity(unchecked) var allocCount = 0
+    @exclusivity(unchecked) var blocksFreeCount = 0
+    @exclusivity(unchecked) var blocksFreeSize = 0
+    @exclusivity(unchecked) var granularity: BufferImageGranularity
     /// Stamped on every handle this page issues, so another page's handles are refused; a new one when
     /// ``compact(reissue:)`` forgets the slots it cut off.
-    var owner = OwnerTag.next()
+    @exclusivity(unchecked) var owner = OwnerTag.next()
     /// For slots that ``compact(reissue:)`` cut off the end of the node array, the generation the next
     /// node in each must take; the last entry is for the slot at `nodes.count`.
-    var retiredGenerations: [UInt16] = []
+    @exclusivity(unchecked) var retiredGenerations: [UInt16] = []
     /// User data that does not fit a node's 48 bits, by node (rare: the pool stores slot indices).
-    var largeUserData: [Int32: Int] = [:]
+    @exclusivity(unchecked) var largeUserData: [Int32: Int] = [:]
     /// Node storage limit (``maxNodeCount``; lower in tests).
     let nodeLimit: Int
     /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
-    var offsetIndex: OffsetIndex?
+    @exclusivity(unchecked) var offsetIndex: OffsetIndex?
     /// What failed list scans taught. Without granularity, a range holds a request exactly when the
     /// request fits in the range's bytes after alignment padding, so a list fails for every size above the
     /// most any of its ranges holds at that alignment: a failed scan measures that maximum, a range joining
@@ -204,18 +211,26 @@ public final class TLSFMetadata: BlockMetadata {
     /// The thresholds are kept per list and alignment, for the first ``failColumns`` alignments the page's
     /// scans fail with (workloads use a handful): byte k of this word holds log2(alignment) + 1 of column k
     /// (0: column unused).
-    var failExponents: UInt64 = 0
+    ///
+    /// Invariant (checked by `validate()`): the used columns are the first ones, no list has a code in an
+    /// unused column, none is kept on a page that tracks granularity, and no range of a list holds, after
+    /// padding to a column's alignment, as much as the list's threshold for that column.
+    @exclusivity(unchecked) var failExponents: UInt64 = 0
     static let failColumns = 5
 
     /// Per failed-scan column (alignment): the smallest size whose walk of the lists failed, and the list
     /// it walked after, plus one (see ``lastResortKnownToFail(_:_:from:)``), in one word (size in bits
     /// 0-39, list in 40-55; 0: none), valid while ``freeRangeVersion`` is ``lastResortVersion``.
-    var lastResortFailures: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-    var lastResortVersion = 0
+    ///
+    /// Invariant (checked by `validate()`): while valid, an entry (size s, list l + 1) is in a used column,
+    /// no range of a list after l holds s bytes after padding to the column's alignment, and when l is -1
+    /// (VMA's whole default search failed) the tail does not either.
+    @exclusivity(unchecked) var lastResortFailures: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+    @exclusivity(unchecked) var lastResortVersion = 0
     /// Counts free space appearing or growing (a free, a free range growing by an allocation's padding):
     /// what failed before may hold after. An allocation splitting a free range leaves it be: the padding
     /// and the rest are parts of that range, and a part holds nothing the whole did not.
-    var freeRangeVersion = 0
+    @exclusivity(unchecked) var freeRangeVersion = 0
 
     /// - Parameters:
     ///   - size: bytes in the page.
@@ -240,13 +255,6 @@ public final class TLSFMetadata: BlockMetadata {
         listsCount = (memoryClass == 0 ? 0 : (memoryClass - 1) * (1 << Self.secondLevelIndex) + sli) + 1 + 4
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
-    }
-
-    deinit {
-        nodes.release()
-        lists.release()
-        classBase.release()
-        innerIsFreeBitmap.release()
     }
 
     public var supportsRandomAccess: Bool { true }
@@ -696,7 +704,8 @@ public final class TLSFMetadata: BlockMetadata {
         lists[r].failCodes = lists[r].failCodes & ~(0xFF << shift) | code << shift
     }
 
-    /// The tail or the top of the highest non-empty free list, whichever is larger.
+    /// The tail or the top of the highest non-empty free list, whichever is larger: no free range is larger
+    /// (`validate()` checks every range against it).
     public var largestFreeRangeBound: Int { max(nodes[Int(nullBlock)].size, largestListedFreeSizeBound) }
 
     /// An upper bound of the largest range in the free lists: the largest size the highest non-empty list

@@ -1,0 +1,112 @@
+// The terminal UI of `watch --compare`: the loop of EventLoop.run over several drivers, drawn with
+// renderComparison; Tab moves the focus. (The loop's shape is EventLoop.run's; the two differ in their
+// state, update, render and effects, and would share one loop over a model protocol.)
+import DefragSession
+import Visualizer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EventLoop {
+    /// Runs the comparison view of two to four sessions until the user quits or a signal arrives; the
+    /// terminal is restored on every way out. The loading frame shows while `makeDrivers` builds them.
+    /// - Parameters:
+    ///   - loading: what the loading frame names, its total the steps of building all the sessions.
+    ///   - makeDrivers: builds the sessions; give the reporter's ``LoadingReporter/report(_:of:)`` to the
+    ///     pools' builders (counting on across the sessions).
+    /// - Throws: as ``run(options:loading:makeDriver:)``.
+    @discardableResult
+    public static func runComparison(options: EventLoopOptions, loading: LoadingProgress,
+                                     makeDrivers: (LoadingReporter) throws -> [SessionDriver]) throws -> EventLoopExit {
+        if let message = TerminalCheck.refusal(environment: options.environment) {
+            throw TerminalUIError.refused(message)
+        }
+        let utf8 = TerminalLocale.configure()
+        let noColour = options.noColour ?? !(options.environment["NO_COLOR"] ?? "").isEmpty
+        let screen = try Screen(term: options.environment["TERM"] ?? "", noColour: noColour, mouse: options.mouse)
+        defer { screen.end() }
+
+        let reporter = LoadingReporter(screen: screen, progress: loading, ascii: options.ascii || !utf8, keyMap: options.keyMap)
+        reporter.draw(on: screen)
+        let drivers: [SessionDriver]
+        do {
+            drivers = try makeDrivers(reporter)
+        } catch let interrupted as LoadingInterrupted {
+            return ending(for: interrupted)
+        }
+        var snapshots = drivers.map(\.snapshot)
+        let (width, height) = screen.size
+        var state = ComparisonViewState(width: width, height: height, ascii: options.ascii || !utf8, monochrome: screen.depth == .none,
+                                        opening: snapshots)
+        state.speedLevel = options.speedLevel
+        state.isRunning = options.startRunning && !snapshots.allSatisfy(\.isFinished)
+        var dirty = true
+        var nextStep = now() + 1 / state.passesPerSecond
+        var quickTimeouts = 0
+        var typedAhead: [Key] = []
+
+        while true {
+            let signal = screen.takeSignal()
+            if signal != 0 { return .signal(signal) }
+            if dirty {
+                let (width, height) = screen.size
+                if width != state.width || height != state.height {
+                    state = updateComparison(state, .resize(width: width, height: height), snapshots).0
+                }
+                screen.draw(renderComparison(snapshots, state))
+                dirty = false
+            }
+
+            let waitSeconds = state.isRunning ? max(0, nextStep - now()) : 0.25
+            let waitMilliseconds = Int(min(0.25, waitSeconds) * 1000)
+            let started = now()
+            var commands: [Command] = []
+            let key = typedAhead.isEmpty ? Input.read(timeout: waitMilliseconds) : typedAhead.removeFirst()
+            if let key {
+                quickTimeouts = 0
+                // As in run(options:loading:makeDriver:): a quit among the keys already typed ends it now.
+                typedAhead += Input.readWaiting()
+                if typedAhead.contains(where: { options.keyMap.command(for: $0) == .quit }) { return .quit }
+                if key == .character("\t") {
+                    state = focusNext(state)
+                    dirty = true
+                } else if let command = options.keyMap.command(for: key) {
+                    commands.append(command)
+                }
+                if case .resize = key { screen.invalidate(); dirty = true }
+            } else if waitMilliseconds >= 20 && now() - started < Double(waitMilliseconds) / 4000 {
+                quickTimeouts += 1
+                if quickTimeouts >= 10 {
+                    if isatty(STDIN_FILENO) == 0 { return .signal(SIGHUP) }
+                    usleep(50_000)
+                }
+            }
+            if state.isRunning && now() >= nextStep {
+                commands.append(.tick)
+                nextStep = max(nextStep + 1 / state.passesPerSecond, now())
+            }
+
+            for command in commands {
+                let wasRunning = state.isRunning
+                let (newState, effects) = updateComparison(state, command, snapshots)
+                if newState != state { dirty = true }
+                state = newState
+                if state.isRunning && !wasRunning { nextStep = now() + 1 / state.passesPerSecond }
+                for effect in effects {
+                    if effect.effect == .quit { return .quit }
+                    do {
+                        try drivers[effect.pane].perform(effect.effect)
+                        state.message = nil
+                    } catch let interrupted as LoadingInterrupted {
+                        return ending(for: interrupted)
+                    } catch {
+                        state.message = "\(SessionComparison.labels(for: snapshots.map(\.configuration))[effect.pane]): \(error)"
+                        state.isRunning = false
+                    }
+                    snapshots[effect.pane] = drivers[effect.pane].snapshot
+                    dirty = true
+                }
+            }
+        }
+    }
+}
