@@ -37,7 +37,7 @@ struct HostOrMetadata {
         if requested == .host {
             throw CLIError("--backend host: \(why) (MemTotal in /proc/meminfo); use --backend metadata, which keeps no page bytes, or leave --backend out")
         }
-        return HostOrMetadata(metadata: true, note: "\(why): running on --backend metadata (no page bytes; every move is checked by content tokens)")
+        return HostOrMetadata(metadata: true, note: "\(why): running on --backend metadata (no page bytes; moves checked by content tokens)")
     }
 }
 
