@@ -640,6 +640,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     // MARK: bytes
 
     private func writePattern(id: Int, page: Int, offset: Int, size: Int) throws -> UInt64 {
+        if let token = try device.writeContentToken(ofAllocation: id, page: devicePage(page), offset: offset, size: size) { return token }
         let words = (size + 7) / 8
         if scratch.count < words { scratch = Array(repeating: 0, count: max(words, 1 << 13)) }
         return try scratch.withUnsafeMutableBytes { whole in

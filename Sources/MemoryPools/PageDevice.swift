@@ -1,6 +1,7 @@
 // The memory a pool's pages live in. Two implementations share this protocol, as swift-nio's embedded and
 // POSIX event loops do: HostPageDevice (bytes in RAM) here, VulkanPageDevice (VkDeviceMemory) in its own
-// module. MetadataOnlyPageDevice keeps no bytes at all, for planning benchmarks.
+// module. MetadataPageDevice keeps content tokens instead of bytes (pools larger than memory);
+// MetadataOnlyPageDevice keeps nothing at all, for planning benchmarks.
 import CByteKernels
 
 /// One copy of a pass: an allocation's bytes from where it was to its temporary destination.
@@ -61,6 +62,14 @@ public protocol PageDevice: AnyObject {
     func copy(_ copies: [PageCopy]) throws
     /// ``PageChecksum`` of `size` bytes at `offset` of `page`.
     func checksum(page: Int, offset: Int, size: Int) throws -> UInt64
+    /// Writes allocation `id`'s content without bytes and returns the checksum ``checksum(page:offset:size:)``
+    /// gives for it while it is intact; nil (the default) for a device of bytes, where the pool writes the
+    /// allocation's ``AllocationPattern``.
+    func writeContentToken(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64?
+}
+
+extension PageDevice {
+    public func writeContentToken(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64? { nil }
 }
 
 /// A device whose pages are bytes the process can address: host memory, or persistently mapped Vulkan

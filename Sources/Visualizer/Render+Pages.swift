@@ -1,4 +1,4 @@
-// The page list: one row per page with an occupancy bar drawn at an eighth of a cell's precision.
+// The page list: one row per page with an occupancy bar whose ink is the bytes allocations hold (BarCoverage).
 import DefragSession
 import Defragmentation
 import MemoryMetadata
@@ -90,14 +90,14 @@ extension Renderer {
         let maxCount = snapshot.pages.map(\.allocations.count).max() ?? 0
         let columns = RowColumns(rect: rect, maxID: maxID, maxCount: maxCount)
         let marks = MoveMarks(snapshot.lastPass)
-        var slots: [Role] = []
+        var coverage = BarCoverage()
         for line in 0..<rect.height {
             let row = scroll + line
             guard row < rowCount else { break }
             let y = rect.y + line
             switch rows[row] {
             case .page(let index):
-                drawPageRow(snapshot.pages[index], y: y, columns: columns, selected: row == selected, marks: marks, slots: &slots)
+                drawPageRow(snapshot.pages[index], y: y, columns: columns, selected: row == selected, marks: marks, coverage: &coverage)
             case .released(let id):
                 drawReleasedRow(id: id, y: y, columns: columns, selected: row == selected)
             case .poolHeader(let name, let pages, let used, let bytes):
@@ -140,16 +140,22 @@ extension Renderer {
     }
 
     mutating func drawPageRow(_ page: PageSnapshot, y: Int, columns: RowColumns, selected: Bool, marks: MoveMarks,
-                              slots: inout [Role]) {
+                              coverage: inout BarCoverage) {
         let flag: Unicode.Scalar = page.isImmovable ? glyphs.immovableFlag : (page.isDedicated ? glyphs.dedicatedFlag : " ")
         drawLabel(id: page.id, y: y, columns: columns, selected: selected, flag: flag,
                   flagRole: page.isImmovable ? .immovable : .dimText)
         guard columns.barWidth > 0 else { return }
         let key = MoveMarks.PageKey(pool: page.pool, page: page.id)
         // A dedicated page is never a move's source or destination: nothing is marked on it.
-        fillSlots(&slots, page: page, width: columns.barWidth, sources: page.isDedicated ? [] : marks.sources[key] ?? [],
-                  arrivals: page.isDedicated ? [] : marks.arrivals[key] ?? [])
-        drawBar(slots: slots, x: columns.barX, y: y, width: columns.barWidth)
+        let arrivals = page.isDedicated ? [] : marks.arrivals[key] ?? []
+        let mode = state.colourMode
+        coverage.measure(start: 0, end: page.size, width: columns.barWidth,
+                         sources: page.isDedicated ? [] : marks.sources[key] ?? [],
+                         allocations: page.allocations.lazy.map { allocation in
+                             let arrived = !arrivals.isEmpty && arrivals.contains(MoveMarks.Arrival(id: allocation.id, offset: allocation.offset))
+                             return (allocation.offset, allocation.size, arrived ? .movedDestination : allocationRole(allocation, mode: mode))
+                         })
+        drawBar(coverage, x: columns.barX, y: y)
         let used = page.usedBytes
         if let percentX = columns.percentX {
             let percent = page.size > 0 ? used * 100 / page.size : 0
@@ -177,103 +183,35 @@ extension Renderer {
         canvas.write(text, x: x + max(0, width - length), y: y, maxWidth: width, foreground: role)
     }
 
-    /// Paints the page into eighth-of-a-cell slots: free, then the ranges moves left, then allocations (an
-    /// allocation too small for one slot still takes one, so nothing live is invisible).
-    func fillSlots(_ slots: inout [Role], page: PageSnapshot, width: Int, sources: [Range<Int>], arrivals: Set<MoveMarks.Arrival>) {
-        let count = width * 8
-        if slots.count != count { slots = Array(repeating: .free, count: count) }
-        else { for i in 0..<count { slots[i] = .free } }
-        guard page.size > 0 else { return }
-        let size = page.size
-        @inline(__always) func slot(_ byte: Int) -> Int {
-            let clamped = max(0, min(size, byte))
-            let (product, overflow) = clamped.multipliedReportingOverflow(by: count)
-            if overflow { return Int((Double(clamped) * Double(count) / Double(size)).rounded()) }
-            return (product + size / 2) / size
-        }
-        for range in sources {
-            let a = slot(range.lowerBound), b = slot(range.upperBound)
-            if a < b { for i in a..<b { slots[i] = .movedSource } }
-        }
-        let mode = state.colourMode
-        for allocation in page.allocations {
-            var a = slot(allocation.offset), b = slot(allocation.offset + allocation.size)
-            if a >= b { if a >= count { a = count - 1 }; b = a + 1 }
-            let role: Role = arrivals.contains(MoveMarks.Arrival(id: allocation.id, offset: allocation.offset))
-                ? .movedDestination : allocationRole(allocation, mode: mode)
-            for i in a..<b { slots[i] = role }
-        }
-    }
-
-    /// Turns each cell's eight slots into one glyph. One thing in the cell: a full glyph. Two runs: an eighth
-    /// block, ink on the left; when the left run is free space the cell is drawn reversed, so the block's ink
-    /// shows the free colour and the rest the allocation. More runs: an eighth block as long as the allocated
-    /// slots, in the most common allocation's colour.
-    mutating func drawBar(slots: [Role], x: Int, y: Int, width: Int) {
+    /// Draws `coverage` as a bar of `coverage.width` cells from `x`. A cell's glyph shows the share of its
+    /// bytes that allocations hold, in eighths, rounded (at least one eighth when anything is allocated), in
+    /// the colour of the role holding most of those bytes. When the allocated bytes are one run at the
+    /// cell's right end, the block is drawn reversed so the ink sits on the right (its eighths still count
+    /// the allocated share: the rest of the cell is the inked part). A cell with nothing allocated shows
+    /// free space, or where a move left when at least an eighth of it did.
+    mutating func drawBar(_ coverage: BarCoverage, x: Int, y: Int) {
         let ascii = state.ascii
-        for cell in 0..<width {
-            let base = cell * 8
-            let first = slots[base]
-            var runs = 1, split = 8
-            var previous = first
-            var second = first
-            var inkCount = first.isAllocation ? 1 : 0
-            for i in 1..<8 {
-                let role = slots[base + i]
-                if role.isAllocation { inkCount += 1 }
-                if role != previous {
-                    runs += 1
-                    if runs == 2 { split = i; second = role }
-                    previous = role
-                }
-            }
+        for cell in 0..<coverage.width {
             let column = x + cell
-            if runs == 1 {
-                drawFull(first, x: column, y: y)
+            let eighths = coverage.eighths(cell)
+            if eighths == 0 {
+                drawFull(coverage.isMarkedLeft(cell) ? .movedSource : .free, x: column, y: y)
                 continue
             }
+            let role = coverage.majorityRole(cell)
+            if eighths == 8 {
+                drawFull(role, x: column, y: y)
+                continue
+            }
+            let background: Role = coverage.isMarkedLeft(cell) ? .movedSource : .free
             if ascii {
-                if inkCount > 0 {
-                    canvas.put(column, y, glyphs.partial, majorityInk(slots, base), .background)
-                } else {
-                    let hasSource = first == .movedSource || second == .movedSource || slotsContain(slots, base, .movedSource)
-                    canvas.put(column, y, hasSource ? glyphs.left : glyphs.free, hasSource ? .movedSource : .dimText, .background)
-                }
-                continue
-            }
-            if runs == 2 {
-                if first.isAllocation || !second.isAllocation {
-                    canvas.put(column, y, glyphs.eighths[split], first, second)
-                } else {
-                    canvas.put(column, y, glyphs.eighths[split], second, first, .reverse)
-                }
-                continue
-            }
-            if inkCount == 0 {
-                canvas.put(column, y, glyphs.left, .movedSource, .free)
+                canvas.put(column, y, glyphs.partial, role, .background)
+            } else if coverage.isInkOnTheRight(cell) {
+                canvas.put(column, y, glyphs.eighths[8 - eighths], role, background, .reverse)
             } else {
-                canvas.put(column, y, glyphs.eighths[inkCount], majorityInk(slots, base), .free)
+                canvas.put(column, y, glyphs.eighths[eighths], role, background)
             }
         }
-    }
-
-    @inline(__always)
-    func slotsContain(_ slots: [Role], _ base: Int, _ role: Role) -> Bool {
-        for i in 0..<8 where slots[base + i] == role { return true }
-        return false
-    }
-
-    /// The allocation role holding most of the cell's slots (the leftmost on a tie).
-    func majorityInk(_ slots: [Role], _ base: Int) -> Role {
-        var best: Role = .unknownType, bestCount = 0
-        for i in 0..<8 {
-            let role = slots[base + i]
-            guard role.isAllocation else { continue }
-            var count = 0
-            for j in 0..<8 where slots[base + j] == role { count += 1 }
-            if count > bestCount { best = role; bestCount = count }
-        }
-        return best
     }
 
     mutating func drawFull(_ role: Role, x: Int, y: Int) {

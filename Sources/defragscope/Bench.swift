@@ -1,9 +1,12 @@
 // `defragscope bench`: chooses what to measure (Benchmarks) and where its rows go.
 import ArgumentParser
 import Benchmarks
+import DefragSession
 import Defragmentation
 import Foundation
+import MemoryPools
 import Reports
+import Workloads
 
 struct Bench: ParsableCommand, RefusesRepeatedOptions {
     static let configuration = CommandConfiguration(
@@ -12,6 +15,10 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
         Planning: each trace is replayed into a pool on a metadata-only device (no page bytes), then the
         engine runs to completion; the time from the start of the run to the end of the last pass is
         measured --repeat times and reported as median, min and max.
+        With --session --trace FILE: what a user of `watch` waits for, as one record: loadSeconds (from the
+        start to the first 200×60 frame), stepSecondsMedian (one pass with its snapshot and a 200×60 render,
+        over --repeat steps or until the run finishes) and peakRSSBytes; --backend as for run (host, or
+        metadata when the pages need more than half of the machine's memory), algorithm full unless given.
         With --backend lavapipe: copy throughput instead, Vulkan against memcpy of the same bytes, side by
         side (median of --repeat runs), for synthetic batches and for every pass of each trace (default:
         checkerboard and textures, algorithm full, unlimited budget).
@@ -44,13 +51,20 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
     @Flag(help: "The performance issue's table instead: its seven cases on scale and churn (dialect vma) beside VMA 3.4.0's figures and the targets, and metadata bytes per live allocation.")
     var targets = false
 
+    @Flag(help: "One session as `watch` runs it instead: load time, median step time with a 200×60 render, peak RSS (needs one --trace).")
+    var session = false
+
     /// `--backend lavapipe`: copy throughput against memcpy instead of planning (CopyBenchmark).
     @OptionGroup var backend: BackendOptions
 
     func validate() throws {
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1, not \(`repeat`)") }
         for b in budgets where Budget(argument: b) == nil { throw ValidationError("--budget '\(b)': expected BYTES:ALLOCS, e.g. 67108864:256 or 0:0") }
-        if [render, targets, backend.backend == .lavapipe].filter({ $0 }).count > 1 {
+        if session {
+            if render || targets { throw ValidationError("choose one of --session, --render and --targets") }
+            if traces.count != 1 { throw ValidationError("--session measures one input: give exactly one --trace FILE") }
+            if algorithms.count > 1 || budgets.count > 1 { throw ValidationError("--session runs one session: give at most one --algorithm and one --budget") }
+        } else if [render, targets, backend.backend == .lavapipe].filter({ $0 }).count > 1 {
             throw ValidationError("choose one of --render, --targets and --backend lavapipe")
         }
     }
@@ -60,6 +74,7 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
         FileHandle.standardError.write(Data("bench: this is a debug build; figures are meaningful only from `swift build -c release`\n".utf8))
         #endif
         let out = FileDescriptorSink.standardOutput()
+        if session { return try runSession(to: out) }
         if render {
             let result = RenderSpeed().run(runs: max(3, `repeat`))
             return try out.write(record: (json ? try JSONLineEncoder().encode(result) : result.line) + "\n")
@@ -77,6 +92,28 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
         try PlanningBenchmark.runTable(paths: paths, algorithms: algorithms.isEmpty ? Algorithm.allCases : algorithms, dialect: dialect,
                                        budgets: budgetList.isEmpty ? [.unlimited, Budget(bytes: 67_108_864, allocations: 256)] : budgetList,
                                        repeat: `repeat`, json: json, to: out)
+    }
+
+    /// `--session`: the device is chosen as `run` chooses it, and the choice is part of the load time.
+    private func runSession(to out: FileDescriptorSink) throws {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let workload = Workload.trace(try Trace.load(path: traces[0]))
+        let budget = budgets.first.flatMap(Budget.init(argument:)) ?? .unlimited
+        let configuration = EngineConfiguration(algorithm: algorithms.first ?? .full, dialect: dialect,
+                                                maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations)
+        let result: SessionBenchmark.Result
+        switch backend.backend {
+        case .host, .metadata, nil:
+            let choice = try HostOrMetadata.choose(workload, requested: backend.backend)
+            if let note = choice.note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
+            result = choice.metadata
+                ? try SessionBenchmark.run(workload: workload, device: MetadataPageDevice(), configuration: configuration, started: started, maxSteps: `repeat`)
+                : try SessionBenchmark.run(workload: workload, device: HostPageDevice(), configuration: configuration, started: started, maxSteps: `repeat`)
+        case .lavapipe:
+            result = try SessionBenchmark.run(workload: workload, device: try makeVulkanDevice(backend), configuration: configuration,
+                                              started: started, maxSteps: `repeat`)
+        }
+        try out.write(record: (json ? try JSONLineEncoder().encode(result) : result.line) + "\n")
     }
 
     /// Every trace of ../shared/traces, looked for beside the working directory and above the executable.

@@ -63,8 +63,8 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
         if svg == "-" {
             throw ValidationError("--svg -: standard output carries the rows; give the SVG a file of its own")
         }
-        if planOnly && backend.backend != .host {
-            throw ValidationError("--plan-only runs on a device that keeps no bytes: it cannot be combined with --backend \(backend.backend.rawValue)")
+        if planOnly, let chosen = backend.backend, chosen != .host {
+            throw ValidationError("--plan-only runs on a device that keeps no bytes: it cannot be combined with --backend \(chosen.rawValue)")
         }
     }
 
@@ -83,7 +83,12 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
             results = try execute(workload, configurations, device: MetadataOnlyPageDevice(), verification: .none, to: out)
         } else {
             switch backend.backend {
-            case .host: results = try execute(workload, configurations, device: HostPageDevice(), verification: .moved, to: out)
+            case .host, .metadata, nil:
+                let choice = try HostOrMetadata.choose(workload, requested: backend.backend)
+                if let note = choice.note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
+                results = choice.metadata
+                    ? try execute(workload, configurations, device: MetadataPageDevice(), verification: .moved, to: out)
+                    : try execute(workload, configurations, device: HostPageDevice(), verification: .moved, to: out)
             case .lavapipe: results = try execute(workload, configurations, device: try makeVulkanDevice(backend), verification: .moved, to: out)
             }
         }

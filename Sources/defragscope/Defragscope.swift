@@ -203,8 +203,12 @@ struct IDList: ExpressibleByArgument {
 
 /// Where pages live.
 struct BackendOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("host (synthetic pages in RAM) or lavapipe (Vulkan device memory).", valueName: "NAME"))
-    var backend: Backend = .host
+    @Option(help: ArgumentHelp("""
+        host (synthetic pages in RAM), metadata (no page bytes: content tokens, for pools larger than memory) \
+        or lavapipe (Vulkan device memory). Left out: host, or metadata when the pages would need more than \
+        half of the machine's memory.
+        """, valueName: "NAME"))
+    var backend: Backend?
 
     @Option(help: ArgumentHelp("With --backend lavapipe: the Vulkan device whose name contains this text.", valueName: "NAME"))
     var device: String?
@@ -217,7 +221,7 @@ struct BackendOptions: ParsableArguments {
 }
 
 enum Backend: String, ExpressibleByArgument, CaseIterable {
-    case host, lavapipe
+    case host, metadata, lavapipe
 }
 
 extension Algorithm: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 // `defragscope run`: the engine headless; each pass printed as it finishes (Reports).
 import ArgumentParser
 import DefragSession
+import Foundation
 import MemoryPools
 import Reports
 import Workloads
@@ -39,7 +40,10 @@ struct Run: ParsableCommand, RefusesRepeatedOptions {
     func run() throws {
         let workload = try input.load()
         switch backend.backend {
-        case .host: try execute(workload, device: HostPageDevice())
+        case .host, .metadata, nil:
+            let choice = try HostOrMetadata.choose(workload, requested: backend.backend)
+            if let note = choice.note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
+            if choice.metadata { try execute(workload, device: MetadataPageDevice()) } else { try execute(workload, device: HostPageDevice()) }
         case .lavapipe: try execute(workload, device: try makeVulkanDevice(backend))
         }
     }

@@ -74,8 +74,10 @@ struct Watch: ParsableCommand {
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
         let exit: EventLoopExit
         switch backend.backend {
-        case .host:
-            exit = try show(workload, device: HostPageDevice(), notice: nil, options: options, capture: capture)
+        case .host, .metadata, nil:
+            let choice = try HostOrMetadata.choose(workload, requested: backend.backend)
+            exit = choice.metadata ? try show(workload, device: MetadataPageDevice(), notice: choice.note, options: options, capture: capture)
+                : try show(workload, device: HostPageDevice(), notice: nil, options: options, capture: capture)
         case .lavapipe:
             // A device that cannot be opened is shown in the UI (the UI owns the screen, so nothing goes to
             // stderr), which goes on with host memory. Driver messages are dropped for the same reason.

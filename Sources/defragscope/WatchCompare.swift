@@ -48,8 +48,8 @@ extension Watch {
     /// `watch --compare LIST`: a bad list is refused whatever the terminal, then as `watch`.
     func showComparison(_ list: String) throws {
         let configurations = try ComparedSpec.parse(list, defaults: engine.configuration)
-        if backend.backend != .host {
-            throw CLIError("--compare runs its sessions on host memory: leave out --backend \(backend.backend.rawValue)")
+        if let chosen = backend.backend, chosen != .host {
+            throw CLIError("--compare runs its sessions on host memory: leave out --backend \(chosen.rawValue)")
         }
         let environment = ProcessInfo.processInfo.environment
         if let refusal = TerminalCheck.refusal(environment: environment) {
