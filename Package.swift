@@ -47,7 +47,7 @@ let package = Package(
         // MARK: presentation
         .target(name: "Visualizer", dependencies: ["MemoryMetadata", "Defragmentation", "MemoryPools", "DefragSession"]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
-        .target(name: "TerminalUI", dependencies: ["Visualizer", "CNcursesw"]),
+        .target(name: "TerminalUI", dependencies: ["DefragSession", "Visualizer", "CNcursesw"]),
 
         // MARK: reports and benchmarks (what `run` prints; what `bench` measures)
         .target(name: "Reports", dependencies: ["Defragmentation", "MemoryPools", "DefragSession"]),
