@@ -119,6 +119,34 @@ public final class TimedCopyDevice: PageDevice {
     }
 }
 
+/// One synthetic batch's copy throughput through a Vulkan device against `memcpy` of the same bytes, each
+/// time the median of several runs (``CopyBenchmark/synthetic(on:copies:bytesPerCopy:runs:)``).
+public struct VulkanCopyThroughput: Sendable, CustomStringConvertible {
+    public var deviceName: String
+    /// Copies per batch (one `copy(_:)` call, one submit).
+    public var copies: Int
+    public var bytesPerCopy: Int
+    public var runs: Int
+    /// Median over the runs of the time of one `copy(_:)` call: recording, one submit, the fence wait.
+    public var vulkanSeconds: Double
+    /// Median over the runs of the time of `copies` calls of `memcpy` of the same bytes between host buffers.
+    public var memcpySeconds: Double
+    /// Batch bytes / ``vulkanSeconds``.
+    public var vulkanBytesPerSecond: Double { Double(copies * bytesPerCopy) / vulkanSeconds }
+    /// Batch bytes / ``memcpySeconds``.
+    public var memcpyBytesPerSecond: Double { Double(copies * bytesPerCopy) / memcpySeconds }
+    /// Vulkan against memcpy: 1 is as fast.
+    public var ratio: Double { vulkanBytesPerSecond / memcpyBytesPerSecond }
+
+    public var description: String {
+        func rounded(_ x: Double) -> String { "\((x * 100).rounded() / 100)" }
+        return "\(deviceName): \(copies) copies × \(bytesPerCopy) bytes, median of \(runs) runs: "
+            + "vulkan \(rounded(vulkanBytesPerSecond / 1e9)) GB/s (\(rounded(vulkanSeconds * 1e6)) µs), "
+            + "memcpy \(rounded(memcpyBytesPerSecond / 1e9)) GB/s (\(rounded(memcpySeconds * 1e6)) µs), "
+            + "ratio \(rounded(ratio))"
+    }
+}
+
 /// Copy throughput of a Vulkan device against memcpy: synthetic batches (the first, one 256-byte copy, is
 /// the fixed cost of a pass), then every pass of each trace, algorithm and budget, and per case the total.
 public struct CopyBenchmark {
@@ -192,6 +220,49 @@ public struct CopyBenchmark {
         return zip(cells, columns).map { TextColumns.pad($0, $1.width) }.joined() + ratio
     }
 
+    /// Measures one batch of `copies` copies of `bytesPerCopy` bytes each, from one page of `device` to
+    /// another, timed as a pass's copies are (``TimedCopyDevice``: against `memcpy` between host twins of the
+    /// pages, alternating, after one warm-up of each; the medians). Every destination is verified afterwards.
+    ///
+    /// Uses two scratch pages with ids near `Int.min`, destroyed before it returns.
+    /// - Throws: `PageDeviceError` for counts that are not positive or a copied byte that is wrong; the
+    ///   device's errors.
+    public static func synthetic(on device: VulkanPageDevice, copies: Int, bytesPerCopy: Int, runs: Int) throws -> VulkanCopyThroughput {
+        guard copies > 0, bytesPerCopy > 0, runs > 0 else {
+            throw PageDeviceError("bench: a synthetic batch needs positive counts, not \(copies) copies of \(bytesPerCopy) bytes, \(runs) runs")
+        }
+        let timed = TimedCopyDevice(device, runs: runs)
+        let stride = (bytesPerCopy + 255) & ~255  // every buffer starts aligned
+        let sourcePage = Int.min, destinationPage = Int.min + 1
+        try timed.createPage(sourcePage, size: stride * copies)
+        defer { timed.destroyPage(sourcePage) }
+        try timed.createPage(destinationPage, size: stride * copies)
+        defer { timed.destroyPage(destinationPage) }
+
+        let pattern = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerCopy, alignment: 16)
+        defer { pattern.deallocate() }
+        var batch: [PageCopy] = []
+        for i in 0..<copies {
+            let offset = i * stride
+            let sourceID = Int.min + 2 * i, destinationID = Int.min + 2 * i + 1
+            try timed.bindAllocation(sourceID, page: sourcePage, offset: offset, size: bytesPerCopy)
+            try timed.bindAllocation(destinationID, page: destinationPage, offset: offset, size: bytesPerCopy)
+            AllocationPattern.fill(pattern, id: sourceID)
+            try timed.write(page: sourcePage, offset: offset, bytes: UnsafeRawBufferPointer(pattern))
+            batch.append(PageCopy(sourceAllocation: sourceID, destinationAllocation: destinationID,
+                                  sourcePage: sourcePage, sourceOffset: offset,
+                                  destinationPage: destinationPage, destinationOffset: offset, size: bytesPerCopy))
+        }
+        try timed.copy(batch)
+        guard let times = timed.passes.last else { throw PageDeviceError("bench: the synthetic batch was not timed") }
+        for c in batch where try timed.checksum(page: c.destinationPage, offset: c.destinationOffset, size: c.size)
+            != AllocationPattern.checksum(id: c.sourceAllocation, size: c.size) {
+            throw PageDeviceError("bench: the synthetic copy of allocation \(c.sourceAllocation) arrived wrong")
+        }
+        return VulkanCopyThroughput(deviceName: device.name, copies: copies, bytesPerCopy: bytesPerCopy, runs: timed.runs,
+                                    vulkanSeconds: times.vulkanSeconds, memcpySeconds: times.memcpySeconds)
+    }
+
     /// Runs everything, writing the table (or one JSON line per row) to `sink` as rows are measured.
     public func run(json: Bool, to sink: RecordSink) throws {
         let encoder = JSONLineEncoder()
@@ -207,7 +278,7 @@ public struct CopyBenchmark {
 
         var floor: VulkanCopyThroughput?
         for (copies, size) in [(1, 256), (16, 4 << 20), (256, 64 << 10), (1024, 4 << 10)] {
-            let t = try device.copyThroughput(copies: copies, bytesPerCopy: size, runs: runs)
+            let t = try Self.synthetic(on: device, copies: copies, bytesPerCopy: size, runs: runs)
             if floor == nil { floor = t }
             try emit(Record(device: device.name, runs: runs, trace: "synthetic", pass: .number(0), copies: copies, bytes: copies * size,
                             vulkanBytesPerSecond: t.vulkanBytesPerSecond, memcpyBytesPerSecond: t.memcpyBytesPerSecond,

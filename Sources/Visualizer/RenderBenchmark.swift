@@ -3,6 +3,7 @@ import DefragSession
 import Defragmentation
 import Dispatch
 import MemoryMetadata
+import MemoryPools  // SplitMix64
 
 public enum RenderBenchmark {
     /// Renders `snapshot` `iterations` times at `width` × `height` and returns frames per second. The
@@ -27,14 +28,8 @@ public enum RenderBenchmark {
     /// A deterministic pool of `pages` pages of 64 MiB, 70–95% full with 4 KiB–8 MiB allocations, and a
     /// last pass that moved allocations from the last pages into the first and released one page.
     public static func syntheticSnapshot(pages pageCount: Int = 256, seed: UInt64 = 42) -> SessionSnapshot {
-        var rng = seed
-        func next() -> UInt64 {
-            rng &+= 0x9E37_79B9_7F4A_7C15
-            var z = rng
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: seed)
+        func next() -> UInt64 { rng.next() }
         let pageSize = 64 << 20
         var pages: [PageSnapshot] = []
         var id = 0

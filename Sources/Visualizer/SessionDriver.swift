@@ -25,8 +25,11 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
     private var cached: SessionSnapshot
     /// A message that outlives the session's own (a backend that could not be opened).
     public var standingNotice: String? { didSet { refresh() } }
-    /// A pass that threw (a device error, a verification failure) leaves the engine mid-pass: further steps
-    /// are refused with this message until a reset rebuilds the pools.
+    /// Set when a pass's checks failed (`DefragSession.step()` throws only then: bytes or metadata wrong
+    /// after the pass, which is recorded in the history; device and handler failures are in the pass's
+    /// report and do not throw). The session itself stays usable, but the run's bytes can no longer be
+    /// trusted, so further steps are refused with this message until a reset or a new configuration rebuilds
+    /// the pools.
     public private(set) var failure: String?
 
     /// - Parameters:
@@ -47,10 +50,11 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
         switch effect {
         case .step:
             if let failure { throw DriverError(description: failure) }
+            let number = session.history.count + 1
             do {
                 try session.step()
             } catch {
-                let message = "pass \(session.history.count + 1) failed: \(error) — press R to reset"
+                let message = "pass \(number) failed: \(error) — press R to reset"
                 failure = message
                 throw DriverError(description: message)
             }

@@ -13,6 +13,8 @@ import Workloads
 
 /// Whether a Vulkan device opens here (lavapipe); the copy benchmark's device needs one.
 private let vulkanDevice: VulkanPageDevice? = try? VulkanPageDevice.openCapturingDriverMessages().device
+/// Skips without one locally; fails under DEFRAGSCOPE_REQUIRE_ALL=1 (issue 15 item 9).
+private let vulkanOpens = Requirement.vulkan { vulkanDevice != nil }
 
 @Suite("Benchmarks")
 struct BenchmarksTests {
@@ -137,8 +139,23 @@ struct BenchmarksTests {
         #expect(throws: EncodingError.self) { try JSONLineEncoder().encode(row) }
     }
 
+    @Test("a synthetic batch: verified copies, both medians positive, its scratch pages gone; counts that are not positive are an error",
+          .requires(vulkanOpens))
+    func syntheticBatch() throws {
+        let device = try VulkanPageDevice.openCapturingDriverMessages().device  // its own: the counts below are this test's
+        let result = try CopyBenchmark.synthetic(on: device, copies: 4, bytesPerCopy: 100_000, runs: 3)
+        #expect(result.copies == 4 && result.bytesPerCopy == 100_000 && result.runs == 3)
+        #expect(result.vulkanSeconds > 0 && result.memcpySeconds > 0)
+        #expect(result.vulkanBytesPerSecond > 0 && result.memcpyBytesPerSecond > 0)
+        #expect(result.description.contains(device.name) && result.description.contains("median of 3 runs"))
+        #expect(device.pageCount == 0 && device.boundAllocationCount == 0, "its scratch pages are gone")
+        #expect(throws: PageDeviceError.self) { try CopyBenchmark.synthetic(on: device, copies: 0, bytesPerCopy: 16, runs: 1) }
+        #expect(throws: PageDeviceError.self) { try CopyBenchmark.synthetic(on: device, copies: 1, bytesPerCopy: 16, runs: 0) }
+        #expect(device.pageCount == 0)
+    }
+
     @Test("the timed device: one entry per pass that copied, its copies and bytes those of the pass, bytes still verified",
-          .enabled(if: vulkanDevice != nil, "no Vulkan driver: install mesa-vulkan-drivers"))
+          .requires(vulkanOpens))
     func timedCopies() throws {
         let device = try #require(vulkanDevice)
         let trace = try Trace.load(path: TestPaths.trace("checkerboard"))

@@ -108,6 +108,33 @@ struct FailureMemoryTests {
         try m.validate()
     }
 
+    /// The offset index (min-offset requests) caches each chunk's largest range and, per alignment asked
+    /// about, the most bytes its ranges hold after padding; validate() recomputes both from the page.
+    @Test func validateRefusesAnOffsetIndexThatDisagreesWithThePage() throws {
+        let (m, _) = try Self.page()
+        // Builds the index; [16, 216) holds nothing at 256-byte alignment, which its chunk now remembers.
+        #expect(try place(m, 150, align: 256, strategy: .minOffset) == nil)
+        let index = try #require(m.offsetIndex)
+        let slot = index.slotOf[0]
+        #expect(index.usableKnown[slot] & (1 << 8) != 0)
+        try m.validate()
+
+        var broken = index
+        broken.maxSizeOf[0] += 1
+        m.offsetIndex = broken
+        let why = try #require(ValidationTests.corruption(m))
+        #expect(why.contains("chunk 0 records max 201, not 200"), "\(why)")
+
+        broken = index
+        broken.usable[slot * TLSFMetadata.OffsetIndex.alignmentClasses + 8] = 150
+        m.offsetIndex = broken
+        let usable = try #require(ValidationTests.corruption(m))
+        #expect(usable.contains("remembers 150 usable bytes at alignment 256, holds 0"), "\(usable)")
+
+        m.offsetIndex = index
+        try m.validate()
+    }
+
     @Test func validateRefusesAThresholdARangeReaches() throws {
         let (m, _) = try Self.twoRangePage()
         let list = m.listIndex(forSize: 200)

@@ -122,6 +122,38 @@ import Workloads
         #expect(!driver.snapshot.isFinished && driver.snapshot.passNumber == 0)
     }
 
+    /// A pass whose checks fail (a corrupted byte, found by verifying everything) is shown as "pass N failed"
+    /// with N the pass that failed; further steps are refused with the same message until R; R starts over.
+    @Test func aFailedPassIsNamedAndRefusesStepsUntilReset() throws {
+        let workload = Workload.trace(Scenario.checkerboard.trace())
+        let device = HostPageDevice()
+        let session = try DefragSession(title: workload.title, configuration: EngineConfiguration(algorithm: .full, dialect: .memutils),
+                                        verification: .all) { try workload.makePools(device: device) }
+        let driver = DefragSessionDriver(session: session)
+        let victim = try #require(session.layout().first)
+        var byte: UInt8 = 0
+        try withUnsafeMutableBytes(of: &byte) { try device.read(page: victim.page, offset: victim.offset, into: $0) }
+        byte ^= 0xff
+        try withUnsafeBytes(of: byte) { try device.write(page: victim.page, offset: victim.offset, bytes: $0) }
+
+        var shown: String?
+        do { try driver.perform(.step) } catch { shown = "\(error)" }
+        let message = try #require(shown, "the corrupted byte was not found")
+        #expect(message.hasPrefix("pass 1 failed: ") && message.hasSuffix(" — press R to reset"), "\(message)")
+        #expect(message.contains("allocation \(victim.id)"), "\(message)")
+        #expect(driver.snapshot.passNumber == 1, "the failed pass is in the history")
+        #expect(driver.snapshot.notice?.contains(message) == true, "\(driver.snapshot.notice ?? "no notice")")
+
+        #expect(throws: DriverError.self) { try driver.perform(.step) }
+        #expect(driver.snapshot.passNumber == 1, "no step after a failed pass")
+
+        try driver.perform(.reset)
+        #expect(driver.failure == nil && driver.snapshot.passNumber == 0)
+        #expect(driver.snapshot.notice?.contains("failed") != true, "\(driver.snapshot.notice ?? "")")
+        try driver.perform(.step)
+        #expect(driver.snapshot.passNumber == 1)
+    }
+
     @Test func standingNoticeIsShownAndChangeable() throws {
         let driver = try makeDriver(notice: "no Vulkan device — showing host memory instead")
         #expect(driver.snapshot.notice == "no Vulkan device — showing host memory instead")
