@@ -169,7 +169,8 @@ struct CompareTests {
         }
         let text = try runDefragscope(["compare", "--scenario", "tiny", "--plan-only"])
         #expect(text.status == 0, "\(text.stderr)")
-        #expect(text.stdout.hasPrefix("tiny: 4 configurations on metadata only (plan only: no bytes copied or verified)\n"))
+        // Without --algorithm: every algorithm (fast, full, balanced, extensive, optimal).
+        #expect(text.stdout.hasPrefix("tiny: 5 configurations on metadata only (plan only: no bytes copied or verified)\n"))
     }
 
     struct BadOptions: CustomTestStringConvertible, Sendable {
