@@ -222,6 +222,55 @@ struct WatchKeysTests {
         return path
     }
 
+    /// A click in column 80 sends the byte `q` (33 + 80) inside the mouse report; row 26 ends the report
+    /// with `;`. Both reach the program whole (the key fuzz lost the `;` in tmux and quit here), and the
+    /// program takes them for a click, on host memory and on lavapipe.
+    @Test("host memory: a click in column 80, row 26 is a click, not q")
+    func clickInColumn80OnHost() throws {
+        try clickInColumn80(arguments: ["--trace", TestPaths.trace("checkerboard")])
+    }
+
+    @Test("lavapipe: a click in column 80, row 26 is a click, not q", .requires(Lavapipe.driver))
+    func clickInColumn80OnLavapipe() throws {
+        try clickInColumn80(arguments: ["--trace", TestPaths.trace("checkerboard"), "--backend", "lavapipe"])
+    }
+
+    func clickInColumn80(arguments: [String]) throws {
+        let t = try TmuxSession(["watch"] + arguments)
+        defer { t.close() }
+        try t.waitFor("the bars", timeout: 30) { passNumber($0) == 0 && hasBlockBars($0) }
+        for button in [0, 3] { try t.tmux(["send-keys", "-t", t.name, "-H"] + WatchKeyFuzzTests.mouse(button: button, x: 80, y: 26)) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(t.exitStatus(timeout: 0) == nil, "the click ended the program: \((try? t.capture()) ?? "")")
+        try t.step("after the click")
+        try t.send("q")
+        #expect(t.exitStatus() == "EXIT=0", "\((try? t.capture()) ?? "")")
+    }
+
+    /// Over a slow link the rest of a mouse report can come after ncurses stopped waiting for it (ESCDELAY,
+    /// 25 ms): it hands over Esc alone, then `[`, `M`, the button and the coordinates as keys. For a click
+    /// in column 80 that was ` ` (a step) and `q` (the program quit). Only the Esc may count.
+    @Test("a mouse report whose rest comes 150 ms after its Esc does not become keys")
+    func splitMouseReport() throws {
+        let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard")])
+        defer { t.close() }
+        try t.waitFor("the bars", timeout: 30) { passNumber($0) == 0 && hasBlockBars($0) }
+        for button in [0, 3] {
+            let report = WatchKeyFuzzTests.mouse(button: button, x: 80, y: 26)
+            try t.tmux(["send-keys", "-t", t.name, "-H", report[0]])
+            Thread.sleep(forTimeInterval: 0.15)
+            try t.tmux(["send-keys", "-t", t.name, "-H"] + report.dropFirst())
+        }
+        Thread.sleep(forTimeInterval: 0.7)
+        #expect(t.exitStatus(timeout: 0) == nil, "the report's bytes quit the program: \((try? t.capture()) ?? "")")
+        let screen = try t.capture()
+        #expect(passNumber(screen) == 0, "the report's space stepped: \(screen)")
+        // Keys typed after the report count again.
+        try t.step("after the split report")
+        try t.send("q")
+        #expect(t.exitStatus() == "EXIT=0", "\((try? t.capture()) ?? "")")
+    }
+
     /// R rebuilds the pools by replaying the input again: the loading frame comes back, and q works there too.
     @Test("R on a large trace shows the loading frame again, and q quits during it")
     func quitWhileResetting() throws {
@@ -253,10 +302,12 @@ struct WatchKeyFuzzTests {
                        "C-s", "C-q", "resize", "click", "click", "wheel"]
 
     /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`
-    /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90).
-    static func mouse(button: Int, x: Int, y: Int) -> String {
-        func byte(_ value: Int) -> String { String(UnicodeScalar(UInt8(value))) }
-        return "\u{1B}[M" + byte(32 + button) + byte(33 + min(90, x)) + byte(33 + min(90, y))
+    /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90), as
+    /// hexadecimal bytes for `send-keys -H`. (Not `send-keys -l`: tmux takes a `;` ending an argument for a
+    /// command separator and drops it, so row 26 lost its last byte and the program read the next report's
+    /// Esc in its place, and that report's bytes as keys: column 80 is `q`.)
+    static func mouse(button: Int, x: Int, y: Int) -> [String] {
+        [0x1B, 0x5B, 0x4D, 32 + button, 33 + min(90, x), 33 + min(90, y)].map { String(format: "%02x", $0) }
     }
 
     static let environment = ProcessInfo.processInfo.environment
@@ -305,7 +356,7 @@ struct WatchKeyFuzzTests {
                     let events = key == "click" ? [Self.mouse(button: 0, x: x, y: y), Self.mouse(button: 3, x: x, y: y)]
                         : [Self.mouse(button: 64 + Int(random.next() % 2), x: x, y: y)]
                     sent.append("\(key):\(x),\(y)")
-                    for event in events { try t.tmux(["send-keys", "-t", t.name, "-l", event]) }
+                    for event in events { try t.tmux(["send-keys", "-t", t.name, "-H"] + event) }
                 } else if key == "resize" {
                     // Mostly usable sizes, sometimes tiny ones.
                     let tiny = random.next() % 5 == 0
