@@ -19,9 +19,12 @@ func headerConfiguration(_ screen: String) -> (engine: String, budget: String)? 
 
 func isFinished(_ screen: String) -> Bool { screen.split(separator: "\n").first?.contains("finished") ?? false }
 
-/// A message line (" ! …") other than the finished run's hint: a failure shown to the user.
+/// A message line (" ! …") other than the finished run's hint and a saved screenshot's note: a failure shown
+/// to the user.
 func failureMessage(_ screen: String) -> String? {
-    screen.split(separator: "\n").first { $0.hasPrefix(" ! ") && !$0.contains("R resets it") }.map(String.init)
+    screen.split(separator: "\n").first {
+        $0.hasPrefix(" ! ") && !$0.contains("R resets it") && $0.range(of: #"^ ! screenshot \S+ saved in "#, options: .regularExpression) == nil
+    }.map(String.init)
 }
 
 extension TmuxSession {
@@ -295,11 +298,11 @@ struct WatchKeysTests {
 /// `DEFRAGSCOPE_FUZZ_SECONDS` the time per input); a failure prints the seed and every key sent.
 @Suite("watch: key fuzz in tmux", .serialized, .requires(.tmux))
 struct WatchKeyFuzzTests {
-    /// Every key the UI binds, keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
+    /// Every key the UI binds (`s` saves screenshots in a temporary folder), keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
     /// left click at a random cell) and "wheel" (the mouse wheel, either way).
     static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
                        "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "Tab", "BSpace", "x", "1",
-                       "C-s", "C-q", "resize", "click", "click", "wheel"]
+                       "C-s", "C-q", "s", "z", "resize", "click", "click", "wheel"]
 
     /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`
     /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90), as
@@ -331,7 +334,10 @@ struct WatchKeyFuzzTests {
     func typeRandomKeys(defaultSeed: UInt64, arguments: [String]) throws {
         let seed = UInt64(Self.environment["DEFRAGSCOPE_FUZZ_SEED"] ?? "") ?? defaultSeed
         var random = SeededRandom(seed: seed)
-        let t = try TmuxSession(["watch"] + arguments)
+        let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-fuzz-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: screenshots) }
+        let t = try TmuxSession(["watch"] + arguments + ["--screenshot-dir", screenshots])
         defer { t.close() }
         var sent: [String] = []
         func report(_ problem: String) -> Comment {
