@@ -226,8 +226,8 @@ struct WatchKeysTests {
     }
 
     /// A click in column 80 sends the byte `q` (33 + 80) inside the mouse report; row 26 ends the report
-    /// with `;`. Both reach the program whole (the key fuzz lost the `;` in tmux and quit here), and the
-    /// program takes them for a click, on host memory and on lavapipe.
+    /// with `;`. Sent whole (the key fuzz lost the `;` in tmux and quit here), the program takes it for a
+    /// click, on host memory and on lavapipe; clicks in column 80 on a page's row select it and open it.
     @Test("host memory: a click in column 80, row 26 is a click, not q")
     func clickInColumn80OnHost() throws {
         try clickInColumn80(arguments: ["--trace", TestPaths.trace("checkerboard")])
@@ -242,10 +242,19 @@ struct WatchKeysTests {
         let t = try TmuxSession(["watch"] + arguments)
         defer { t.close() }
         try t.waitFor("the bars", timeout: 30) { passNumber($0) == 0 && hasBlockBars($0) }
-        for button in [0, 3] { try t.tmux(["send-keys", "-t", t.name, "-H"] + WatchKeyFuzzTests.mouse(button: button, x: 80, y: 26)) }
+        func click(_ x: Int, _ y: Int) throws {
+            for button in [0, 3] { try t.tmux(["send-keys", "-t", t.name, "-H"] + WatchKeyFuzzTests.mouse(button: button, x: x, y: y)) }
+        }
+        try click(80, 26)
         Thread.sleep(forTimeInterval: 0.5)
         #expect(t.exitStatus(timeout: 0) == nil, "the click ended the program: \((try? t.capture()) ?? "")")
-        try t.step("after the click")
+        // Column 80 of the fourth page's row (page 4): the first click selects it, the second opens its list.
+        try click(80, 3)
+        try click(80, 3)
+        try t.waitFor("page 4's allocation list") { $0.range(of: #"page 4 \(checkerboard\.trace\): 8 MiB"#, options: .regularExpression) != nil }
+        try t.send("Escape")
+        try t.waitFor("the list closed") { $0.contains("│ Pages per pass") }
+        try t.step("after the clicks")
         try t.send("q")
         #expect(t.exitStatus() == "EXIT=0", "\((try? t.capture()) ?? "")")
     }
