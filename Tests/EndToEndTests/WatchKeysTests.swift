@@ -308,10 +308,11 @@ struct WatchKeysTests {
 @Suite("watch: key fuzz in tmux", .serialized, .requires(.tmux))
 struct WatchKeyFuzzTests {
     /// Every key the UI binds (`s` saves screenshots in a temporary folder), keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
-    /// left click at a random cell) and "wheel" (the mouse wheel, either way).
+    /// left click at a random cell), "wheel" (the mouse wheel, either way) and "slow-click" (a click whose reports
+    /// come in two parts, the Esc and 60 ms later the rest, as over a slow link).
     static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
                        "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "Tab", "BSpace", "x", "1",
-                       "C-s", "C-q", "s", "z", "resize", "click", "click", "wheel"]
+                       "C-s", "C-q", "s", "z", "resize", "click", "click", "wheel", "slow-click"]
 
     /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`
     /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90), as
@@ -362,16 +363,24 @@ struct WatchKeyFuzzTests {
             var burst: [String] = []
             for _ in 0..<(1 + Int(random.next() % 6)) {
                 let key = Self.keys[Int(random.next() % UInt64(Self.keys.count))]
-                if key == "resize" || key == "click" || key == "wheel" {
+                if key == "resize" || key == "click" || key == "wheel" || key == "slow-click" {
                     if !burst.isEmpty { try t.tmux(["send-keys", "-t", t.name] + burst); burst = [] }
                 }
-                if key == "click" || key == "wheel" {
+                if key == "click" || key == "wheel" || key == "slow-click" {
                     let x = Int(random.next() % 90), y = Int(random.next() % 40)
                     // A click is a press and a release; the wheel is buttons 4 and 5 (64 + 0 or 1).
-                    let events = key == "click" ? [Self.mouse(button: 0, x: x, y: y), Self.mouse(button: 3, x: x, y: y)]
-                        : [Self.mouse(button: 64 + Int(random.next() % 2), x: x, y: y)]
+                    let events = key == "wheel" ? [Self.mouse(button: 64 + Int(random.next() % 2), x: x, y: y)]
+                        : [Self.mouse(button: 0, x: x, y: y), Self.mouse(button: 3, x: x, y: y)]
                     sent.append("\(key):\(x),\(y)")
-                    for event in events { try t.tmux(["send-keys", "-t", t.name, "-H"] + event) }
+                    for event in events {
+                        if key == "slow-click" {
+                            try t.tmux(["send-keys", "-t", t.name, "-H", event[0]])
+                            Thread.sleep(forTimeInterval: 0.06)
+                            try t.tmux(["send-keys", "-t", t.name, "-H"] + event.dropFirst())
+                        } else {
+                            try t.tmux(["send-keys", "-t", t.name, "-H"] + event)
+                        }
+                    }
                 } else if key == "resize" {
                     // Mostly usable sizes, sometimes tiny ones.
                     let tiny = random.next() % 5 == 0
