@@ -1,6 +1,7 @@
 // Every key of the UI pressed in the real binary, the way a user meets it: reset, a new algorithm, a new
 // dialect and budgets on a trace, a scenario and a dump, on host memory and on lavapipe; a crash that leaves
-// the terminal usable; Ctrl-S as a key; a large input's loading frame; and a seeded key fuzz.
+// the terminal usable; Ctrl-S as a key; a large input's loading frame; mouse reports whose bytes look like keys
+// (column 80 is `q`), whole and split after their Esc; and a seeded key fuzz.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,7 @@ func isFinished(_ screen: String) -> Bool { screen.split(separator: "\n").first?
 /// to the user.
 func failureMessage(_ screen: String) -> String? {
     screen.split(separator: "\n").first {
-        $0.hasPrefix(" ! ") && !$0.contains("R resets it") && $0.range(of: #"^ ! screenshot \S+ saved in "#, options: .regularExpression) == nil
+        $0.hasPrefix(" ! ") && !$0.contains("R resets it") && $0.range(of: #"^ ! screenshot .+ saved in "#, options: .regularExpression) == nil
     }.map(String.init)
 }
 
