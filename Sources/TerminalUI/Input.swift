@@ -10,8 +10,12 @@ public enum Input {
         timeout(Int32(max(0, milliseconds)))
         var character: wint_t = 0
         let status = get_wch(&character)
-        return translate(status, character)
+        return translate(status, character).flatMap { splitSequences.accept($0, at: EventLoop.now()) }
     }
+
+    /// Drops the tail of an escape sequence whose Esc ncurses handed over alone (see ``SplitSequenceFilter``);
+    /// one terminal, read from one thread.
+    nonisolated(unsafe) static var splitSequences = SplitSequenceFilter()
 
     /// Every key already typed (does not wait), in order, at most `limit`; events the UI does not use are
     /// left out, so a key after them is not missed.
@@ -22,7 +26,9 @@ public enum Input {
             var character: wint_t = 0
             let status = get_wch(&character)
             if status == ERR { break }
-            if let key = translate(status, character) { keys.append(key) }
+            if let key = translate(status, character).flatMap({ splitSequences.accept($0, at: EventLoop.now()) }) {
+                keys.append(key)
+            }
         }
         return keys
     }
@@ -65,5 +71,70 @@ public enum Input {
         case ds_key_enter(): return .enter
         default: return nil
         }
+    }
+}
+
+/// The rest of an escape sequence that arrived too late to be one. ncurses waits ESCDELAY (25 ms) after an
+/// Esc for the rest of a sequence; when the rest comes later (a slow link, a loaded machine), it hands over
+/// Esc as a key and then every following byte as a key of its own. For a mouse report (X10: Esc [ M, then
+/// the button, column and row as bytes 32 + value) that turns coordinates into commands: a click in column
+/// 80 is the byte `q`, and quits. This filter lets the Esc through (a lone Esc is never delayed) and drops
+/// what follows it as the tail of a sequence: `[` or `O` right after the Esc, then for `[ M` the three
+/// report bytes, for another CSI its parameter and intermediate bytes up to the final byte (SGR mouse
+/// reports, cursor keys), for `O` one byte. A key that cannot belong to the sequence (a function key, a
+/// control character) ends it and is kept, and so is every key once `window` seconds have passed without
+/// one, so a sequence cut short never eats keys typed later.
+struct SplitSequenceFilter {
+    /// How long after the Esc (and between the sequence's bytes) a byte still counts as its tail.
+    var window = 0.5
+
+    enum State: Equatable {
+        case idle
+        /// An Esc was handed over as a key.
+        case afterEscape
+        /// `Esc [` seen: a CSI.
+        case csiStart
+        /// Inside a CSI's parameters.
+        case csi
+        /// `Esc [ M` seen: this many report bytes to go.
+        case mouseReport(remaining: Int)
+        /// `Esc O` seen: one byte to go.
+        case ss3
+    }
+
+    private(set) var state = State.idle
+    private var last = -Double.infinity
+
+    /// `key`, read at `time` (seconds), or nil when it is part of a split sequence's tail.
+    mutating func accept(_ key: Key, at time: Double) -> Key? {
+        if state != .idle && time - last > window { state = .idle }
+        last = time
+        var byte: UInt32?
+        if case .character(let character) = key, character.unicodeScalars.count == 1 { byte = character.unicodeScalars.first?.value }
+        switch state {
+        case .idle:
+            break
+        case .afterEscape:
+            if byte == 0x5B { state = .csiStart; return nil } // [
+            if byte == 0x4F { state = .ss3; return nil } // O
+        case .csiStart:
+            if byte == 0x4D { state = .mouseReport(remaining: 3); return nil } // M
+            if let byte, (0x20...0x3F).contains(byte) { state = .csi; return nil }
+            if let byte, (0x40...0x7E).contains(byte) { state = .idle; return nil }
+        case .csi:
+            if let byte, (0x20...0x3F).contains(byte) { return nil }
+            if let byte, (0x40...0x7E).contains(byte) { state = .idle; return nil }
+        case .mouseReport(let remaining):
+            // Report bytes are 32 and up (a wide column or row can come as a multibyte character).
+            if let byte, byte >= 0x20 {
+                state = remaining > 1 ? .mouseReport(remaining: remaining - 1) : .idle
+                return nil
+            }
+        case .ss3:
+            if let byte, (0x20...0x7E).contains(byte) { state = .idle; return nil }
+        }
+        // Not part of a sequence: the key as it is, and an Esc may start the next one.
+        state = key == .escape ? .afterEscape : .idle
+        return key
     }
 }

@@ -1,6 +1,7 @@
 // Every key of the UI pressed in the real binary, the way a user meets it: reset, a new algorithm, a new
 // dialect and budgets on a trace, a scenario and a dump, on host memory and on lavapipe; a crash that leaves
-// the terminal usable; Ctrl-S as a key; a large input's loading frame; and a seeded key fuzz.
+// the terminal usable; Ctrl-S as a key; a large input's loading frame; mouse reports whose bytes look like keys
+// (column 80 is `q`), whole and split after their Esc; and a seeded key fuzz.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -19,9 +20,12 @@ func headerConfiguration(_ screen: String) -> (engine: String, budget: String)? 
 
 func isFinished(_ screen: String) -> Bool { screen.split(separator: "\n").first?.contains("finished") ?? false }
 
-/// A message line (" ! …") other than the finished run's hint: a failure shown to the user.
+/// A message line (" ! …") other than the finished run's hint and a saved screenshot's note: a failure shown
+/// to the user.
 func failureMessage(_ screen: String) -> String? {
-    screen.split(separator: "\n").first { $0.hasPrefix(" ! ") && !$0.contains("R resets it") }.map(String.init)
+    screen.split(separator: "\n").first {
+        $0.hasPrefix(" ! ") && !$0.contains("R resets it") && $0.range(of: #"^ ! screenshot .+ saved in "#, options: .regularExpression) == nil
+    }.map(String.init)
 }
 
 extension TmuxSession {
@@ -222,6 +226,64 @@ struct WatchKeysTests {
         return path
     }
 
+    /// A click in column 80 sends the byte `q` (33 + 80) inside the mouse report; row 26 ends the report
+    /// with `;`. Sent whole (the key fuzz lost the `;` in tmux and quit here), the program takes it for a
+    /// click, on host memory and on lavapipe; clicks in column 80 on a page's row select it and open it.
+    @Test("host memory: a click in column 80, row 26 is a click, not q")
+    func clickInColumn80OnHost() throws {
+        try clickInColumn80(arguments: ["--trace", TestPaths.trace("checkerboard")])
+    }
+
+    @Test("lavapipe: a click in column 80, row 26 is a click, not q", .requires(Lavapipe.driver))
+    func clickInColumn80OnLavapipe() throws {
+        try clickInColumn80(arguments: ["--trace", TestPaths.trace("checkerboard"), "--backend", "lavapipe"])
+    }
+
+    func clickInColumn80(arguments: [String]) throws {
+        let t = try TmuxSession(["watch"] + arguments)
+        defer { t.close() }
+        try t.waitFor("the bars", timeout: 30) { passNumber($0) == 0 && hasBlockBars($0) }
+        func click(_ x: Int, _ y: Int) throws {
+            for button in [0, 3] { try t.tmux(["send-keys", "-t", t.name, "-H"] + WatchKeyFuzzTests.mouse(button: button, x: x, y: y)) }
+        }
+        try click(80, 26)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(t.exitStatus(timeout: 0) == nil, "the click ended the program: \((try? t.capture()) ?? "")")
+        // Column 80 of the fourth page's row (page 4): the first click selects it, the second opens its list.
+        try click(80, 3)
+        try click(80, 3)
+        try t.waitFor("page 4's allocation list") { $0.range(of: #"page 4 \(checkerboard\.trace\): 8 MiB"#, options: .regularExpression) != nil }
+        try t.send("Escape")
+        try t.waitFor("the list closed") { $0.contains("│ Pages per pass") }
+        try t.step("after the clicks")
+        try t.send("q")
+        #expect(t.exitStatus() == "EXIT=0", "\((try? t.capture()) ?? "")")
+    }
+
+    /// Over a slow link the rest of a mouse report can come after ncurses stopped waiting for it (ESCDELAY,
+    /// 25 ms): it hands over Esc alone, then `[`, `M`, the button and the coordinates as keys. For a click
+    /// in column 80 that was ` ` (a step) and `q` (the program quit). Only the Esc may count.
+    @Test("a mouse report whose rest comes 150 ms after its Esc does not become keys")
+    func splitMouseReport() throws {
+        let t = try TmuxSession(["watch", "--trace", TestPaths.trace("checkerboard")])
+        defer { t.close() }
+        try t.waitFor("the bars", timeout: 30) { passNumber($0) == 0 && hasBlockBars($0) }
+        for button in [0, 3] {
+            let report = WatchKeyFuzzTests.mouse(button: button, x: 80, y: 26)
+            try t.tmux(["send-keys", "-t", t.name, "-H", report[0]])
+            Thread.sleep(forTimeInterval: 0.15)
+            try t.tmux(["send-keys", "-t", t.name, "-H"] + report.dropFirst())
+        }
+        Thread.sleep(forTimeInterval: 0.7)
+        #expect(t.exitStatus(timeout: 0) == nil, "the report's bytes quit the program: \((try? t.capture()) ?? "")")
+        let screen = try t.capture()
+        #expect(passNumber(screen) == 0, "the report's space stepped: \(screen)")
+        // Keys typed after the report count again.
+        try t.step("after the split report")
+        try t.send("q")
+        #expect(t.exitStatus() == "EXIT=0", "\((try? t.capture()) ?? "")")
+    }
+
     /// R rebuilds the pools by replaying the input again: the loading frame comes back, and q works there too.
     @Test("R on a large trace shows the loading frame again, and q quits during it")
     func quitWhileResetting() throws {
@@ -246,17 +308,20 @@ struct WatchKeysTests {
 /// `DEFRAGSCOPE_FUZZ_SECONDS` the time per input); a failure prints the seed and every key sent.
 @Suite("watch: key fuzz in tmux", .serialized, .requires(.tmux))
 struct WatchKeyFuzzTests {
-    /// Every key the UI binds, keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
-    /// left click at a random cell) and "wheel" (the mouse wheel, either way).
+    /// Every key the UI binds (`s` saves screenshots in a temporary folder), keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
+    /// left click at a random cell), "wheel" (the mouse wheel, either way) and "slow-click" (a click whose reports
+    /// come in two parts, the Esc and 60 ms later the rest, as over a slow link).
     static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
                        "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "Tab", "BSpace", "x", "1",
-                       "C-s", "C-q", "resize", "click", "click", "wheel"]
+                       "C-s", "C-q", "s", "z", "resize", "click", "click", "wheel", "slow-click"]
 
     /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`
-    /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90).
-    static func mouse(button: Int, x: Int, y: Int) -> String {
-        func byte(_ value: Int) -> String { String(UnicodeScalar(UInt8(value))) }
-        return "\u{1B}[M" + byte(32 + button) + byte(33 + min(90, x)) + byte(33 + min(90, y))
+    /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90), as
+    /// hexadecimal bytes for `send-keys -H`. (Not `send-keys -l`: tmux takes a `;` ending an argument for a
+    /// command separator and drops it, so row 26 lost its last byte and the program read the next report's
+    /// Esc in its place, and that report's bytes as keys: column 80 is `q`.)
+    static func mouse(button: Int, x: Int, y: Int) -> [String] {
+        [0x1B, 0x5B, 0x4D, 32 + button, 33 + min(90, x), 33 + min(90, y)].map { String(format: "%02x", $0) }
     }
 
     static let environment = ProcessInfo.processInfo.environment
@@ -280,7 +345,10 @@ struct WatchKeyFuzzTests {
     func typeRandomKeys(defaultSeed: UInt64, arguments: [String]) throws {
         let seed = UInt64(Self.environment["DEFRAGSCOPE_FUZZ_SEED"] ?? "") ?? defaultSeed
         var random = SeededRandom(seed: seed)
-        let t = try TmuxSession(["watch"] + arguments)
+        let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-fuzz-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: screenshots) }
+        let t = try TmuxSession(["watch"] + arguments + ["--screenshot-dir", screenshots])
         defer { t.close() }
         var sent: [String] = []
         func report(_ problem: String) -> Comment {
@@ -296,16 +364,24 @@ struct WatchKeyFuzzTests {
             var burst: [String] = []
             for _ in 0..<(1 + Int(random.next() % 6)) {
                 let key = Self.keys[Int(random.next() % UInt64(Self.keys.count))]
-                if key == "resize" || key == "click" || key == "wheel" {
+                if key == "resize" || key == "click" || key == "wheel" || key == "slow-click" {
                     if !burst.isEmpty { try t.tmux(["send-keys", "-t", t.name] + burst); burst = [] }
                 }
-                if key == "click" || key == "wheel" {
+                if key == "click" || key == "wheel" || key == "slow-click" {
                     let x = Int(random.next() % 90), y = Int(random.next() % 40)
                     // A click is a press and a release; the wheel is buttons 4 and 5 (64 + 0 or 1).
-                    let events = key == "click" ? [Self.mouse(button: 0, x: x, y: y), Self.mouse(button: 3, x: x, y: y)]
-                        : [Self.mouse(button: 64 + Int(random.next() % 2), x: x, y: y)]
+                    let events = key == "wheel" ? [Self.mouse(button: 64 + Int(random.next() % 2), x: x, y: y)]
+                        : [Self.mouse(button: 0, x: x, y: y), Self.mouse(button: 3, x: x, y: y)]
                     sent.append("\(key):\(x),\(y)")
-                    for event in events { try t.tmux(["send-keys", "-t", t.name, "-l", event]) }
+                    for event in events {
+                        if key == "slow-click" {
+                            try t.tmux(["send-keys", "-t", t.name, "-H", event[0]])
+                            Thread.sleep(forTimeInterval: 0.06)
+                            try t.tmux(["send-keys", "-t", t.name, "-H"] + event.dropFirst())
+                        } else {
+                            try t.tmux(["send-keys", "-t", t.name, "-H"] + event)
+                        }
+                    }
                 } else if key == "resize" {
                     // Mostly usable sizes, sometimes tiny ones.
                     let tiny = random.next() % 5 == 0
