@@ -36,6 +36,9 @@ public struct PlanningBenchmark: Sendable {
         /// The median time of one pass (collect and complete) over every pass of every run: what a frame
         /// that runs one pass pays.
         public var planningSecondsPerPassMedian: Double = 0
+        /// The slowest pass of every run: the stutter a frame sees, which the median hides (most passes cost
+        /// what their moves cost, a few re-walk what earlier passes could not move).
+        public var planningSecondsPerPassMax: Double = 0
         /// A hash of the whole move list of the last run (each move's allocation id, size, destination page
         /// id and offset, in order, FNV-1a 64), in hexadecimal: equal lists give equal checksums, so two builds
         /// can be compared without writing the moves out.
@@ -123,6 +126,7 @@ public struct PlanningBenchmark: Sendable {
         result.planningSecondsMin = planning.min
         result.planningSecondsMax = planning.max
         result.planningSecondsPerPassMedian = passTimes.isEmpty ? 0 : median(passTimes)
+        result.planningSecondsPerPassMax = passTimes.max() ?? 0
         result.peakRSSBytes = peakResidentBytes()
         return result
     }

@@ -107,11 +107,12 @@ struct BenchCommandTests {
         #expect(objects.count == 4)
         let keys = ["trace", "algorithm", "dialect", "maxPassBytes", "maxPassAllocations", "replayOpsPerSecond", "planningSecondsMedian",
                     "planningSecondsMin", "planningSecondsMax", "passes", "moves", "bytesMoved", "pagesBefore", "pagesAfter",
-                    "pagesLowerBound", "peakRSSBytes", "metadataBytesPerAllocation", "planningSecondsPerPassMedian", "movesChecksum"]
+                    "pagesLowerBound", "peakRSSBytes", "metadataBytesPerAllocation", "planningSecondsPerPassMedian", "planningSecondsPerPassMax", "movesChecksum"]
         for object in objects {
             for key in keys { #expect(object[key] != nil, "missing \(key) in \(object)") }
             let perPass = try #require(object["planningSecondsPerPassMedian"] as? Double)
-            #expect(perPass > 0 && perPass <= (object["planningSecondsMax"] as? Double ?? 0))
+            let slowestPass = try #require(object["planningSecondsPerPassMax"] as? Double)
+            #expect(perPass > 0 && perPass <= slowestPass && slowestPass <= (object["planningSecondsMax"] as? Double ?? 0))
             let checksum = try #require(object["movesChecksum"] as? String)
             #expect(checksum.count == 16 && checksum.allSatisfy(\.isHexDigit), "\(checksum)")
             #expect(object["dialect"] as? String == "vma")
