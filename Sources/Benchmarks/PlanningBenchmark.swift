@@ -33,6 +33,16 @@ public struct PlanningBenchmark: Sendable {
         public var planningSecondsMedian: Double
         public var planningSecondsMin: Double
         public var planningSecondsMax: Double
+        /// The median time of one pass (collect and complete) over every pass of every run: what a frame
+        /// that runs one pass pays.
+        public var planningSecondsPerPassMedian: Double = 0
+        /// The slowest pass of every run: the stutter a frame sees, which the median hides (most passes cost
+        /// what their moves cost, a few re-walk what earlier passes could not move).
+        public var planningSecondsPerPassMax: Double = 0
+        /// A hash of the whole move list of the last run (each move's allocation id, size, destination page
+        /// id and offset, in order, FNV-1a 64), in hexadecimal: equal lists give equal checksums, so two builds
+        /// can be compared without writing the moves out.
+        public var movesChecksum = ""
         public var passes = 0
         public var moves = 0
         public var bytesMoved = 0
@@ -51,7 +61,7 @@ public struct PlanningBenchmark: Sendable {
     /// - Throws: `BenchmarkError` for a count below 1; what the replay or the engine throws.
     public func run(repeat count: Int) throws -> Result {
         guard count >= 1 else { throw BenchmarkError("a benchmark needs at least one run, not \(count)") }
-        var replayTimes: [Double] = [], planTimes: [Double] = []
+        var replayTimes: [Double] = [], planTimes: [Double] = [], passTimes: [Double] = []
         var result = Result(trace: trace.displayName, algorithm: configuration.algorithm.rawValue, dialect: configuration.dialect.rawValue,
                             maxPassBytes: configuration.maxPassBytes == .max ? 0 : configuration.maxPassBytes,
                             maxPassAllocations: configuration.maxPassAllocations == .max ? 0 : configuration.maxPassAllocations,
@@ -73,6 +83,10 @@ public struct PlanningBenchmark: Sendable {
             result.metadataBytesPerAllocation = Double(pool.metadataFootprintBytes) / Double(max(1, stats.allocationCount))
             result.poolBytesPerAllocation = Double(pool.recordFootprintBytes) / Double(max(1, stats.allocationCount))
 
+            // Planning time is the run's minus the checksum's (taken between collecting and completing
+            // each pass, outside the timed intervals).
+            var hashNanoseconds: UInt64 = 0
+            var checksum = MoveChecksum()
             let planStart = DispatchTime.now().uptimeNanoseconds
             pool.beginDefragmentation()
             let context = MetadataDefragContext(blockList: pool, algorithm: configuration.algorithm, dialect: configuration.dialect) { move in
@@ -81,16 +95,26 @@ public struct PlanningBenchmark: Sendable {
             try context.initialize()
             var passes = 0, moves = 0, bytes = 0
             while true {
+                let passStart = DispatchTime.now().uptimeNanoseconds
                 var pass = PassContext(maxPassBytes: configuration.maxPassBytes, maxPassAllocations: configuration.maxPassAllocations)
                 context.collectMoves(&pass)
                 if context.moves.isEmpty { break }
+                let hashStart = DispatchTime.now().uptimeNanoseconds
                 passes += 1
                 moves += context.moves.count
-                for move in context.moves { bytes += move.size }
+                for move in context.moves {
+                    bytes += move.size
+                    let destination = pool.record(slot: move.destinationAllocation!)
+                    checksum.add(pool.record(slot: move.sourceAllocation).id, move.size, destination.page, destination.offset)
+                }
+                let hashEnd = DispatchTime.now().uptimeNanoseconds
+                hashNanoseconds += hashEnd - hashStart
                 try context.completePass(&pass)
+                passTimes.append(Double(DispatchTime.now().uptimeNanoseconds - passStart - (hashEnd - hashStart)) / 1e9)
             }
             pool.endDefragmentation()
-            planTimes.append(Double(DispatchTime.now().uptimeNanoseconds - planStart) / 1e9)
+            planTimes.append(Double(DispatchTime.now().uptimeNanoseconds - planStart - hashNanoseconds) / 1e9)
+            result.movesChecksum = checksum.hex
             result.passes = passes
             result.moves = moves
             result.bytesMoved = bytes
@@ -101,8 +125,30 @@ public struct PlanningBenchmark: Sendable {
         result.planningSecondsMedian = planning.median
         result.planningSecondsMin = planning.min
         result.planningSecondsMax = planning.max
+        result.planningSecondsPerPassMedian = passTimes.isEmpty ? 0 : median(passTimes)
+        result.planningSecondsPerPassMax = passTimes.max() ?? 0
         result.peakRSSBytes = peakResidentBytes()
         return result
+    }
+}
+
+/// FNV-1a over 64-bit words: the benchmark's move checksum.
+struct MoveChecksum {
+    var state: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ values: Int...) {
+        for value in values {
+            var word = UInt64(bitPattern: Int64(value))
+            for _ in 0..<8 {
+                state = (state ^ (word & 0xff)) &* 0x0000_0100_0000_01b3
+                word >>= 8
+            }
+        }
+    }
+
+    var hex: String {
+        let digits = String(state, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }
 

@@ -107,9 +107,14 @@ struct BenchCommandTests {
         #expect(objects.count == 4)
         let keys = ["trace", "algorithm", "dialect", "maxPassBytes", "maxPassAllocations", "replayOpsPerSecond", "planningSecondsMedian",
                     "planningSecondsMin", "planningSecondsMax", "passes", "moves", "bytesMoved", "pagesBefore", "pagesAfter",
-                    "pagesLowerBound", "peakRSSBytes", "metadataBytesPerAllocation"]
+                    "pagesLowerBound", "peakRSSBytes", "metadataBytesPerAllocation", "planningSecondsPerPassMedian", "planningSecondsPerPassMax", "movesChecksum"]
         for object in objects {
             for key in keys { #expect(object[key] != nil, "missing \(key) in \(object)") }
+            let perPass = try #require(object["planningSecondsPerPassMedian"] as? Double)
+            let slowestPass = try #require(object["planningSecondsPerPassMax"] as? Double)
+            #expect(perPass > 0 && perPass <= slowestPass && slowestPass <= (object["planningSecondsMax"] as? Double ?? 0))
+            let checksum = try #require(object["movesChecksum"] as? String)
+            #expect(checksum.count == 16 && checksum.allSatisfy(\.isHexDigit), "\(checksum)")
             #expect(object["dialect"] as? String == "vma")
             let min = try #require(object["planningSecondsMin"] as? Double), max = try #require(object["planningSecondsMax"] as? Double)
             #expect(min <= max)
@@ -122,6 +127,17 @@ struct BenchCommandTests {
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
         #expect(checkerboard["moves"] as? Int == summary["moves"] as? Int)
         #expect(checkerboard["passes"] as? Int == summary["passes"] as? Int)
+
+        // The move checksum is the same plan's every time, and another plan's differs.
+        func checksum(_ algorithm: String) throws -> String {
+            let again = try runDefragscope(["bench", "--trace", TestPaths.trace("checkerboard"), "--algorithm", algorithm, "--budget", "0:0",
+                                            "--repeat", "2", "--json"])
+            #expect(again.status == 0, "\(again.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+            return try #require(object["movesChecksum"] as? String)
+        }
+        #expect(try checksum("full") == checkerboard["movesChecksum"] as? String)
+        #expect(try checksum("fast") != checkerboard["movesChecksum"] as? String)
     }
 
     @Test("--targets without the scale trace names the file it needs, exit 2")

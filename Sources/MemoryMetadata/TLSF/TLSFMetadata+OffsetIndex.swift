@@ -14,6 +14,12 @@
 // alignment it was asked about, the most bytes any of its ranges can hold at that alignment, computed
 // at the first such search and forgotten when the chunk changes.
 //
+// On a page of tens of thousands of free ranges (`huge`: 256 MiB pages) the chunks alone still make a
+// search that finds nothing, or finds it far up, visit a thousand chunks. So consecutive chunks form groups
+// of `groupSpan`, and each group remembers, per alignment asked about, the most any of its chunks holds
+// at that alignment: a search skips whole groups. A group's memory is forgotten when one of its chunks
+// changes, and for every group from a split, merge or removal on (chunk positions shift there).
+//
 // It is built the first time a page gets a min-offset request (defragmentation) and maintained from then
 // on, so replaying a workload pays nothing for it.
 
@@ -41,9 +47,49 @@ extension TLSFMetadata {
         var usable: [Int] = []
         static let alignmentClasses = 24
 
+        /// Per group g (chunks g * groupSpan ..< (g + 1) * groupSpan): bit k set when
+        /// `groupUsable[g * alignmentClasses + k]` holds the most bytes any of its chunks' ranges holds at
+        /// alignment 2^k.
+        var groupKnown: [UInt32] = []
+        var groupUsable: [Int] = []
+        static let groupSpan = 32
+
+        /// Chunk `c`'s ranges changed: its group's memory goes.
+        mutating func chunkChanged(_ c: Int) {
+            let g = c / Self.groupSpan
+            if g < groupKnown.count { groupKnown[g] = 0 }
+        }
+
+        /// Chunks at and after `c` changed position: the memory of their groups goes.
+        mutating func chunksShifted(from c: Int) {
+            var g = c / Self.groupSpan
+            while g < groupKnown.count {
+                groupKnown[g] = 0
+                g += 1
+            }
+        }
+
+        /// The most bytes a range of group `g`'s chunks can hold at alignment 2^k.
+        mutating func groupUsableBytes(_ g: Int, alignmentLog2 k: Int) -> Int {
+            if g >= groupKnown.count {
+                let extra = g + 1 - groupKnown.count
+                groupKnown.append(contentsOf: repeatElement(0, count: extra))
+                groupUsable.append(contentsOf: repeatElement(0, count: extra * Self.alignmentClasses))
+            }
+            let i = g * Self.alignmentClasses + k
+            if groupKnown[g] & (1 << UInt32(k)) != 0 { return groupUsable[i] }
+            var m = 0
+            for c in g * Self.groupSpan..<min((g + 1) * Self.groupSpan, countOf.count) where maxSizeOf[c] > m {
+                m = max(m, usableBytes(slot: slotOf[c], count: countOf[c], alignmentLog2: k))
+            }
+            groupUsable[i] = m
+            groupKnown[g] |= 1 << UInt32(k)
+            return m
+        }
+
         var footprintBytes: Int {
             offsets.capacity * 8 + sizes.capacity * 8 + blocks.capacity * 4 + recycledSlots.capacity * 8
-                + usableKnown.capacity * 4 + usable.capacity * 8
+                + usableKnown.capacity * 4 + usable.capacity * 8 + groupKnown.capacity * 4 + groupUsable.capacity * 8
                 + (slotOf.capacity + countOf.capacity + maxSizeOf.capacity + firstOffsetOf.capacity) * 8
         }
 
@@ -117,6 +163,7 @@ extension TLSFMetadata {
             }
             countOf[c] = half
             usableKnown[slotOf[c]] = 0
+            chunksShifted(from: c)
             slotOf.insert(to, at: c + 1)
             countOf.insert(moving, at: c + 1)
             maxSizeOf.insert(0, at: c + 1)
@@ -135,12 +182,14 @@ extension TLSFMetadata {
             }
             countOf[c] += countOf[c + 1]
             usableKnown[slotOf[c]] = 0
+            chunksShifted(from: c)
             maxSizeOf[c] = max(maxSizeOf[c], maxSizeOf[c + 1])
             removeChunk(c + 1)
         }
 
         mutating func removeChunk(_ c: Int) {
             recycledSlots.append(slotOf[c])
+            chunksShifted(from: c)
             slotOf.remove(at: c)
             countOf.remove(at: c)
             maxSizeOf.remove(at: c)
@@ -153,6 +202,7 @@ extension TLSFMetadata {
                 countOf.append(0)
                 maxSizeOf.append(0)
                 firstOffsetOf.append(offset)
+                chunksShifted(from: 0)
             }
             var c = chunk(containing: offset)
             if countOf[c] == Self.chunkCapacity {
@@ -173,6 +223,7 @@ extension TLSFMetadata {
             blocks[base + p] = block
             countOf[c] += 1
             usableKnown[slotOf[c]] = 0
+            chunkChanged(c)
             if size > maxSizeOf[c] { maxSizeOf[c] = size }
             if p == 0 { firstOffsetOf[c] = offset }
             count += 1
@@ -195,6 +246,7 @@ extension TLSFMetadata {
             }
             countOf[c] = n - 1
             usableKnown[slotOf[c]] = 0
+            chunkChanged(c)
             count -= 1
             if n == 1 {
                 removeChunk(c)
@@ -224,6 +276,12 @@ extension TLSFMetadata {
             }
             let chunks = countOf.count, mask = alignment - 1, k = alignment.trailingZeroBitCount
             while c < chunks {
+                // At the start of a group, skip it whole when none of its ranges holds the request.
+                if p == 0 && c % Self.groupSpan == 0 && k < Self.alignmentClasses
+                    && groupUsableBytes(c / Self.groupSpan, alignmentLog2: k) < size {
+                    c += Self.groupSpan
+                    continue
+                }
                 let n = countOf[c], slot = slotOf[c]
                 if maxSizeOf[c] >= size && (k >= Self.alignmentClasses || usableBytes(slot: slot, count: n, alignmentLog2: k) >= size) {
                     let base = slot * Self.chunkCapacity
@@ -308,6 +366,19 @@ extension TLSFMetadata {
                 for i in base..<base + n { u = max(u, index.sizes[i] - (((index.offsets[i] + mask) & ~mask) - index.offsets[i])) }
                 if u != index.usable[slot * OffsetIndex.alignmentClasses + k] {
                     throw MetadataError.corrupted("TLSF offset index: chunk \(c) remembers \(index.usable[slot * OffsetIndex.alignmentClasses + k]) usable bytes at alignment \(1 << k), holds \(u)")
+                }
+            }
+        }
+        for g in index.groupKnown.indices {
+            for k in 0..<OffsetIndex.alignmentClasses where index.groupKnown[g] & (1 << UInt32(k)) != 0 {
+                let mask = (1 << k) - 1
+                var u = 0
+                for c in g * OffsetIndex.groupSpan..<min((g + 1) * OffsetIndex.groupSpan, index.slotOf.count) {
+                    let base = index.slotOf[c] * OffsetIndex.chunkCapacity
+                    for i in base..<base + index.countOf[c] { u = max(u, index.sizes[i] - (((index.offsets[i] + mask) & ~mask) - index.offsets[i])) }
+                }
+                if u != index.groupUsable[g * OffsetIndex.alignmentClasses + k] {
+                    throw MetadataError.corrupted("TLSF offset index: chunk group \(g) remembers \(index.groupUsable[g * OffsetIndex.alignmentClasses + k]) usable bytes at alignment \(1 << k), holds \(u)")
                 }
             }
         }
