@@ -74,6 +74,8 @@ public final class DefragSession<Device: PageDevice> {
     public private(set) var notice: String?
 
     private let makePools: () throws -> [Pool]
+    /// The start layout and what each pass changed (``snapshot(afterPass:)``).
+    private var timeline = Timeline()
     private var rng = SplitMix64(seed: 1)
 
     /// - Parameters:
@@ -114,6 +116,7 @@ public final class DefragSession<Device: PageDevice> {
             }
             pools = built
             contexts = made
+            timeline = Timeline(start: pageSnapshots)
         } catch {
             notice = "building the pools failed: \(error)"
             throw error
@@ -130,6 +133,7 @@ public final class DefragSession<Device: PageDevice> {
         contexts.removeAll()
         pools.removeAll()
         history.removeAll()
+        timeline = Timeline()
         runStats = DefragmentationStats()
         isFinished = true
         metricsAtStart = Metrics()
@@ -250,6 +254,20 @@ public final class DefragSession<Device: PageDevice> {
         var freedPages: [Int] = []
         for pool in pools { freedPages += pool.takeReleasedPages() }
         let completeEnd = DispatchTime.now().uptimeNanoseconds
+        // Where each moved allocation is now (a refused or failed move left it where it was).
+        var relocations: [Relocation] = []
+        for (poolIndex, records) in collected {
+            let pool = pools[poolIndex]
+            for record in records {
+                if let now = pool.record(id: record.id) {
+                    if now.page != record.sourcePage || now.offset != record.sourceOffset {
+                        relocations.append(Relocation(pool: pool.name, id: record.id, sourcePage: record.sourcePage, destination: (now.page, now.offset)))
+                    }
+                } else {
+                    relocations.append(Relocation(pool: pool.name, id: record.id, sourcePage: record.sourcePage, destination: nil))
+                }
+            }
+        }
 
         // Nothing is lost: every moved allocation, and everything while it is cheap, is checked.
         var verificationErrors: [PassError] = []
@@ -280,16 +298,18 @@ public final class DefragSession<Device: PageDevice> {
                                        planningSeconds: Double(planningEnd - planningStart) / 1e9,
                                        copySeconds: Double(copyEnd - copyStart) / 1e9,
                                        completeSeconds: Double(completeEnd - copyEnd) / 1e9,
-                                       errors: errors, metricsAfter: metrics))
+                                       errors: errors, metricsAfter: metrics), relocations: relocations)
         if let first = verificationErrors.first(where: \.isVerification) { throw first }
         return report
     }
 
-    /// Adds a finished pass to the run.
-    private func appendPass(_ report: PassReport) -> PassReport {
+    /// Adds a finished pass to the run, and to its timeline the allocations it moved and the pages it left.
+    private func appendPass(_ report: PassReport, relocations: [Relocation] = []) -> PassReport {
         notice = report.errors.isEmpty ? nil : "\(report.errors.count) move(s) failed in pass \(report.number)"
         runStats.add(report.stats)
         history.append(report)
+        timeline.relocations.append(relocations)
+        timeline.frames.append(pageFrames)
         return report
     }
 
@@ -402,6 +422,20 @@ public final class DefragSession<Device: PageDevice> {
         return m
     }
 
+    /// Every page of every pool in the pools' current order, without allocations.
+    private var pageFrames: [PageFrame] {
+        var result: [PageFrame] = []
+        for (poolIndex, pool) in pools.enumerated() {
+            let immovable = Set((0..<contexts[poolIndex].immovableBlockCount).map { pool.pageIDs[$0] })
+            for id in pool.pageIDs {
+                guard let metadata = pool.metadata(ofPage: id) else { continue }
+                result.append(PageFrame(pool: pool.name, id: id, size: metadata.size, isImmovable: immovable.contains(id),
+                                        isDedicated: pool.options.holdsDedicatedAllocations))
+            }
+        }
+        return result
+    }
+
     /// Every page of every pool in the pools' current order, allocations ascending by offset.
     public var pageSnapshots: [PageSnapshot] {
         var result: [PageSnapshot] = []
@@ -427,6 +461,24 @@ public final class DefragSession<Device: PageDevice> {
                         isFinished: isFinished, pages: pageSnapshots, pagesAtStart: metricsAtStart.pages, metrics: metrics,
                         lastPass: history.last, pagesHistory: [metricsAtStart.pages] + history.map { $0.metricsAfter.pages },
                         runStats: runStats, notice: notice)
+    }
+
+    /// The visible state as it was after pass `pass` (0: before the first pass), rebuilt from the start layout
+    /// and the passes' moves; the pools are not touched. `pass` is clamped to the passes run; at the newest
+    /// pass this is ``snapshot()``. Its `passNumber` is `pass`, its `passesRun` the passes run.
+    public func snapshot(afterPass pass: Int) -> SessionSnapshot {
+        let pass = max(0, min(pass, history.count))
+        if pass == history.count { return snapshot() }
+        var stats = DefragmentationStats()
+        for report in history.prefix(pass) { stats.add(report.stats) }
+        var shown = SessionSnapshot(title: title, backend: backendName, configuration: configuration, passNumber: pass,
+                                    isFinished: false, pages: timeline.pages(afterPass: pass), pagesAtStart: metricsAtStart.pages,
+                                    metrics: pass == 0 ? metricsAtStart : history[pass - 1].metricsAfter,
+                                    lastPass: pass == 0 ? nil : history[pass - 1],
+                                    pagesHistory: [metricsAtStart.pages] + history.map { $0.metricsAfter.pages },
+                                    runStats: stats, notice: notice)
+        shown.passesRun = history.count
+        return shown
     }
 
     /// Every live allocation of the caller's, ascending id: (id, page, offset, size), for the `ref` format.

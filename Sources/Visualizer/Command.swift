@@ -32,6 +32,8 @@ public enum Command: Hashable, Sendable {
     case toggleHelp
     /// Colour allocations by size class or by type.
     case toggleColourMode
+    /// Show the pass before (`forward: false`) or after the one shown: the timeline. The pools stay as they are.
+    case showPass(forward: Bool)
     /// Time for an auto-step (sent by the event loop at the chosen speed).
     case tick
     case resize(width: Int, height: Int)
@@ -50,6 +52,9 @@ public enum Effect: Hashable, Sendable {
     case setDialect(Dialect)
     /// Use these pass budgets from the next pass on (`Int.max`: unlimited).
     case setBudget(maxPassBytes: Int, maxPassAllocations: Int)
+    /// Show the layout and figures as they were after this pass (0: the start; the passes run or more: the
+    /// newest). Nothing in the pools changes.
+    case showPass(Int)
     /// Leave the program.
     case quit
 }
@@ -77,6 +82,8 @@ public struct KeyMap: Sendable {
         .escape: .closeDetail,
         .character("?"): .toggleHelp, .character("h"): .toggleHelp,
         .character("c"): .toggleColourMode,
+        .left: .showPass(forward: false), .character("["): .showPass(forward: false),
+        .right: .showPass(forward: true), .character("]"): .showPass(forward: true),
         .character("q"): .quit, .character("Q"): .quit,
     ])
 

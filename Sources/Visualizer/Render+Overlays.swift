@@ -47,6 +47,7 @@ extension Renderer {
         ("↑ ↓ j k", "select a page"),
         ("PgUp PgDn", "scroll a screen"),
         ("g G", "first / last page"),
+        ("← → [ ]", "show the previous / next pass"),
         ("Enter", "allocations of the page"),
         ("Esc", "close"),
         ("c", "colour by size / type"),

@@ -28,6 +28,8 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
     /// A pass that threw (a device error, a verification failure) leaves the engine mid-pass: further steps
     /// are refused with this message until a reset rebuilds the pools.
     public private(set) var failure: String?
+    /// The pass shown when it is not the newest (``Effect/showPass(_:)``); nil: the newest.
+    public private(set) var shownPass: Int?
 
     /// - Parameters:
     ///   - session: the run to show and step.
@@ -44,6 +46,11 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
     public func perform(_ effect: Effect) throws {
         defer { refresh() }
         var configuration = session.configuration
+        if case .showPass(let pass) = effect {
+            shownPass = pass < session.history.count ? max(0, pass) : nil
+            return
+        }
+        shownPass = nil
         switch effect {
         case .step:
             if let failure { throw DriverError(description: failure) }
@@ -67,13 +74,13 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
             failure = nil
         case .setBudget(let bytes, let allocations):
             try session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
-        case .quit:
+        case .quit, .showPass:
             break
         }
     }
 
     private func refresh() {
-        cached = session.snapshot()
+        cached = shownPass.map { session.snapshot(afterPass: $0) } ?? session.snapshot()
         let parts = [standingNotice, failure, cached.notice].compactMap { $0 }
         cached.notice = parts.isEmpty ? nil : parts.joined(separator: " — ")
     }

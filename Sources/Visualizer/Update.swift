@@ -20,10 +20,20 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
 
     switch command {
     case .step:
-        if snapshot.isFinished { state.message = "the run is finished: R resets it" }
+        if snapshot.isPast {
+            // From the past, a step first comes back to the newest pass.
+            state.message = "back at the newest pass (\(snapshot.passesRun)): space runs the next"
+            effects.append(.showPass(snapshot.passesRun))
+        } else if snapshot.isFinished { state.message = "the run is finished: R resets it" }
         else { state.message = nil; effects.append(.step) }
+    case .showPass(let forward):
+        let target = snapshot.passNumber + (forward ? 1 : -1)
+        if target < 0 { state.message = "this is the start of the run" }
+        else if target > snapshot.passesRun { state.message = "this is the newest pass: space runs the next" }
+        else { state.message = nil; effects.append(.showPass(target)) }
     case .toggleRun:
         if state.isRunning { state.isRunning = false }
+        else if snapshot.isPast { state.isRunning = true; state.message = nil; effects.append(.showPass(snapshot.passesRun)) }
         else if snapshot.isFinished { state.message = "the run is finished: R resets it" }
         else { state.isRunning = true; state.message = nil }
     case .faster:
@@ -84,7 +94,8 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
         state.colourMode = state.colourMode == .size ? .type : .size
     case .tick:
         if state.isRunning {
-            if snapshot.isFinished { state.isRunning = false } else { effects.append(.step) }
+            if snapshot.isPast { effects.append(.showPass(snapshot.passesRun)) }
+            else if snapshot.isFinished { state.isRunning = false } else { effects.append(.step) }
         }
     case .resize(let width, let height):
         state.width = max(0, width)
