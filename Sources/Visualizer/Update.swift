@@ -21,8 +21,8 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     switch command {
     case .step:
         if snapshot.isPast {
-            // From the past, a step first comes back to the newest pass.
-            state.message = "back at the newest pass (\(snapshot.passesRun)): space runs the next"
+            // From the past, a step first comes back to the newest pass (the header says which).
+            state.message = nil
             effects.append(.showPass(snapshot.passesRun))
         } else if snapshot.isFinished { state.message = "the run is finished: R resets it" }
         else { state.message = nil; effects.append(.step) }

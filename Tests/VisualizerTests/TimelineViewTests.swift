@@ -1,0 +1,87 @@
+// The timeline in the view: ←/→ ask the driver for another pass, a step from the past first comes back, the
+// header and the pages-per-pass history say which pass is shown; the driver's past snapshot leaves the pools.
+import DefragSession
+import Defragmentation
+import MemoryPools
+import Testing
+import Workloads
+@testable import Visualizer
+
+/// `Fixtures.afterPass` as if two more passes had run since.
+private var pastSnapshot: SessionSnapshot {
+    var s = Fixtures.afterPass
+    s.passesRun = s.passNumber + 2
+    s.pagesHistory += [s.pagesHistory.last!, s.pagesHistory.last!]
+    return s
+}
+
+@Suite struct TimelineUpdateTests {
+    @Test func previousAndNextAskForTheNeighbouringPass() {
+        let past = pastSnapshot
+        #expect(update(ViewState(), .showPass(forward: false), past).1 == [.showPass(past.passNumber - 1)])
+        #expect(update(ViewState(), .showPass(forward: true), past).1 == [.showPass(past.passNumber + 1)])
+    }
+
+    @Test func theEndsOfTheTimelineSaySo() {
+        let (atStart, none) = update(ViewState(), .showPass(forward: false), Fixtures.before)
+        #expect(none.isEmpty && atStart.message == "this is the start of the run")
+        let (atNewest, nothing) = update(ViewState(), .showPass(forward: true), Fixtures.afterPass)
+        #expect(nothing.isEmpty && atNewest.message?.contains("newest") == true)
+    }
+
+    @Test func aStepFromThePastReturnsToTheNewestFirst() {
+        let past = pastSnapshot
+        let (state, effects) = update(ViewState(), .step, past)
+        #expect(effects == [.showPass(past.passesRun)], "no pass runs: the view comes back first")
+        #expect(state.message == nil)
+        // Running, or a tick while running, also comes back before stepping.
+        #expect(update(ViewState(), .toggleRun, past).1 == [.showPass(past.passesRun)])
+        var running = ViewState(); running.isRunning = true
+        #expect(update(running, .tick, past).1 == [.showPass(past.passesRun)])
+        #expect(update(running, .tick, Fixtures.afterPass).1 == [.step])
+    }
+}
+
+@Suite struct TimelineRenderTests {
+    @Test func headerSaysWhichPassOfHowMany() {
+        let lines = render(pastSnapshot, ViewState(width: 100, height: 30), width: 100, height: 30).lines()
+        let n = pastSnapshot.passNumber
+        #expect(lines[0].contains("pass \(n) of \(n + 2)") && lines[0].contains("past"), "\(lines[0])")
+        let newest = render(Fixtures.afterPass, ViewState(width: 100, height: 30), width: 100, height: 30).lines()
+        #expect(!newest[0].contains(" of ") && newest[0].contains("pass \(Fixtures.afterPass.passNumber)"), "\(newest[0])")
+    }
+
+    @Test func historyMarksThePassShown() {
+        let canvas = render(pastSnapshot, ViewState(width: 100, height: 30), width: 100, height: 30)
+        let marked = (0..<canvas.height).flatMap { y in (0..<canvas.width).map { (x: $0, y: y) } }
+            .filter { canvas[$0.x, $0.y].attributes.contains(.reverse) && canvas[$0.x, $0.y].foreground == .keybarKey }
+        #expect(marked.count == 1, "one glyph of the pages-per-pass history is marked")
+        let newest = render(Fixtures.afterPass, ViewState(width: 100, height: 30), width: 100, height: 30)
+        let none = (0..<newest.height).flatMap { y in (0..<newest.width).map { (x: $0, y: y) } }
+            .filter { newest[$0.x, $0.y].attributes.contains(.reverse) && newest[$0.x, $0.y].foreground == .keybarKey }
+        #expect(none.isEmpty, "at the newest pass nothing is marked")
+    }
+}
+
+@Suite struct TimelineDriverTests {
+    @Test func showPassRebuildsThePastAndStepComesBack() throws {
+        let workload = Workload.trace(Scenario.checkerboard.trace())
+        let device = HostPageDevice()
+        let session = try DefragSession(title: workload.title, configuration: EngineConfiguration(algorithm: .full)) {
+            try workload.makePools(device: device)
+        }
+        let driver = DefragSessionDriver(session: session)
+        var after: [SessionSnapshot] = [driver.snapshot]
+        for _ in 0..<3 { try driver.perform(.step); after.append(driver.snapshot) }
+        try driver.perform(.showPass(1))
+        #expect(driver.snapshot.passNumber == 1 && driver.snapshot.passesRun == 3)
+        #expect(driver.snapshot.pages == after[1].pages && driver.snapshot.metrics == after[1].metrics)
+        #expect(session.pageSnapshots == after[3].pages, "the pools stay after pass 3")
+        try driver.perform(.showPass(3))
+        #expect(!driver.snapshot.isPast && driver.snapshot.pages == after[3].pages)
+        try driver.perform(.showPass(0))
+        #expect(driver.snapshot.pages == after[0].pages)
+        try driver.perform(.step)
+        #expect(driver.snapshot.passNumber == session.history.count && !driver.snapshot.isPast, "a step runs from the newest pass")
+    }
+}
