@@ -70,6 +70,12 @@ public final class DefragSession<Device: PageDevice> {
     public var validatesAfterEachPass = false
     /// Also check all live allocations after each pass while live bytes stay under this many bytes.
     public var verifyAllBelowLiveBytes = 100_000_000
+    /// Ask the engine, each pass, what it decided for each allocation it looked at (``PassReport/decisions``).
+    /// Off by default: the engine then tracks nothing. The moves are the same either way.
+    public var explains = false
+    /// With ``explains``: what the engine decided in the pass that found nothing more to move (the run's
+    /// end), which is not in ``history``.
+    public private(set) var finalDecisions: PassDecisions?
     /// The last message worth showing (a handler failure).
     public private(set) var notice: String?
 
@@ -133,6 +139,7 @@ public final class DefragSession<Device: PageDevice> {
         contexts.removeAll()
         pools.removeAll()
         history.removeAll()
+        finalDecisions = nil
         timeline = Timeline()
         runStats = DefragmentationStats()
         isFinished = true
@@ -189,9 +196,23 @@ public final class DefragSession<Device: PageDevice> {
 
         let planningStart = DispatchTime.now().uptimeNanoseconds
         var collected: [(pool: Int, records: [MoveRecord])] = []
+        var decisions: PassDecisions? = explains ? PassDecisions() : nil
         for (index, context) in contexts.enumerated() {
-            context.collectMoves(&pass)
             let pool = pools[index]
+            if explains {
+                // Slot → decision; moved counts over all, else the engine's first word.
+                var bySlot: [Int: AllocationDecision] = [:]
+                context.observer = { slot, decision in
+                    if decision == .moved { bySlot[slot] = .moved } else if bySlot[slot] == nil { bySlot[slot] = decision }
+                }
+                context.collectMoves(&pass)
+                context.observer = nil
+                for (slot, decision) in bySlot {
+                    decisions?.byAllocation[PassDecisions.Key(pool: pool.name, id: pool.record(slot: slot).id)] = decision
+                }
+            } else {
+                context.collectMoves(&pass)
+            }
             for (slot, failure) in context.collectFailures {
                 errors.append(Self.passError(failure, id: pool.record(slot: slot).id, pool: pool.name))
             }
@@ -207,13 +228,16 @@ public final class DefragSession<Device: PageDevice> {
         let planningEnd = DispatchTime.now().uptimeNanoseconds
 
         if collected.isEmpty {
+            finalDecisions = decisions
             finish()
             guard !errors.isEmpty else { return nil }
             // Nothing moved, but moves were refused: say so once, and end the run (the next pass would
             // only refuse them again).
-            return appendPass(PassReport(number: history.count + 1, moves: [], stats: pass.stats, freedPages: [],
-                                     planningSeconds: Double(planningEnd - planningStart) / 1e9, copySeconds: 0, completeSeconds: 0,
-                                     errors: errors, metricsAfter: metrics))
+            var report = PassReport(number: history.count + 1, moves: [], stats: pass.stats, freedPages: [],
+                                    planningSeconds: Double(planningEnd - planningStart) / 1e9, copySeconds: 0, completeSeconds: 0,
+                                    errors: errors, metricsAfter: metrics)
+            report.decisions = decisions
+            return appendPass(report)
         }
 
         // The consumer's answers (faults), then the copies of the moves still answered `copy`.
@@ -294,11 +318,13 @@ public final class DefragSession<Device: PageDevice> {
         if validatesAfterEachPass { for pool in pools { check(pool) { try pool.validate() } } }
         errors += verificationErrors
 
-        let report = appendPass(PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
-                                       planningSeconds: Double(planningEnd - planningStart) / 1e9,
-                                       copySeconds: Double(copyEnd - copyStart) / 1e9,
-                                       completeSeconds: Double(completeEnd - copyEnd) / 1e9,
-                                       errors: errors, metricsAfter: metrics), relocations: relocations)
+        var report = PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
+                                planningSeconds: Double(planningEnd - planningStart) / 1e9,
+                                copySeconds: Double(copyEnd - copyStart) / 1e9,
+                                completeSeconds: Double(completeEnd - copyEnd) / 1e9,
+                                errors: errors, metricsAfter: metrics)
+        report.decisions = decisions
+        report = appendPass(report, relocations: relocations)
         if let first = verificationErrors.first(where: \.isVerification) { throw first }
         return report
     }

@@ -111,6 +111,9 @@ public struct PassReport: Hashable, Sendable {
     public var errors: [PassError]
     /// Metrics after the pass.
     public var metricsAfter: Metrics
+    /// What the engine decided for each allocation it looked at, when the session explains
+    /// (``DefragSession/explains``); nil otherwise.
+    public var decisions: PassDecisions?
 
     public init(number: Int, moves: [MoveRecord], stats: DefragmentationStats, freedPages: [Int],
                 planningSeconds: Double, copySeconds: Double, completeSeconds: Double, errors: [PassError] = [],
@@ -127,6 +130,31 @@ public struct PassReport: Hashable, Sendable {
     }
 
     public var elapsedSeconds: Double { planningSeconds + copySeconds + completeSeconds }
+}
+
+/// What the engine decided in one pass, per allocation it looked at.
+public struct PassDecisions: Hashable, Sendable {
+    /// An allocation of a pool.
+    public struct Key: Hashable, Sendable {
+        public var pool: String
+        public var id: Int
+        public init(pool: String, id: Int) { self.pool = pool; self.id = id }
+    }
+    /// The decision for each allocation looked at (`moved` if a move was collected for it).
+    public var byAllocation: [Key: AllocationDecision]
+
+    public init(byAllocation: [Key: AllocationDecision] = [:]) { self.byAllocation = byAllocation }
+
+    /// Allocations the engine looked at: the moves plus those not moved.
+    public var considered: Int { byAllocation.count }
+    /// Allocations not moved, by reason (reasons with none left out).
+    public var notMoved: [AllocationDecision: Int] {
+        var counts: [AllocationDecision: Int] = [:]
+        for decision in byAllocation.values where decision != .moved { counts[decision, default: 0] += 1 }
+        return counts
+    }
+    /// Allocations a move was collected for.
+    public var moved: Int { byAllocation.values.reduce(0) { $0 + ($1 == .moved ? 1 : 0) } }
 }
 
 /// Where in a pass the device failed.

@@ -1,0 +1,82 @@
+// "Why is this page still here": a page's allocations grouped by what the engine decided for them in a pass,
+// with the figures that decided it.
+import Defragmentation
+
+public enum WhyList {
+    /// The lines of the why-list of `page` after a pass the engine explained.
+    /// - Parameters:
+    ///   - page: the page as the pass left it.
+    ///   - before: every page before the pass (their free ranges are what the engine had to choose from).
+    ///   - decisions: the pass's decisions.
+    ///   - algorithm: the pass's algorithm, named in the `algorithm` reason.
+    public static func lines(page: PageSnapshot, before: [PageSnapshot], decisions: PassDecisions, algorithm: Algorithm) -> [String] {
+        var groups: [AllocationDecision: [AllocationSnapshot]] = [:]
+        var unseen: [AllocationSnapshot] = []
+        for allocation in page.allocations {
+            if let decision = decisions.byAllocation[PassDecisions.Key(pool: page.pool, id: allocation.id)] {
+                groups[decision, default: []].append(allocation)
+            } else {
+                unseen.append(allocation)
+            }
+        }
+        // The largest free range of each other page of the pool before the pass.
+        let others = before.filter { $0.pool == page.pool && $0.id != page.id }
+        let largestElsewhere = others.map(largestFreeRange).max() ?? 0
+        var lines: [String] = []
+        func sizes(_ list: [AllocationSnapshot]) -> String {
+            let low = list.map(\.size).min() ?? 0, high = list.map(\.size).max() ?? 0
+            return low == high ? ByteFormat.short(low) : "\(ByteFormat.short(low))–\(ByteFormat.short(high))"
+        }
+        func count(_ list: [AllocationSnapshot]) -> String { list.count == 1 ? "1 allocation" : "\(list.count) allocations" }
+        for decision in AllocationDecision.allCases {
+            guard let list = groups[decision], !list.isEmpty else { continue }
+            switch decision {
+            case .noDestination:
+                lines.append("no destination: \(count(list)) of \(sizes(list)); largest free range in the pool's other pages \(ByteFormat.short(largestElsewhere))")
+            case .budget:
+                lines.append("budget: \(count(list)) of \(sizes(list)); the pass's budget ran out before or at them")
+            case .immovable:
+                lines.append("immovable: \(count(list)) of \(sizes(list)); an ignore answer made the page immovable")
+            case .algorithm:
+                lines.append("algorithm: \(count(list)) of \(sizes(list)); another page had room (largest free range \(ByteFormat.short(largestElsewhere))), but \(algorithm.rawValue) keeps them here")
+            case .moved:
+                lines.append("moved within the page: \(count(list)) of \(sizes(list))")
+            }
+        }
+        if !unseen.isEmpty { lines.append("not looked at: \(count(unseen)) of \(sizes(unseen)) (the walk never takes this page as a source)") }
+        if page.allocations.isEmpty { lines.append("empty: nothing holds it") }
+        return lines
+    }
+
+    /// The largest gap between allocations (or at either end) of `page`.
+    static func largestFreeRange(_ page: PageSnapshot) -> Int {
+        var largest = 0, end = 0
+        for allocation in page.allocations.sorted(by: { $0.offset < $1.offset }) {
+            largest = max(largest, allocation.offset - end)
+            end = max(end, allocation.offset + allocation.size)
+        }
+        return max(largest, page.size - end)
+    }
+}
+
+extension DefragSession {
+    /// The why-list of page `page` (of pool `pool`, or the first pool holding such a page) for pass `pass`,
+    /// the page as that pass left it; without `pass`, after the run: for the pass that found nothing more
+    /// to move when the run is finished, else for the last pass. nil when no such page exists then or the
+    /// pass was not explained (``explains``).
+    public func whyList(page: Int, pool: String? = nil, pass: Int? = nil) -> [String]? {
+        let decisions: PassDecisions?, after: Int, before: Int
+        if let pass {
+            guard pass >= 1, pass <= history.count else { return nil }
+            (decisions, after, before) = (history[pass - 1].decisions, pass, pass - 1)
+        } else if isFinished, let finalDecisions {
+            (decisions, after, before) = (finalDecisions, history.count, history.count)
+        } else {
+            guard !history.isEmpty else { return nil }
+            (decisions, after, before) = (history.last!.decisions, history.count, history.count - 1)
+        }
+        guard let decisions,
+              let shown = snapshot(afterPass: after).pages.first(where: { $0.id == page && (pool == nil || $0.pool == pool) }) else { return nil }
+        return WhyList.lines(page: shown, before: snapshot(afterPass: before).pages, decisions: decisions, algorithm: configuration.algorithm)
+    }
+}
