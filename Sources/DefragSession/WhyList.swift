@@ -8,12 +8,17 @@ public enum WhyList {
     ///   - page: the page as the pass left it.
     ///   - before: every page before the pass (their free ranges are what the engine had to choose from).
     ///   - decisions: the pass's decisions.
+    ///   - moves: the pass's moves (allocations that arrived on the page in it are listed as such).
     ///   - algorithm: the pass's algorithm, named in the `algorithm` reason.
-    public static func lines(page: PageSnapshot, before: [PageSnapshot], decisions: PassDecisions, algorithm: Algorithm) -> [String] {
+    public static func lines(page: PageSnapshot, before: [PageSnapshot], decisions: PassDecisions, moves: [MoveRecord],
+                             algorithm: Algorithm) -> [String] {
         var groups: [AllocationDecision: [AllocationSnapshot]] = [:]
-        var unseen: [AllocationSnapshot] = []
+        var unseen: [AllocationSnapshot] = [], arrived: [AllocationSnapshot] = []
+        let arrivals = Set(moves.filter { $0.pool == page.pool && $0.destinationPage == page.id && $0.sourcePage != page.id }.map(\.id))
         for allocation in page.allocations {
-            if let decision = decisions.byAllocation[PassDecisions.Key(pool: page.pool, id: allocation.id)] {
+            if arrivals.contains(allocation.id) {
+                arrived.append(allocation)
+            } else if let decision = decisions.byAllocation[PassDecisions.Key(pool: page.pool, id: allocation.id)] {
                 groups[decision, default: []].append(allocation)
             } else {
                 unseen.append(allocation)
@@ -43,6 +48,7 @@ public enum WhyList {
                 lines.append("moved within the page: \(count(list)) of \(sizes(list))")
             }
         }
+        if !arrived.isEmpty { lines.append("arrived in this pass: \(count(arrived)) of \(sizes(arrived))") }
         if !unseen.isEmpty { lines.append("not looked at: \(count(unseen)) of \(sizes(unseen)) (the walk never takes this page as a source)") }
         if page.allocations.isEmpty { lines.append("empty: nothing holds it") }
         return lines
@@ -65,18 +71,18 @@ extension DefragSession {
     /// to move when the run is finished, else for the last pass. nil when no such page exists then or the
     /// pass was not explained (``explains``).
     public func whyList(page: Int, pool: String? = nil, pass: Int? = nil) -> [String]? {
-        let decisions: PassDecisions?, after: Int, before: Int
+        let decisions: PassDecisions?, after: Int, before: Int, moves: [MoveRecord]
         if let pass {
             guard pass >= 1, pass <= history.count else { return nil }
-            (decisions, after, before) = (history[pass - 1].decisions, pass, pass - 1)
+            (decisions, after, before, moves) = (history[pass - 1].decisions, pass, pass - 1, history[pass - 1].moves)
         } else if isFinished, let finalDecisions {
-            (decisions, after, before) = (finalDecisions, history.count, history.count)
+            (decisions, after, before, moves) = (finalDecisions, history.count, history.count, [])
         } else {
-            guard !history.isEmpty else { return nil }
-            (decisions, after, before) = (history.last!.decisions, history.count, history.count - 1)
+            guard let last = history.last else { return nil }
+            (decisions, after, before, moves) = (last.decisions, history.count, history.count - 1, last.moves)
         }
         guard let decisions,
               let shown = snapshot(afterPass: after).pages.first(where: { $0.id == page && (pool == nil || $0.pool == pool) }) else { return nil }
-        return WhyList.lines(page: shown, before: snapshot(afterPass: before).pages, decisions: decisions, algorithm: configuration.algorithm)
+        return WhyList.lines(page: shown, before: snapshot(afterPass: before).pages, decisions: decisions, moves: moves, algorithm: configuration.algorithm)
     }
 }
