@@ -34,6 +34,8 @@ public enum Command: Hashable, Sendable {
     case toggleColourMode
     /// Show the pass before (`forward: false`) or after the one shown: the timeline. The pools stay as they are.
     case showPass(forward: Bool)
+    /// Move mode: the next (`forward`) or previous move of the pass shown.
+    case stepMove(forward: Bool)
     /// Time for an auto-step (sent by the event loop at the chosen speed).
     case tick
     case resize(width: Int, height: Int)
@@ -82,6 +84,7 @@ public struct KeyMap: Sendable {
         .escape: .closeDetail,
         .character("?"): .toggleHelp, .character("h"): .toggleHelp,
         .character("c"): .toggleColourMode,
+.character("."): .stepMove(forward: true), .character(","): .stepMove(forward: false),
         .left: .showPass(forward: false), .character("["): .showPass(forward: false),
         .right: .showPass(forward: true), .character("]"): .showPass(forward: true),
         .character("q"): .quit, .character("Q"): .quit,

@@ -44,6 +44,7 @@ struct Renderer {
     mutating func draw() {
         drawHeader()
         drawPageList()
+        drawShownMove()
         drawPanel()
         drawMessage()
         drawLegend()
@@ -90,7 +91,10 @@ struct Renderer {
     mutating func drawMessage() {
         let rect = layout.message
         guard !rect.isEmpty, let text = messageText(snapshot, state) else { return }
-        canvas.writeTruncated(" ! " + text, x: 0, y: rect.y, maxWidth: rect.width, foreground: .warning, ascii: state.ascii)
+        // The move of move mode is information, not a warning.
+        let isMove = state.message == nil && shownMove(snapshot, state) != nil && text == moveText(snapshot, state)
+        canvas.writeTruncated((isMove ? " > " : " ! ") + text, x: 0, y: rect.y, maxWidth: rect.width,
+                              foreground: isMove ? .keybarKey : .warning, ascii: state.ascii)
     }
 
     /// The legend's entries for the colour mode: a role and what it stands for.
@@ -134,6 +138,7 @@ struct Renderer {
          KeyItem(priority: 10, key: state.ascii ? "j/k" : "↑↓", label: "select"),
          KeyItem(priority: 9, key: state.ascii ? "Enter" : "⏎", label: "page"),
          KeyItem(priority: 11, key: state.ascii ? "[/]" : "←→", label: "pass"),
+         KeyItem(priority: 12, key: "./,", label: "moves"),
          KeyItem(priority: 3, key: "?", label: "help"),
          KeyItem(priority: 2, key: "q", label: "quit")]
     }

@@ -87,7 +87,10 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     case .closeDetail:
         if state.isHelpShown { state.isHelpShown = false }
         else if state.isDetailShown { state.isDetailShown = false }
+        else if state.moveIndex != nil { state.moveIndex = nil }
         else { state.message = nil }
+    case .stepMove(let forward):
+        stepMove(&state, forward: forward, snapshot, rows: rowList, visible: visible)
     case .toggleHelp:
         state.isHelpShown.toggle()
     case .toggleColourMode:
@@ -103,6 +106,9 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     case .quit:
         effects.append(.quit)
     }
+
+    // Whatever the driver does changes the pass shown or its moves: move mode ends.
+    if !effects.isEmpty { state.moveIndex = nil }
 
     let relaid = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
     (state.selectedRow, state.scrollOffset) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,

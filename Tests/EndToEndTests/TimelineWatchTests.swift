@@ -45,5 +45,14 @@ struct TimelineWatchTests {
             passNumber(s) == 3 && s.split(separator: "\n").first?.contains(" of ") == false
         }
         #expect(bars(screen) == rows[3])
+
+        // Move mode: `.` shows the first move of the pass shown, `,` stays at it, Esc leaves.
+        try t.send(".")
+        screen = try t.waitFor("move 1 of N") { $0.range(of: #"move 1 of \d+: id \d+, "#, options: .regularExpression) != nil }
+        try t.send(".")
+        screen = try t.waitFor("move 2") { $0.contains("move 2 of ") }
+        try t.send("Escape")
+        screen = try t.waitFor("move mode left") { !$0.contains("move 2 of ") }
+        #expect(passNumber(screen) == 3)
     }
 }

@@ -85,3 +85,46 @@ private var pastSnapshot: SessionSnapshot {
         #expect(driver.snapshot.passNumber == session.history.count && !driver.snapshot.isPast, "a step runs from the newest pass")
     }
 }
+
+@Suite struct MoveModeTests {
+    @Test func dotAndCommaStepThroughTheMovesOfThePassShown() throws {
+        let snapshot = Fixtures.afterPass
+        let moves = try #require(snapshot.lastPass?.moves)
+        #expect(!moves.isEmpty)
+        var (state, effects) = update(ViewState(width: 100, height: 30), .stepMove(forward: true), snapshot)
+        #expect(effects.isEmpty && state.moveIndex == 0)
+        let text = try #require(moveText(snapshot, state))
+        let m = moves[0]
+        #expect(text == "move 1 of \(moves.count): id \(m.id), \(ByteFormat.short(m.size)), page \(m.sourcePage) @0x\(String(m.sourceOffset, radix: 16)) → page \(m.destinationPage) @0x\(String(m.destinationOffset, radix: 16)), copy")
+        // The destination's row is selected.
+        let rows = pageRows(snapshot)
+        #expect(rows[state.selectedRow] == .page(index: snapshot.pages.firstIndex { $0.id == m.destinationPage }!))
+        (state, _) = update(state, .stepMove(forward: false), snapshot)
+        #expect(state.moveIndex == 0, "the first move stays the first")
+        for _ in 0..<moves.count + 2 { (state, _) = update(state, .stepMove(forward: true), snapshot) }
+        #expect(state.moveIndex == moves.count - 1, "the last move stays the last")
+        (state, _) = update(state, .closeDetail, snapshot)
+        #expect(state.moveIndex == nil, "Esc leaves move mode")
+    }
+
+    @Test func noMovesBeforeTheFirstPassAndAStepEndsTheMode() {
+        let (state, _) = update(ViewState(), .stepMove(forward: true), Fixtures.before)
+        #expect(state.moveIndex == nil && state.message?.contains("no moves") == true)
+        var on = ViewState(); on.moveIndex = 0
+        #expect(update(on, .step, Fixtures.afterPass).0.moveIndex == nil)
+        #expect(update(on, .showPass(forward: false), Fixtures.afterPass).0.moveIndex == nil)
+    }
+
+    @Test func theMoveIsDrawnInItsOwnColourAtBothEnds() throws {
+        let snapshot = Fixtures.afterPass
+        var state = ViewState(width: 100, height: 30)
+        (state, _) = update(state, .stepMove(forward: true), snapshot)
+        let canvas = render(snapshot, state, width: 100, height: 30)
+        let m = try #require(snapshot.lastPass?.moves.first)
+        let marked = (0..<canvas.height).filter { y in (0..<canvas.width).contains { canvas[$0, y].foreground == .keybarKey && canvas[$0, y].attributes.contains(.bold) && y > 0 && y < canvas.height - 3 } }
+        #expect(marked.count == (m.sourcePage == m.destinationPage ? 1 : 2), "source and destination rows: \(marked)")
+        #expect(canvas.lines().contains { $0.contains("move 1 of ") })
+        let plain = render(snapshot, ViewState(width: 100, height: 30), width: 100, height: 30)
+        #expect(!plain.lines().contains { $0.contains("move 1 of ") })
+    }
+}
