@@ -196,7 +196,7 @@ public final class DefragSession<Device: PageDevice> {
 
         let planningStart = DispatchTime.now().uptimeNanoseconds
         var collected: [(pool: Int, records: [MoveRecord])] = []
-        var decisions: PassDecisions? = explains ? PassDecisions() : nil
+        var decisions: PassDecisions? = explains ? PassDecisions(largestFreeRangeBefore: largestFreeRanges()) : nil
         for (index, context) in contexts.enumerated() {
             let pool = pools[index]
             if explains {
@@ -446,6 +446,20 @@ public final class DefragSession<Device: PageDevice> {
         }
         m.fragmentation = m.freeBytes > 0 ? 1 - Double(m.largestFreeRange) / Double(m.freeBytes) : 0
         return m
+    }
+
+    /// The largest free range of every page now, by pool and page id.
+    private func largestFreeRanges() -> [PassDecisions.Key: Int] {
+        var result: [PassDecisions.Key: Int] = [:]
+        for pool in pools {
+            for id in pool.pageIDs {
+                guard let metadata = pool.metadata(ofPage: id) else { continue }
+                var d = DetailedStatistics()
+                metadata.addDetailedStatistics(&d)
+                result[PassDecisions.Key(pool: pool.name, id: id)] = metadata.isEmpty ? metadata.size : d.unusedRangeSizeMax
+            }
+        }
+        return result
     }
 
     /// Every page of every pool in the pools' current order, without allocations.

@@ -142,8 +142,13 @@ public struct PassDecisions: Hashable, Sendable {
     }
     /// The decision for each allocation looked at (`moved` if a move was collected for it).
     public var byAllocation: [Key: AllocationDecision]
+    /// The largest free range of each page (`Key.id`: the page's id) when the pass began.
+    public var largestFreeRangeBefore: [Key: Int]
 
-    public init(byAllocation: [Key: AllocationDecision] = [:]) { self.byAllocation = byAllocation }
+    public init(byAllocation: [Key: AllocationDecision] = [:], largestFreeRangeBefore: [Key: Int] = [:]) {
+        self.byAllocation = byAllocation
+        self.largestFreeRangeBefore = largestFreeRangeBefore
+    }
 
     /// Allocations the engine looked at: the moves plus those not moved.
     public var considered: Int { byAllocation.count }

@@ -6,11 +6,10 @@ public enum WhyList {
     /// The lines of the why-list of `page` after a pass the engine explained.
     /// - Parameters:
     ///   - page: the page as the pass left it.
-    ///   - before: every page before the pass (their free ranges are what the engine had to choose from).
-    ///   - decisions: the pass's decisions.
+    ///   - decisions: the pass's decisions (with the free ranges the engine had to choose from).
     ///   - moves: the pass's moves (allocations that arrived on the page in it are listed as such).
     ///   - algorithm: the pass's algorithm, named in the `algorithm` reason.
-    public static func lines(page: PageSnapshot, before: [PageSnapshot], decisions: PassDecisions, moves: [MoveRecord],
+    public static func lines(page: PageSnapshot, decisions: PassDecisions, moves: [MoveRecord],
                              algorithm: Algorithm) -> [String] {
         var groups: [AllocationDecision: [AllocationSnapshot]] = [:]
         var unseen: [AllocationSnapshot] = [], arrived: [AllocationSnapshot] = []
@@ -25,8 +24,7 @@ public enum WhyList {
             }
         }
         // The largest free range of each other page of the pool before the pass.
-        let others = before.filter { $0.pool == page.pool && $0.id != page.id }
-        let largestElsewhere = others.map(largestFreeRange).max() ?? 0
+        let largestElsewhere = decisions.largestFreeRangeBefore.filter { $0.key.pool == page.pool && $0.key.id != page.id }.values.max() ?? 0
         var lines: [String] = []
         func sizes(_ list: [AllocationSnapshot]) -> String {
             let low = list.map(\.size).min() ?? 0, high = list.map(\.size).max() ?? 0
@@ -53,16 +51,6 @@ public enum WhyList {
         if page.allocations.isEmpty { lines.append("empty: nothing holds it") }
         return lines
     }
-
-    /// The largest gap between allocations (or at either end) of `page`.
-    static func largestFreeRange(_ page: PageSnapshot) -> Int {
-        var largest = 0, end = 0
-        for allocation in page.allocations.sorted(by: { $0.offset < $1.offset }) {
-            largest = max(largest, allocation.offset - end)
-            end = max(end, allocation.offset + allocation.size)
-        }
-        return max(largest, page.size - end)
-    }
 }
 
 extension DefragSession {
@@ -71,18 +59,18 @@ extension DefragSession {
     /// to move when the run is finished, else for the last pass. nil when no such page exists then or the
     /// pass was not explained (``explains``).
     public func whyList(page: Int, pool: String? = nil, pass: Int? = nil) -> [String]? {
-        let decisions: PassDecisions?, after: Int, before: Int, moves: [MoveRecord]
+        let decisions: PassDecisions?, after: Int, moves: [MoveRecord]
         if let pass {
             guard pass >= 1, pass <= history.count else { return nil }
-            (decisions, after, before, moves) = (history[pass - 1].decisions, pass, pass - 1, history[pass - 1].moves)
+            (decisions, after, moves) = (history[pass - 1].decisions, pass, history[pass - 1].moves)
         } else if isFinished, let finalDecisions {
-            (decisions, after, before, moves) = (finalDecisions, history.count, history.count, [])
+            (decisions, after, moves) = (finalDecisions, history.count, [])
         } else {
             guard let last = history.last else { return nil }
-            (decisions, after, before, moves) = (last.decisions, history.count, history.count - 1, last.moves)
+            (decisions, after, moves) = (last.decisions, history.count, last.moves)
         }
         guard let decisions,
               let shown = snapshot(afterPass: after).pages.first(where: { $0.id == page && (pool == nil || $0.pool == pool) }) else { return nil }
-        return WhyList.lines(page: shown, before: snapshot(afterPass: before).pages, decisions: decisions, moves: moves, algorithm: configuration.algorithm)
+        return WhyList.lines(page: shown, decisions: decisions, moves: moves, algorithm: configuration.algorithm)
     }
 }

@@ -74,3 +74,11 @@ extension Renderer {
         }
     }
 }
+
+/// The "why it is still here" section of a page's detail, for the pass shown, when the engine explained it:
+/// a blank line, a title, and the why-list indented.
+func whySection(page: PageSnapshot, _ snapshot: SessionSnapshot) -> [String] {
+    guard let pass = snapshot.lastPass, let decisions = pass.decisions else { return [] }
+    let lines = WhyList.lines(page: page, decisions: decisions, moves: pass.moves, algorithm: snapshot.configuration.algorithm)
+    return lines.isEmpty ? [] : ["", "why it is still here (pass \(pass.number))"] + lines.map { "  " + $0 }
+}

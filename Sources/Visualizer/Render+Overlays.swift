@@ -48,7 +48,7 @@ extension Renderer {
         ("PgUp PgDn", "scroll a screen"),
         ("g G", "first / last page"),
         ("← → [ ]", "show the previous / next pass"),
-        (". ,", "replay the pass's moves, one each"),
+        (". ,", "step through the pass's moves"),
         ("", "(it was collected whole, copied,"),
         ("", "then completed; Esc leaves)"),
         ("Enter", "allocations of the page"),
@@ -103,7 +103,9 @@ extension Renderer {
             let pass = snapshot.lastPass?.number ?? 0
             return ("page \(id)", "", [("released by pass \(pass): its allocations moved to other pages", .freedPage)])
         case .page(let index):
-            return Renderer.detailLines(page: snapshot.pages[index], lastPass: snapshot.lastPass, ascii: state.ascii)
+            var detail = Renderer.detailLines(page: snapshot.pages[index], lastPass: snapshot.lastPass, ascii: state.ascii)
+            detail.lines += whySection(page: snapshot.pages[index], snapshot).map { ($0, $0.hasPrefix(" ") ? .text : .panelTitle) }
+            return detail
         }
     }
 

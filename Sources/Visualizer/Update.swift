@@ -130,5 +130,5 @@ func detailLineCount(_ snapshot: SessionSnapshot, rows: [PageRow], row: Int) -> 
     let page = snapshot.pages[index]
     let departures = page.isDedicated ? 0
         : snapshot.lastPass?.moves.filter { $0.sourcePage == page.id && $0.pool == page.pool && $0.operation != .ignore }.count ?? 0
-    return page.allocations.count + departures
+    return page.allocations.count + departures + whySection(page: page, snapshot).count
 }

@@ -163,7 +163,7 @@ enum Goldens {
                  │ PgUp PgDn  scroll a screen                 │
                  │ g G        first / last page               │
                  │ ← → [ ]    show the previous / next pass   │
-                 │ . ,        replay the pass's moves, one ea…│
+                 │ . ,        step through the pass's moves   │
                  │            (it was collected whole, copied,│
                  │            then completed; Esc leaves)     │
                  │ Enter      allocations of the page         │

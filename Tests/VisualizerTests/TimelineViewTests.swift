@@ -128,3 +128,28 @@ private var pastSnapshot: SessionSnapshot {
         #expect(!plain.lines().contains { $0.contains("move 1 of ") })
     }
 }
+
+@Suite struct WhySectionTests {
+    @Test func thePageDetailSaysWhyItsAllocationsStay() throws {
+        let snapshot = Fixtures.afterPass
+        var pass = try #require(snapshot.lastPass)
+        let page = snapshot.pages[1]
+        var decisions = PassDecisions()
+        for allocation in page.allocations { decisions.byAllocation[PassDecisions.Key(pool: page.pool, id: allocation.id)] = .noDestination }
+        decisions.largestFreeRangeBefore[PassDecisions.Key(pool: page.pool, id: snapshot.pages[0].id)] = 4096
+        pass.decisions = decisions
+        var explained = snapshot
+        explained.lastPass = pass
+        let section = whySection(page: page, explained)
+        #expect(section.count == 3 && section[1] == "why it is still here (pass \(pass.number))", "\(section)")
+        #expect(section[2].hasPrefix("  no destination: \(page.allocations.count) allocation") && section[2].hasSuffix("other pages 4 KiB"), "\(section)")
+        #expect(whySection(page: page, snapshot).isEmpty, "no section when the pass was not explained")
+        // The detail overlay shows it, and its scroll range counts it.
+        var state = ViewState(width: 100, height: 30)
+        state.selectedRow = 1
+        state.isDetailShown = true
+        let lines = render(explained, state, width: 100, height: 30).lines()
+        #expect(lines.contains { $0.contains("why it is still here (pass \(pass.number))") }, "\(lines.joined(separator: "\n"))")
+        #expect(detailLineCount(explained, rows: pageRows(explained), row: 1) == detailLineCount(snapshot, rows: pageRows(snapshot), row: 1) + 3)
+    }
+}
