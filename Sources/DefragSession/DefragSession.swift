@@ -451,27 +451,32 @@ public final class DefragSession<Device: PageDevice> {
     /// The largest free range of every page now, by pool and page id.
     private func largestFreeRanges() -> [PassDecisions.Key: Int] {
         var result: [PassDecisions.Key: Int] = [:]
-        for pool in pools {
-            for id in pool.pageIDs {
-                guard let metadata = pool.metadata(ofPage: id) else { continue }
-                var d = DetailedStatistics()
-                metadata.addDetailedStatistics(&d)
-                result[PassDecisions.Key(pool: pool.name, id: id)] = metadata.isEmpty ? metadata.size : d.unusedRangeSizeMax
-            }
+        forEachPage { pool, id, metadata, _ in
+            var d = DetailedStatistics()
+            metadata.addDetailedStatistics(&d)
+            result[PassDecisions.Key(pool: pool.name, id: id)] = metadata.isEmpty ? metadata.size : d.unusedRangeSizeMax
         }
         return result
+    }
+
+    /// Calls `body` with every page of every pool in the pools' current order: its pool, id, metadata and
+    /// whether it is immovable.
+    private func forEachPage(_ body: (Pool, Int, TLSFMetadata, Bool) -> Void) {
+        for (poolIndex, pool) in pools.enumerated() {
+            let immovable = Set((0..<contexts[poolIndex].immovableBlockCount).map { pool.pageIDs[$0] })
+            for id in pool.pageIDs {
+                guard let metadata = pool.metadata(ofPage: id) else { continue }
+                body(pool, id, metadata, immovable.contains(id))
+            }
+        }
     }
 
     /// Every page of every pool in the pools' current order, without allocations.
     private var pageFrames: [PageFrame] {
         var result: [PageFrame] = []
-        for (poolIndex, pool) in pools.enumerated() {
-            let immovable = Set((0..<contexts[poolIndex].immovableBlockCount).map { pool.pageIDs[$0] })
-            for id in pool.pageIDs {
-                guard let metadata = pool.metadata(ofPage: id) else { continue }
-                result.append(PageFrame(pool: pool.name, id: id, size: metadata.size, isImmovable: immovable.contains(id),
-                                        isDedicated: pool.options.holdsDedicatedAllocations))
-            }
+        forEachPage { pool, id, metadata, isImmovable in
+            result.append(PageFrame(pool: pool.name, id: id, size: metadata.size, isImmovable: isImmovable,
+                                    isDedicated: pool.options.holdsDedicatedAllocations))
         }
         return result
     }
@@ -479,18 +484,14 @@ public final class DefragSession<Device: PageDevice> {
     /// Every page of every pool in the pools' current order, allocations ascending by offset.
     public var pageSnapshots: [PageSnapshot] {
         var result: [PageSnapshot] = []
-        for (poolIndex, pool) in pools.enumerated() {
-            let immovable = Set((0..<contexts[poolIndex].immovableBlockCount).map { pool.pageIDs[$0] })
-            for id in pool.pageIDs {
-                guard let metadata = pool.metadata(ofPage: id) else { continue }
-                let allocations = metadata.allocations().compactMap { region -> AllocationSnapshot? in
-                    guard region.userData >= 0 else { return nil }
-                    let r = pool.record(slot: region.userData)
-                    return AllocationSnapshot(id: r.id, offset: r.offset, size: r.size, type: r.type, name: r.name)
-                }
-                result.append(PageSnapshot(id: id, size: metadata.size, pool: pool.name, allocations: allocations,
-                                           isImmovable: immovable.contains(id), isDedicated: pool.options.holdsDedicatedAllocations))
+        forEachPage { pool, id, metadata, isImmovable in
+            let allocations = metadata.allocations().compactMap { region -> AllocationSnapshot? in
+                guard region.userData >= 0 else { return nil }
+                let r = pool.record(slot: region.userData)
+                return AllocationSnapshot(id: r.id, offset: r.offset, size: r.size, type: r.type, name: r.name)
             }
+            result.append(PageSnapshot(id: id, size: metadata.size, pool: pool.name, allocations: allocations,
+                                       isImmovable: isImmovable, isDedicated: pool.options.holdsDedicatedAllocations))
         }
         return result
     }

@@ -249,7 +249,7 @@ struct WatchKeyFuzzTests {
     /// Every key the UI binds, keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
     /// left click at a random cell) and "wheel" (the mouse wheel, either way).
     static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
-                       "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "Tab", "BSpace", "x", "1",
+                       "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "[", "]", ".", ",", "Tab", "BSpace", "x", "1",
                        "C-s", "C-q", "resize", "click", "click", "wheel"]
 
     /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`
