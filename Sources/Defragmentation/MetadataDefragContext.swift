@@ -396,6 +396,7 @@ public final class MetadataDefragContext<List: BlockList> {
         observer(data.move.sourceAllocation, decision)
     }
 
+    /// Notes the two movable pages with the largest free-range bounds (``largestBounds``; observer only).
     private func noteFreeRangeBounds() {
         largestBounds.removeAll(keepingCapacity: true)
         for index in 0..<blockList.blockCount where !isImmovable(blockList.metadata(forBlock: index)) {
