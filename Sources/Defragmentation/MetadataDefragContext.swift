@@ -24,7 +24,10 @@ public final class MetadataDefragContext<List: BlockList> {
     /// than once in a pass (extensive visits some twice; when the budget ends a pass, every allocation of the
     /// source pages is reported `budget` at the end): `moved` counts over all, else the first word. nil (the
     /// default): nothing is tracked. It only reads: the moves are the same with it on.
-    public var observer: ((List.Allocation, AllocationDecision) -> Void)?
+    public var observer: ((List.Allocation, AllocationDecision) -> Void)? { didSet { observing = observer != nil } }
+    /// Whether ``observer`` is set: one byte the walk tests (reading the optional closure itself would
+    /// retain and release it for every allocation).
+    private var observing = false
     /// The reason the allocation being visited stays if no move is collected for it (observer only).
     private var visitDecision = AllocationDecision.noDestination
     /// The two movable pages with the largest free-range bounds when the pass began (observer only): a
@@ -117,8 +120,8 @@ public final class MetadataDefragContext<List: BlockList> {
         if dialect == .vma { pass.ignoredAllocations = carriedIgnoredAllocations }
         defer { if dialect == .vma { carriedIgnoredAllocations = pass.ignoredAllocations } }
 
-        if observer != nil { noteFreeRangeBounds(); sweepImmovable() }
-        defer { if observer != nil { sweepBudget(pass) } }
+        if observing { noteFreeRangeBounds(); sweepImmovable() }
+        defer { if observing { sweepBudget(pass) } }
         let count = blockList.blockCount
         if count > 1 {
             switch algorithm {
@@ -156,13 +159,12 @@ public final class MetadataDefragContext<List: BlockList> {
         let data = blockList.moveData(forUserData: userData)
         switch pass.checkCounters(data.move.size) {
         case .ignore:
-            observer?(data.move.sourceAllocation, .budget)
+            if observing { observer?(data.move.sourceAllocation, .budget) }
             return .skip
         case .end:
-            observer?(data.move.sourceAllocation, .budget)
+            if observing { observer?(data.move.sourceAllocation, .budget) }
             return .end
         case .pass:
-            visitDecision = .noDestination
             return .move(data)
         }
     }
@@ -300,10 +302,9 @@ public final class MetadataDefragContext<List: BlockList> {
             case .skip: break
             case .end: return true
             case .move(var data):
-                let before = observer == nil ? 0 : moves.count
-                let over = body(blockIndex, metadata, h, &data, &pass, &pageState)
-                if observer != nil { report(data, blockIndex, movedSince: before) }
-                if over { return true }
+                if observing {
+                    if observedBody(blockIndex, metadata, h, &data, &pass, &pageState, body) { return true }
+                } else if body(blockIndex, metadata, h, &data, &pass, &pageState) { return true }
             }
             handle = nextAllocation(h, metadata)
         }
@@ -330,7 +331,7 @@ public final class MetadataDefragContext<List: BlockList> {
     private func computeFast(_ pass: inout PassContext) -> Bool {
         walkAllocations(&pass) { blockIndex, _, _, data, pass, _ in
             // The seed ends the pass on reaching page 0; VMA never walks it.
-            if blockIndex == 0 { visitDecision = .algorithm; return true }
+            if blockIndex == 0 { if observing { visitDecision = .algorithm }; return true }
             return allocInOtherBlock(0, blockIndex, &data, &pass).passOver
         }
     }
@@ -374,12 +375,27 @@ public final class MetadataDefragContext<List: BlockList> {
             let current = offset(handle, metadata)
             guard !other.done && current != 0 && mightFit(metadata, data) else { return false }
             guard prevFreeRegionSize >= minimalFreeRegion || nextFreeRegionSize >= minimalFreeRegion
-                || data.move.size <= averageFreeSize || data.move.size <= averageAllocationSize else { visitDecision = .algorithm; return false }
+                || data.move.size <= averageFreeSize || data.move.size <= averageAllocationSize else {
+                if observing { visitDecision = .algorithm }
+                return false
+            }
             return allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver
         }
     }
 
     // MARK: observing
+
+    /// `body` for one allocation, then the report of what became of it (observer only; kept out of line so
+    /// that the walk without an observer stays as it was).
+    @inline(never)
+    private func observedBody(_ blockIndex: Int, _ metadata: List.Metadata, _ handle: AllocationHandle, _ data: inout MoveData,
+                              _ pass: inout PassContext, _ pageState: inout Int, _ body: WalkBody) -> Bool {
+        visitDecision = .noDestination
+        let before = moves.count
+        let over = body(blockIndex, metadata, handle, &data, &pass, &pageState)
+        report(data, blockIndex, movedSince: before)
+        return over
+    }
 
     /// Tells the observer what became of the allocation just visited on page `blockIndex`: moved if a move was
     /// collected since `movedSince`; else the algorithm's refusal if one was noted, else no destination when no
@@ -579,9 +595,10 @@ public final class MetadataDefragContext<List: BlockList> {
                 case .skip: break
                 case .end: return true
                 case .move(var data):
-                    let before = observer == nil ? 0 : moves.count
+                    visitDecision = .noDestination
+                    let before = observing ? moves.count : 0
                     let over = allocInOtherBlock(0, last, &data, &pass).passOver
-                    if observer != nil { report(data, last, movedSince: before) }
+                    if observing { report(data, last, movedSince: before) }
                     if over {
                         // The page was emptied completely already.
                         if movesBefore != moves.count && nextAllocation(h, freeMetadata) == nil {
@@ -670,11 +687,12 @@ public final class MetadataDefragContext<List: BlockList> {
                 case .end: return true
                 case .move(var data):
                     if !SuballocationType.granularityConflict(data.suballocationType, currentType) {
-                        let before = observer == nil ? 0 : moves.count
+                        visitDecision = .noDestination
+                        let before = observing ? moves.count : 0
                         let over = allocInOtherBlock(firstFreeBlock, blockList.blockCount, &data, &pass).passOver
-                        if observer != nil { report(data, i, movedSince: before) }
+                        if observing { report(data, i, movedSince: before) }
                         if over { return false }
-                    } else if observer != nil {
+                    } else if observing {
                         visitDecision = .algorithm
                         report(data, i, movedSince: moves.count)
                     }
