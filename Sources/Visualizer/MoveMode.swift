@@ -29,7 +29,7 @@ func moveText(_ snapshot: SessionSnapshot, _ state: ViewState) -> String? {
 func stepMove(_ state: inout ViewState, forward: Bool, _ snapshot: SessionSnapshot, rows: [PageRow], visible: Int) {
     guard let moves = snapshot.lastPass?.moves, !moves.isEmpty else {
         state.moveIndex = nil
-        state.message = "no moves in the pass shown (← → choose a pass)"
+        state.hint = "no moves in the pass shown (← → choose a pass)"
         return
     }
     let index: Int

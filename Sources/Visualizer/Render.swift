@@ -91,10 +91,10 @@ struct Renderer {
     mutating func drawMessage() {
         let rect = layout.message
         guard !rect.isEmpty, let text = messageText(snapshot, state) else { return }
-        // The move of move mode is information, not a warning.
-        let isMove = state.message == nil && shownMove(snapshot, state) != nil && text == moveText(snapshot, state)
-        canvas.writeTruncated((isMove ? " > " : " ! ") + text, x: 0, y: rect.y, maxWidth: rect.width,
-                              foreground: isMove ? .keybarKey : .warning, ascii: state.ascii)
+        // Hints and the move of move mode are information, not warnings.
+        let isInformation = state.message == nil && (state.hint != nil || moveText(snapshot, state) != nil)
+        canvas.writeTruncated((isInformation ? " > " : " ! ") + text, x: 0, y: rect.y, maxWidth: rect.width,
+                              foreground: isInformation ? .keybarKey : .warning, ascii: state.ascii)
     }
 
     /// The legend's entries for the colour mode: a role and what it stands for.

@@ -10,6 +10,7 @@ import Defragmentation
 /// - Returns: the new view state and what the session driver must do, in order.
 public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSnapshot) -> (ViewState, [Effect]) {
     var state = state
+    state.hint = nil
     var effects: [Effect] = []
     let layout = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
     let visible = max(1, layout.pages.height)
@@ -28,8 +29,8 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
         else { state.message = nil; effects.append(.step) }
     case .showPass(let forward):
         let target = snapshot.passNumber + (forward ? 1 : -1)
-        if target < 0 { state.message = "this is the start of the run" }
-        else if target > snapshot.passesRun { state.message = "this is the newest pass: space runs the next" }
+        if target < 0 { state.hint = "this is the start of the run" }
+        else if target > snapshot.passesRun { state.hint = "this is the newest pass: space runs the next" }
         else { state.message = nil; effects.append(.showPass(target)) }
     case .toggleRun:
         if state.isRunning { state.isRunning = false }

@@ -24,9 +24,12 @@ private var pastSnapshot: SessionSnapshot {
 
     @Test func theEndsOfTheTimelineSaySo() {
         let (atStart, none) = update(ViewState(), .showPass(forward: false), Fixtures.before)
-        #expect(none.isEmpty && atStart.message == "this is the start of the run")
+        #expect(none.isEmpty && atStart.hint == "this is the start of the run" && atStart.message == nil)
         let (atNewest, nothing) = update(ViewState(), .showPass(forward: true), Fixtures.afterPass)
-        #expect(nothing.isEmpty && atNewest.message?.contains("newest") == true)
+        #expect(nothing.isEmpty && atNewest.hint?.contains("newest") == true)
+        #expect(update(atNewest, .scrollDown, Fixtures.afterPass).0.hint == nil, "a hint lasts until the next key")
+        let lines = render(Fixtures.afterPass, atNewest, width: 100, height: 30).lines()
+        #expect(lines.contains { $0.hasPrefix(" > this is the newest pass") }, "shown as information, not as a warning")
     }
 
     @Test func aStepFromThePastReturnsToTheNewestFirst() {
@@ -109,7 +112,7 @@ private var pastSnapshot: SessionSnapshot {
 
     @Test func noMovesBeforeTheFirstPassAndAStepEndsTheMode() {
         let (state, _) = update(ViewState(), .stepMove(forward: true), Fixtures.before)
-        #expect(state.moveIndex == nil && state.message?.contains("no moves") == true)
+        #expect(state.moveIndex == nil && state.hint?.contains("no moves") == true)
         var on = ViewState(); on.moveIndex = 0
         #expect(update(on, .step, Fixtures.afterPass).0.moveIndex == nil)
         #expect(update(on, .showPass(forward: false), Fixtures.afterPass).0.moveIndex == nil)
