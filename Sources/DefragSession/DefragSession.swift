@@ -334,6 +334,9 @@ public final class DefragSession<Device: PageDevice> {
         notice = report.errors.isEmpty ? nil : "\(report.errors.count) move(s) failed in pass \(report.number)"
         runStats.add(report.stats)
         history.append(report)
+        // Older passes keep their counts only: memory does not grow with passes × allocations.
+        let old = history.count - 1 - PassDecisions.passesKeptInDetail
+        if old >= 0, history[old].decisions?.hasDetails == true { history[old].decisions?.dropDetails() }
         timeline.relocations.append(relocations)
         timeline.frames.append(pageFrames)
         return report

@@ -11,6 +11,9 @@ public enum WhyList {
     ///   - algorithm: the pass's algorithm, named in the `algorithm` reason.
     public static func lines(page: PageSnapshot, decisions: PassDecisions, moves: [MoveRecord],
                              algorithm: Algorithm) -> [String] {
+        guard decisions.hasDetails else {
+            return ["only the counts of this pass are kept (the last \(PassDecisions.passesKeptInDetail) passes keep each allocation's decision)"]
+        }
         var groups: [AllocationDecision: [AllocationSnapshot]] = [:]
         var unseen: [AllocationSnapshot] = [], arrived: [AllocationSnapshot] = []
         let arrivals = Set(moves.filter { $0.pool == page.pool && $0.destinationPage == page.id && $0.sourcePage != page.id }.map(\.id))

@@ -49,6 +49,30 @@ struct TimelineTests {
         #expect(session.snapshot(afterPass: -3).passNumber == 0 && session.snapshot(afterPass: passes + 5).passNumber == passes)
     }
 
+    @Test("explained passes older than the newest 16 keep their counts, not each allocation's decision")
+    func oldDecisionsKeepCounts() throws {
+        let trace = try Trace.load(path: TestPaths.trace("checkerboard"))
+        let session = try DefragSession(title: "checkerboard", configuration: EngineConfiguration(maxPassAllocations: 1)) {
+            [try trace.makePool(device: HostPageDevice())]
+        }
+        session.explains = true
+        var counts: [[AllocationDecision: Int]] = []
+        for _ in 0..<(PassDecisions.passesKeptInDetail + 4) {
+            let report = try #require(try session.step())
+            counts.append(try #require(report.decisions).counts)
+            #expect(report.decisions?.considered == 1024 && report.decisions?.moved == 1)
+        }
+        for (index, report) in session.history.enumerated() {
+            let decisions = try #require(report.decisions)
+            #expect(decisions.counts == counts[index], "pass \(index + 1) keeps its counts")
+            #expect(decisions.hasDetails == (index >= 4), "pass \(index + 1)")
+            #expect(decisions.byAllocation.isEmpty == !decisions.hasDetails)
+        }
+        let page = try #require(session.pageSnapshots.first?.id)
+        #expect(session.whyList(page: page, pass: 1)?.first?.hasPrefix("only the counts of this pass are kept") == true)
+        #expect(session.whyList(page: page, pass: 20)?.first?.hasPrefix("only the counts") == false)
+    }
+
     @Test("a reset forgets the old run's timeline")
     func resetForgets() throws {
         let trace = try Trace.load(path: TestPaths.trace("checkerboard"))
