@@ -70,10 +70,18 @@ public final class DefragSession<Device: PageDevice> {
     public var validatesAfterEachPass = false
     /// Also check all live allocations after each pass while live bytes stay under this many bytes.
     public var verifyAllBelowLiveBytes = 100_000_000
+    /// Ask the engine, each pass, what it decided for each allocation it looked at (``PassReport/decisions``).
+    /// Off by default: the engine then tracks nothing. The moves are the same either way.
+    public var explains = false
+    /// With ``explains``: what the engine decided in the pass that found nothing more to move (the run's
+    /// end), which is not in ``history``.
+    public private(set) var finalDecisions: PassDecisions?
     /// The last message worth showing (a handler failure).
     public private(set) var notice: String?
 
     private let makePools: () throws -> [Pool]
+    /// The start layout and what each pass changed (``snapshot(afterPass:)``).
+    private var timeline = Timeline()
     private var rng = SplitMix64(seed: 1)
 
     /// - Parameters:
@@ -114,6 +122,7 @@ public final class DefragSession<Device: PageDevice> {
             }
             pools = built
             contexts = made
+            timeline = Timeline(start: pageSnapshots)
         } catch {
             notice = "building the pools failed: \(error)"
             throw error
@@ -130,6 +139,8 @@ public final class DefragSession<Device: PageDevice> {
         contexts.removeAll()
         pools.removeAll()
         history.removeAll()
+        finalDecisions = nil
+        timeline = Timeline()
         runStats = DefragmentationStats()
         isFinished = true
         metricsAtStart = Metrics()
@@ -185,9 +196,23 @@ public final class DefragSession<Device: PageDevice> {
 
         let planningStart = DispatchTime.now().uptimeNanoseconds
         var collected: [(pool: Int, records: [MoveRecord])] = []
+        var decisions: PassDecisions? = explains ? PassDecisions(largestFreeRangeBefore: largestFreeRanges()) : nil
         for (index, context) in contexts.enumerated() {
-            context.collectMoves(&pass)
             let pool = pools[index]
+            if explains {
+                // Slot → decision; moved counts over all, else the engine's first word.
+                var bySlot: [Int: AllocationDecision] = [:]
+                context.observer = { slot, decision in
+                    if decision == .moved { bySlot[slot] = .moved } else if bySlot[slot] == nil { bySlot[slot] = decision }
+                }
+                context.collectMoves(&pass)
+                context.observer = nil
+                for (slot, decision) in bySlot {
+                    decisions?.byAllocation[PassDecisions.Key(pool: pool.name, id: pool.record(slot: slot).id)] = decision
+                }
+            } else {
+                context.collectMoves(&pass)
+            }
             for (slot, failure) in context.collectFailures {
                 errors.append(Self.passError(failure, id: pool.record(slot: slot).id, pool: pool.name))
             }
@@ -203,13 +228,16 @@ public final class DefragSession<Device: PageDevice> {
         let planningEnd = DispatchTime.now().uptimeNanoseconds
 
         if collected.isEmpty {
+            finalDecisions = decisions
             finish()
             guard !errors.isEmpty else { return nil }
             // Nothing moved, but moves were refused: say so once, and end the run (the next pass would
             // only refuse them again).
-            return appendPass(PassReport(number: history.count + 1, moves: [], stats: pass.stats, freedPages: [],
-                                     planningSeconds: Double(planningEnd - planningStart) / 1e9, copySeconds: 0, completeSeconds: 0,
-                                     errors: errors, metricsAfter: metrics))
+            var report = PassReport(number: history.count + 1, moves: [], stats: pass.stats, freedPages: [],
+                                    planningSeconds: Double(planningEnd - planningStart) / 1e9, copySeconds: 0, completeSeconds: 0,
+                                    errors: errors, metricsAfter: metrics)
+            report.decisions = decisions
+            return appendPass(report)
         }
 
         // The consumer's answers (faults), then the copies of the moves still answered `copy`.
@@ -250,6 +278,20 @@ public final class DefragSession<Device: PageDevice> {
         var freedPages: [Int] = []
         for pool in pools { freedPages += pool.takeReleasedPages() }
         let completeEnd = DispatchTime.now().uptimeNanoseconds
+        // Where each moved allocation is now (a refused or failed move left it where it was).
+        var relocations: [Relocation] = []
+        for (poolIndex, records) in collected {
+            let pool = pools[poolIndex]
+            for record in records {
+                if let now = pool.record(id: record.id) {
+                    if now.page != record.sourcePage || now.offset != record.sourceOffset {
+                        relocations.append(Relocation(pool: pool.name, id: record.id, sourcePage: record.sourcePage, destination: (now.page, now.offset)))
+                    }
+                } else {
+                    relocations.append(Relocation(pool: pool.name, id: record.id, sourcePage: record.sourcePage, destination: nil))
+                }
+            }
+        }
 
         // Nothing is lost: every moved allocation, and everything while it is cheap, is checked.
         var verificationErrors: [PassError] = []
@@ -276,20 +318,27 @@ public final class DefragSession<Device: PageDevice> {
         if validatesAfterEachPass { for pool in pools { check(pool) { try pool.validate() } } }
         errors += verificationErrors
 
-        let report = appendPass(PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
-                                       planningSeconds: Double(planningEnd - planningStart) / 1e9,
-                                       copySeconds: Double(copyEnd - copyStart) / 1e9,
-                                       completeSeconds: Double(completeEnd - copyEnd) / 1e9,
-                                       errors: errors, metricsAfter: metrics))
+        var report = PassReport(number: history.count + 1, moves: moveRecords, stats: pass.stats, freedPages: freedPages,
+                                planningSeconds: Double(planningEnd - planningStart) / 1e9,
+                                copySeconds: Double(copyEnd - copyStart) / 1e9,
+                                completeSeconds: Double(completeEnd - copyEnd) / 1e9,
+                                errors: errors, metricsAfter: metrics)
+        report.decisions = decisions
+        report = appendPass(report, relocations: relocations)
         if let first = verificationErrors.first(where: \.isVerification) { throw first }
         return report
     }
 
-    /// Adds a finished pass to the run.
-    private func appendPass(_ report: PassReport) -> PassReport {
+    /// Adds a finished pass to the run, and to its timeline the allocations it moved and the pages it left.
+    private func appendPass(_ report: PassReport, relocations: [Relocation] = []) -> PassReport {
         notice = report.errors.isEmpty ? nil : "\(report.errors.count) move(s) failed in pass \(report.number)"
         runStats.add(report.stats)
         history.append(report)
+        // Older passes keep their counts only: memory does not grow with passes × allocations.
+        let old = history.count - 1 - PassDecisions.passesKeptInDetail
+        if old >= 0, history[old].decisions?.hasDetails == true { history[old].decisions?.dropDetails() }
+        timeline.relocations.append(relocations)
+        timeline.frames.append(pageFrames)
         return report
     }
 
@@ -402,21 +451,50 @@ public final class DefragSession<Device: PageDevice> {
         return m
     }
 
-    /// Every page of every pool in the pools' current order, allocations ascending by offset.
-    public var pageSnapshots: [PageSnapshot] {
-        var result: [PageSnapshot] = []
+    /// The largest free range of every page now, by pool and page id.
+    private func largestFreeRanges() -> [PassDecisions.Key: Int] {
+        var result: [PassDecisions.Key: Int] = [:]
+        forEachPage { pool, id, metadata, _ in
+            var d = DetailedStatistics()
+            metadata.addDetailedStatistics(&d)
+            result[PassDecisions.Key(pool: pool.name, id: id)] = metadata.isEmpty ? metadata.size : d.unusedRangeSizeMax
+        }
+        return result
+    }
+
+    /// Calls `body` with every page of every pool in the pools' current order: its pool, id, metadata and
+    /// whether it is immovable.
+    private func forEachPage(_ body: (Pool, Int, TLSFMetadata, Bool) -> Void) {
         for (poolIndex, pool) in pools.enumerated() {
             let immovable = Set((0..<contexts[poolIndex].immovableBlockCount).map { pool.pageIDs[$0] })
             for id in pool.pageIDs {
                 guard let metadata = pool.metadata(ofPage: id) else { continue }
-                let allocations = metadata.allocations().compactMap { region -> AllocationSnapshot? in
-                    guard region.userData >= 0 else { return nil }
-                    let r = pool.record(slot: region.userData)
-                    return AllocationSnapshot(id: r.id, offset: r.offset, size: r.size, type: r.type, name: r.name)
-                }
-                result.append(PageSnapshot(id: id, size: metadata.size, pool: pool.name, allocations: allocations,
-                                           isImmovable: immovable.contains(id), isDedicated: pool.options.holdsDedicatedAllocations))
+                body(pool, id, metadata, immovable.contains(id))
             }
+        }
+    }
+
+    /// Every page of every pool in the pools' current order, without allocations.
+    private var pageFrames: [PageFrame] {
+        var result: [PageFrame] = []
+        forEachPage { pool, id, metadata, isImmovable in
+            result.append(PageFrame(pool: pool.name, id: id, size: metadata.size, isImmovable: isImmovable,
+                                    isDedicated: pool.options.holdsDedicatedAllocations))
+        }
+        return result
+    }
+
+    /// Every page of every pool in the pools' current order, allocations ascending by offset.
+    public var pageSnapshots: [PageSnapshot] {
+        var result: [PageSnapshot] = []
+        forEachPage { pool, id, metadata, isImmovable in
+            let allocations = metadata.allocations().compactMap { region -> AllocationSnapshot? in
+                guard region.userData >= 0 else { return nil }
+                let r = pool.record(slot: region.userData)
+                return AllocationSnapshot(id: r.id, offset: r.offset, size: r.size, type: r.type, name: r.name)
+            }
+            result.append(PageSnapshot(id: id, size: metadata.size, pool: pool.name, allocations: allocations,
+                                       isImmovable: isImmovable, isDedicated: pool.options.holdsDedicatedAllocations))
         }
         return result
     }
@@ -427,6 +505,24 @@ public final class DefragSession<Device: PageDevice> {
                         isFinished: isFinished, pages: pageSnapshots, pagesAtStart: metricsAtStart.pages, metrics: metrics,
                         lastPass: history.last, pagesHistory: [metricsAtStart.pages] + history.map { $0.metricsAfter.pages },
                         runStats: runStats, notice: notice)
+    }
+
+    /// The visible state as it was after pass `pass` (0: before the first pass), rebuilt from the start layout
+    /// and the passes' moves; the pools are not touched. `pass` is clamped to the passes run; at the newest
+    /// pass this is ``snapshot()``. Its `passNumber` is `pass`, its `passesRun` the passes run.
+    public func snapshot(afterPass pass: Int) -> SessionSnapshot {
+        let pass = max(0, min(pass, history.count))
+        if pass == history.count { return snapshot() }
+        var stats = DefragmentationStats()
+        for report in history.prefix(pass) { stats.add(report.stats) }
+        var shown = SessionSnapshot(title: title, backend: backendName, configuration: configuration, passNumber: pass,
+                                    isFinished: false, pages: timeline.pages(afterPass: pass), pagesAtStart: metricsAtStart.pages,
+                                    metrics: pass == 0 ? metricsAtStart : history[pass - 1].metricsAfter,
+                                    lastPass: pass == 0 ? nil : history[pass - 1],
+                                    pagesHistory: [metricsAtStart.pages] + history.map { $0.metricsAfter.pages },
+                                    runStats: stats, notice: notice)
+        shown.passesRun = history.count
+        return shown
     }
 
     /// Every live allocation of the caller's, ascending id: (id, page, offset, size), for the `ref` format.

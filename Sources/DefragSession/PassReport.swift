@@ -111,6 +111,9 @@ public struct PassReport: Hashable, Sendable {
     public var errors: [PassError]
     /// Metrics after the pass.
     public var metricsAfter: Metrics
+    /// What the engine decided for each allocation it looked at, when the session explains
+    /// (``DefragSession/explains``); nil otherwise.
+    public var decisions: PassDecisions?
 
     public init(number: Int, moves: [MoveRecord], stats: DefragmentationStats, freedPages: [Int],
                 planningSeconds: Double, copySeconds: Double, completeSeconds: Double, errors: [PassError] = [],
@@ -127,6 +130,56 @@ public struct PassReport: Hashable, Sendable {
     }
 
     public var elapsedSeconds: Double { planningSeconds + copySeconds + completeSeconds }
+}
+
+/// What the engine decided in one pass, per allocation it looked at.
+public struct PassDecisions: Hashable, Sendable {
+    /// An allocation of a pool.
+    public struct Key: Hashable, Sendable {
+        public var pool: String
+        public var id: Int
+        public init(pool: String, id: Int) { self.pool = pool; self.id = id }
+    }
+    /// The decision for each allocation looked at (`moved` if a move was collected for it). Emptied, with
+    /// ``largestFreeRangeBefore``, once the pass is older than ``passesKeptInDetail``
+    /// (``hasDetails`` false then); the counts stay.
+    public var byAllocation: [Key: AllocationDecision] { didSet { counted = nil } }
+    /// The largest free range of each page (`Key.id`: the page's id) when the pass began.
+    public var largestFreeRangeBefore: [Key: Int]
+    /// The newest passes of a session that keep their per-allocation decisions (for why-lists).
+    public static let passesKeptInDetail = 16
+    /// Whether the per-allocation decisions are still kept.
+    public private(set) var hasDetails = true
+    private var counted: [AllocationDecision: Int]?
+
+    public init(byAllocation: [Key: AllocationDecision] = [:], largestFreeRangeBefore: [Key: Int] = [:]) {
+        self.byAllocation = byAllocation
+        self.largestFreeRangeBefore = largestFreeRangeBefore
+    }
+
+    /// Allocations per decision.
+    public var counts: [AllocationDecision: Int] {
+        if let counted { return counted }
+        var counts: [AllocationDecision: Int] = [:]
+        for decision in byAllocation.values { counts[decision, default: 0] += 1 }
+        return counts
+    }
+
+    /// Keeps the counts and drops the per-allocation decisions and free ranges.
+    public mutating func dropDetails() {
+        let kept = counts
+        byAllocation = [:]
+        largestFreeRangeBefore = [:]
+        counted = kept
+        hasDetails = false
+    }
+
+    /// Allocations the engine looked at: the moves plus those not moved.
+    public var considered: Int { counts.values.reduce(0, +) }
+    /// Allocations not moved, by reason (reasons with none left out).
+    public var notMoved: [AllocationDecision: Int] { counts.filter { $0.key != .moved } }
+    /// Allocations a move was collected for.
+    public var moved: Int { counts[.moved] ?? 0 }
 }
 
 /// Where in a pass the device failed.

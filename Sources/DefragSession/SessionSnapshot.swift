@@ -34,8 +34,13 @@ public struct SessionSnapshot: Sendable {
     /// "host" or the Vulkan device name.
     public var backend: String
     public var configuration: EngineConfiguration
-    /// Passes completed so far (0 before the first step).
+    /// The pass shown: passes completed so far (0 before the first step), or an earlier pass when the
+    /// snapshot shows the past (``DefragSession/snapshot(afterPass:)``).
     public var passNumber: Int
+    /// Passes the run has completed; more than ``passNumber`` when the snapshot shows the past.
+    public var passesRun: Int
+    /// The snapshot shows an earlier pass than the newest.
+    public var isPast: Bool { passNumber < passesRun }
     /// True once a pass collected no move.
     public var isFinished: Bool
     /// Every page of every pool, pools in order, pages in the pool's current order.
@@ -59,6 +64,7 @@ public struct SessionSnapshot: Sendable {
         self.backend = backend
         self.configuration = configuration
         self.passNumber = passNumber
+        self.passesRun = passNumber
         self.isFinished = isFinished
         self.pages = pages
         self.pagesAtStart = pagesAtStart

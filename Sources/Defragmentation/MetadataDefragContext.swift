@@ -20,6 +20,19 @@ public final class MetadataDefragContext<List: BlockList> {
     public var handler: Handler
     /// The pool being defragmented.
     public let blockList: List
+    /// Told, per pass, what was decided for each allocation looked at. An allocation may be reported more
+    /// than once in a pass (extensive visits some twice; when the budget ends a pass, every allocation of the
+    /// source pages is reported `budget` at the end): `moved` counts over all, else the first word. nil (the
+    /// default): nothing is tracked. It only reads: the moves are the same with it on.
+    public var observer: ((List.Allocation, AllocationDecision) -> Void)? { didSet { observing = observer != nil } }
+    /// Whether ``observer`` is set: one byte the walk tests (reading the optional closure itself would
+    /// retain and release it for every allocation).
+    @usableFromInline @exclusivity(unchecked) var observing = false
+    /// The reason the allocation being visited stays if no move is collected for it (observer only).
+    @usableFromInline @exclusivity(unchecked) var visitDecision = AllocationDecision.noDestination
+    /// The two movable pages with the largest free-range bounds when the pass began (observer only): a
+    /// collect only takes free space, so no page can hold more later in the pass.
+    @usableFromInline @exclusivity(unchecked) var largestBounds: [(page: Int, bound: Int)] = []
 
     // The run's state below is `@exclusivity(unchecked)`: run-time checks of overlapping accesses to a
     // class's stored properties doubled the instructions of planning. No access overlaps another of the
@@ -119,6 +132,8 @@ public final class MetadataDefragContext<List: BlockList> {
         if dialect == .vma { pass.ignoredAllocations = carriedIgnoredAllocations }
         defer { if dialect == .vma { carriedIgnoredAllocations = pass.ignoredAllocations } }
 
+        if observing { noteFreeRangeBounds(); sweepImmovable() }
+        defer { if observing { sweepBudget(pass) } }
         let count = blockList.blockCount
         if algorithm == .optimal {
             computeOptimal(&pass)
@@ -158,9 +173,14 @@ public final class MetadataDefragContext<List: BlockList> {
         visitedAllocationFailed = false
         let data = blockList.moveData(forUserData: userData)
         switch pass.checkCounters(data.move.size) {
-        case .ignore: return .skip
-        case .end: return .end
-        case .pass: return .move(data)
+        case .ignore:
+            if observing { observer?(data.move.sourceAllocation, .budget) }
+            return .skip
+        case .end:
+            if observing { observer?(data.move.sourceAllocation, .budget) }
+            return .end
+        case .pass:
+            return .move(data)
         }
     }
 
@@ -297,7 +317,9 @@ public final class MetadataDefragContext<List: BlockList> {
             case .skip: break
             case .end: return true
             case .move(var data):
-                if body(blockIndex, metadata, h, &data, &pass, &pageState) { return true }
+                if observing {
+                    if observedBody(blockIndex, metadata, h, &data, &pass, &pageState, body) { return true }
+                } else if body(blockIndex, metadata, h, &data, &pass, &pageState) { return true }
             }
             handle = nextAllocation(h, metadata)
         }
@@ -324,7 +346,7 @@ public final class MetadataDefragContext<List: BlockList> {
     @inlinable func computeFast(_ pass: inout PassContext) -> Bool {
         walkAllocations(&pass) { blockIndex, _, _, data, pass, _ in
             // The seed ends the pass on reaching page 0; VMA never walks it.
-            if blockIndex == 0 { return true }
+            if blockIndex == 0 { if observing { visitDecision = .algorithm }; return true }
             return allocInOtherBlock(0, blockIndex, &data, &pass).passOver
         }
     }
@@ -368,8 +390,87 @@ public final class MetadataDefragContext<List: BlockList> {
             let current = offset(handle, metadata)
             guard !other.done && current != 0 && mightFit(metadata, data) else { return false }
             guard prevFreeRegionSize >= minimalFreeRegion || nextFreeRegionSize >= minimalFreeRegion
-                || data.move.size <= averageFreeSize || data.move.size <= averageAllocationSize else { return false }
+                || data.move.size <= averageFreeSize || data.move.size <= averageAllocationSize else {
+                if observing { visitDecision = .algorithm }
+                return false
+            }
             return allocIfLowerOffset(current, blockIndex, metadata, &data, &pass).passOver
+        }
+    }
+
+    // MARK: observing
+
+    /// `body` for one allocation, then the report of what became of it (observer only; kept out of line so
+    /// that the walk without an observer stays as it was).
+    @inline(never)
+    @usableFromInline func observedBody(_ blockIndex: Int, _ metadata: List.Metadata, _ handle: AllocationHandle, _ data: inout MoveData,
+                              _ pass: inout PassContext, _ pageState: inout Int, _ body: WalkBody) -> Bool {
+        visitDecision = .noDestination
+        let before = moves.count
+        let over = body(blockIndex, metadata, handle, &data, &pass, &pageState)
+        report(data, blockIndex, movedSince: before)
+        return over
+    }
+
+    /// Tells the observer what became of the allocation just visited on page `blockIndex`: moved if a move was
+    /// collected since `movedSince`; else the algorithm's refusal if one was noted, else no destination when no
+    /// other page's free-range bound holds it, else the algorithm's rules.
+    @usableFromInline func report(_ data: MoveData, _ blockIndex: Int, movedSince: Int) {
+        guard let observer else { return }
+        var decision = visitDecision
+        if moves.count > movedSince {
+            decision = .moved
+        } else if decision == .noDestination,
+                  let other = largestBounds.first(where: { $0.page != blockIndex }), other.bound >= data.move.size {
+            decision = .algorithm
+        }
+        observer(data.move.sourceAllocation, decision)
+    }
+
+    /// Notes the two movable pages with the largest free-range bounds (``largestBounds``; observer only).
+    @usableFromInline func noteFreeRangeBounds() {
+        largestBounds.removeAll(keepingCapacity: true)
+        for index in 0..<blockList.blockCount where !isImmovable(blockList.metadata(forBlock: index)) {
+            let space = blockList.freeSpace(forBlock: index)
+            largestBounds.append((index, min(space.free, space.largestRangeBound)))
+            largestBounds.sort { $0.bound > $1.bound }
+            if largestBounds.count > 2 { largestBounds.removeLast() }
+        }
+    }
+
+    /// Every allocation of an immovable page, reported as such (observer only).
+    @usableFromInline func sweepImmovable() {
+        guard let observer, !immovablePages.isEmpty else { return }
+        for index in 0..<blockList.blockCount {
+            let metadata = blockList.metadata(forBlock: index)
+            guard isImmovable(metadata) else { continue }
+            forEachOwnAllocation(metadata) { observer($0, .immovable) }
+        }
+    }
+
+    /// When the pass ended at its budget, every allocation of the pages the walk takes as sources is reported
+    /// `budget`: it counts for those the walk did not reach (the first word counts for the others). Observer
+    /// only.
+    @usableFromInline func sweepBudget(_ pass: PassContext) {
+        guard let observer, pass.stats.allocationsMoved >= pass.maxPassAllocations || pass.stats.bytesMoved >= pass.maxPassBytes
+                || pass.ignoredAllocations >= PassContext.maxAllocationsToIgnore else { return }
+        let lowest = blockList.blockCount > 1 ? lowestSourceIndex : 0
+        guard lowest < blockList.blockCount else { return }
+        for index in lowest..<blockList.blockCount {
+            let metadata = blockList.metadata(forBlock: index)
+            if isImmovable(metadata) { continue }
+            forEachOwnAllocation(metadata) { observer($0, .budget) }
+        }
+    }
+
+    /// Calls `body` with each allocation of `metadata` that is not a destination of this run.
+    @usableFromInline func forEachOwnAllocation(_ metadata: List.Metadata, _ body: (List.Allocation) -> Void) {
+        var handle = firstAllocation(metadata)
+        while let h = handle {
+            if let userData = try? metadata.userData(of: h), userData != sentinel {
+                body(blockList.moveData(forUserData: userData).move.sourceAllocation)
+            }
+            handle = nextAllocation(h, metadata)
         }
     }
 
@@ -511,7 +612,11 @@ public final class MetadataDefragContext<List: BlockList> {
                 case .skip: break
                 case .end: return true
                 case .move(var data):
-                    if allocInOtherBlock(0, last, &data, &pass).passOver {
+                    visitDecision = .noDestination
+                    let before = observing ? moves.count : 0
+                    let over = allocInOtherBlock(0, last, &data, &pass).passOver
+                    if observing { report(data, last, movedSince: before) }
+                    if over {
                         // The page was emptied completely already.
                         if movesBefore != moves.count && nextAllocation(h, freeMetadata) == nil {
                             extensive.firstFreeBlock = last
@@ -599,7 +704,14 @@ public final class MetadataDefragContext<List: BlockList> {
                 case .end: return true
                 case .move(var data):
                     if !SuballocationType.granularityConflict(data.suballocationType, currentType) {
-                        if allocInOtherBlock(firstFreeBlock, blockList.blockCount, &data, &pass).passOver { return false }
+                        visitDecision = .noDestination
+                        let before = observing ? moves.count : 0
+                        let over = allocInOtherBlock(firstFreeBlock, blockList.blockCount, &data, &pass).passOver
+                        if observing { report(data, i, movedSince: before) }
+                        if over { return false }
+                    } else if observing {
+                        visitDecision = .algorithm
+                        report(data, i, movedSince: moves.count)
                     }
                     if !SuballocationType.granularityConflict(data.suballocationType, .imageOptimal) {
                         texturePresent = true

@@ -194,6 +194,20 @@ public struct PassRecord: Codable, Hashable, Sendable {
     public var copySeconds: Double
     public var completeSeconds: Double
     public var errors: [String]
+    /// Allocations the engine looked at (moves plus `notMoved`), when the session explained the pass.
+    public var considered: Int?
+    /// Allocations not moved, by reason, when the session explained the pass.
+    public var notMoved: NotMoved?
+
+    /// Allocations not moved, by reason (``AllocationDecision``).
+    public struct NotMoved: Codable, Hashable, Sendable {
+        public var noDestination: Int
+        public var budget: Int
+        public var immovable: Int
+        public var algorithm: Int
+
+        public var total: Int { noDestination + budget + immovable + algorithm }
+    }
 
     public init(_ report: PassReport) {
         pass = report.number
@@ -212,6 +226,12 @@ public struct PassRecord: Codable, Hashable, Sendable {
         copySeconds = report.copySeconds
         completeSeconds = report.completeSeconds
         errors = report.errors.map { "\($0)" }
+        if let decisions = report.decisions {
+            let counts = decisions.notMoved
+            considered = decisions.considered
+            notMoved = NotMoved(noDestination: counts[.noDestination] ?? 0, budget: counts[.budget] ?? 0,
+                                immovable: counts[.immovable] ?? 0, algorithm: counts[.algorithm] ?? 0)
+        }
     }
 }
 

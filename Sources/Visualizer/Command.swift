@@ -34,6 +34,10 @@ public enum Command: Hashable, Sendable {
     case toggleColourMode
     /// Save the frame on screen as an SVG file (the event loop writes it and says where).
     case screenshot
+    /// Show the pass before (`forward: false`) or after the one shown: the timeline. The pools stay as they are.
+    case showPass(forward: Bool)
+    /// Move mode: the next (`forward`) or previous move of the pass shown.
+    case stepMove(forward: Bool)
     /// Time for an auto-step (sent by the event loop at the chosen speed).
     case tick
     case resize(width: Int, height: Int)
@@ -54,6 +58,9 @@ public enum Effect: Hashable, Sendable {
     case setBudget(maxPassBytes: Int, maxPassAllocations: Int)
     /// Save the frame on screen (handled by the event loop, like quit; never reaches the driver).
     case screenshot
+    /// Show the layout and figures as they were after this pass (0: the start; the passes run or more: the
+    /// newest). Nothing in the pools changes.
+    case showPass(Int)
     /// Leave the program.
     case quit
 }
@@ -82,6 +89,9 @@ public struct KeyMap: Sendable {
         .character("?"): .toggleHelp, .character("h"): .toggleHelp,
         .character("c"): .toggleColourMode,
         .character("s"): .screenshot,
+        .character("."): .stepMove(forward: true), .character(","): .stepMove(forward: false),
+        .left: .showPass(forward: false), .character("["): .showPass(forward: false),
+        .right: .showPass(forward: true), .character("]"): .showPass(forward: true),
         .character("q"): .quit, .character("Q"): .quit,
     ])
 

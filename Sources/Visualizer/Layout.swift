@@ -169,6 +169,8 @@ func clampedSelection(selected: Int, scroll: Int, rows: [PageRow], visible: Int,
 /// The text of the message row: the view's own message, else the session's notice, else a handler error.
 func messageText(_ snapshot: SessionSnapshot, _ state: ViewState) -> String? {
     if let message = state.message { return message }
+    if let hint = state.hint { return hint }
+    if let move = moveText(snapshot, state) { return move }
     if let notice = snapshot.notice { return notice }
     if let errors = snapshot.lastPass?.errors, let first = errors.first {
         return errors.count == 1 ? first.description : "\(first) (+\(errors.count - 1) more)"

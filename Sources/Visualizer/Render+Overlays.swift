@@ -47,6 +47,10 @@ extension Renderer {
         ("↑ ↓ j k", "select a page"),
         ("PgUp PgDn", "scroll a screen"),
         ("g G", "first / last page"),
+        ("← → [ ]", "show the previous / next pass"),
+        (". ,", "step through the pass's moves"),
+        ("", "(it was collected whole, copied,"),
+        ("", "then completed; Esc leaves)"),
         ("Enter", "allocations of the page"),
         ("Esc", "close"),
         ("c", "colour by size / type"),
@@ -100,7 +104,9 @@ extension Renderer {
             let pass = snapshot.lastPass?.number ?? 0
             return ("page \(id)", "", [("released by pass \(pass): its allocations moved to other pages", .freedPage)])
         case .page(let index):
-            return Renderer.detailLines(page: snapshot.pages[index], lastPass: snapshot.lastPass, ascii: state.ascii)
+            var detail = Renderer.detailLines(page: snapshot.pages[index], lastPass: snapshot.lastPass, ascii: state.ascii)
+            detail.lines += whySection(page: snapshot.pages[index], snapshot).map { ($0, $0.hasPrefix(" ") ? .text : .panelTitle) }
+            return detail
         }
     }
 

@@ -161,6 +161,13 @@ extension Renderer {
         let sparkWidth = max(0, width - caption.unicodeScalars.count)
         let spark = StatsPanel.sparkline(history, width: sparkWidth, glyphs: glyphs.sparks)
         let end = canvas.write(spark, x: x, y: y, maxWidth: width, foreground: .sparkline)
+        // The pass shown stands out (reversed) when it is not the newest.
+        let shownCount = spark.unicodeScalars.count
+        let marked = snapshot.passNumber - (history.count - shownCount)
+        if snapshot.isPast, marked >= 0, marked < shownCount, x + marked < end {
+            let glyph = spark.unicodeScalars[spark.unicodeScalars.index(spark.unicodeScalars.startIndex, offsetBy: marked)]
+            canvas.put(x + marked, y, glyph, .keybarKey, .background, .reverse)
+        }
         canvas.write(caption, x: end, y: y, maxWidth: x + width - end, foreground: .dimText, ascii: state.ascii)
     }
 }

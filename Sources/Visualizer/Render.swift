@@ -44,6 +44,7 @@ struct Renderer {
     mutating func draw() {
         drawHeader()
         drawPageList()
+        drawShownMove()
         drawPanel()
         drawMessage()
         drawLegend()
@@ -63,10 +64,12 @@ struct Renderer {
                     "\(configuration.algorithm.rawValue)/\(configuration.dialect.rawValue)",
                     "budget \(configuration.budgetDescription)"].joined(separator: glyphs.separator)
         let status: String
-        if snapshot.isFinished { status = "finished" }
+        if snapshot.isPast { status = "past" }
+        else if snapshot.isFinished { status = "finished" }
         else if state.isRunning { status = "running \(state.speedDescription)" }
         else { status = "paused" }
-        let right = "pass \(snapshot.passNumber)\(glyphs.separator)\(status)"
+        let pass = snapshot.isPast ? "pass \(snapshot.passNumber) of \(snapshot.passesRun)" : "pass \(snapshot.passNumber)"
+        let right = "\(pass)\(glyphs.separator)\(status)"
         let rightWidth = right.unicodeScalars.count
         let rightX = rect.width - 1 - rightWidth
         let statusRole: Role = snapshot.isFinished ? .sparkline : (state.isRunning ? .keybarKey : .text)
@@ -75,10 +78,10 @@ struct Renderer {
         }
         if rightX >= 12 {
             canvas.writeTruncated(left, x: 1, y: rect.y, maxWidth: rightX - 2, background: .header, attributes: .bold, ascii: state.ascii)
-            let x = canvas.write("pass \(snapshot.passNumber)\(glyphs.separator)", x: rightX, y: rect.y, background: .header, ascii: state.ascii)
+            let x = canvas.write("\(pass)\(glyphs.separator)", x: rightX, y: rect.y, background: .header, ascii: state.ascii)
             canvas.write(status, x: x, y: rect.y, foreground: statusRole, background: .header, attributes: .bold, ascii: state.ascii)
         } else {
-            canvas.writeTruncated("\(snapshot.title) pass \(snapshot.passNumber) \(status)", x: rect.width > 2 ? 1 : 0, y: rect.y,
+            canvas.writeTruncated("\(snapshot.title) \(pass) \(status)", x: rect.width > 2 ? 1 : 0, y: rect.y,
                                   maxWidth: rect.width > 2 ? rect.width - 2 : rect.width, background: .header, ascii: state.ascii)
         }
     }
@@ -88,7 +91,10 @@ struct Renderer {
     mutating func drawMessage() {
         let rect = layout.message
         guard !rect.isEmpty, let text = messageText(snapshot, state) else { return }
-        canvas.writeTruncated(" ! " + text, x: 0, y: rect.y, maxWidth: rect.width, foreground: .warning, ascii: state.ascii)
+        // Hints and the move of move mode are information, not warnings.
+        let isInformation = state.message == nil && (state.hint != nil || moveText(snapshot, state) != nil)
+        canvas.writeTruncated((isInformation ? " > " : " ! ") + text, x: 0, y: rect.y, maxWidth: rect.width,
+                              foreground: isInformation ? .keybarKey : .warning, ascii: state.ascii)
     }
 
     /// The legend's entries for the colour mode: a role and what it stands for.
@@ -131,6 +137,8 @@ struct Renderer {
          KeyItem(priority: 7, key: "b/B", label: "budget"),
          KeyItem(priority: 10, key: state.ascii ? "j/k" : "↑↓", label: "select"),
          KeyItem(priority: 9, key: state.ascii ? "Enter" : "⏎", label: "page"),
+         KeyItem(priority: 11, key: state.ascii ? "[/]" : "←→", label: "pass"),
+         KeyItem(priority: 12, key: "./,", label: "moves"),
          KeyItem(priority: 3, key: "?", label: "help"),
          KeyItem(priority: 2, key: "q", label: "quit")]
     }

@@ -31,6 +31,8 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
     /// trusted, so further steps are refused with this message until a reset or a new configuration rebuilds
     /// the pools.
     public private(set) var failure: String?
+    /// The pass shown when it is not the newest (``Effect/showPass(_:)``); nil: the newest.
+    public private(set) var shownPass: Int?
 
     /// - Parameters:
     ///   - session: the run to show and step.
@@ -47,6 +49,11 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
     public func perform(_ effect: Effect) throws {
         defer { refresh() }
         var configuration = session.configuration
+        if case .showPass(let pass) = effect {
+            shownPass = pass < session.history.count ? max(0, pass) : nil
+            return
+        }
+        shownPass = nil
         switch effect {
         case .step:
             if let failure { throw DriverError(description: failure) }
@@ -71,13 +78,13 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
             failure = nil
         case .setBudget(let bytes, let allocations):
             try session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
-        case .quit, .screenshot:
+        case .quit, .screenshot, .showPass:
             break
         }
     }
 
     private func refresh() {
-        cached = session.snapshot()
+        cached = shownPass.map { session.snapshot(afterPass: $0) } ?? session.snapshot()
         let parts = [standingNotice, failure, cached.notice].compactMap { $0 }
         cached.notice = parts.isEmpty ? nil : parts.joined(separator: " — ")
     }

@@ -10,6 +10,7 @@ import Defragmentation
 /// - Returns: the new view state and what the session driver must do, in order.
 public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSnapshot) -> (ViewState, [Effect]) {
     var state = state
+    state.hint = nil
     var effects: [Effect] = []
     let layout = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
     let visible = max(1, layout.pages.height)
@@ -20,10 +21,20 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
 
     switch command {
     case .step:
-        if snapshot.isFinished { state.message = "the run is finished: R resets it" }
+        if snapshot.isPast {
+            // From the past, a step first comes back to the newest pass (the header says which).
+            state.message = nil
+            effects.append(.showPass(snapshot.passesRun))
+        } else if snapshot.isFinished { state.message = "the run is finished: R resets it" }
         else { state.message = nil; effects.append(.step) }
+    case .showPass(let forward):
+        let target = snapshot.passNumber + (forward ? 1 : -1)
+        if target < 0 { state.hint = "this is the start of the run" }
+        else if target > snapshot.passesRun { state.hint = "this is the newest pass: space runs the next" }
+        else { state.message = nil; effects.append(.showPass(target)) }
     case .toggleRun:
         if state.isRunning { state.isRunning = false }
+        else if snapshot.isPast { state.isRunning = true; state.message = nil; effects.append(.showPass(snapshot.passesRun)) }
         else if snapshot.isFinished { state.message = "the run is finished: R resets it" }
         else { state.isRunning = true; state.message = nil }
     case .faster:
@@ -77,14 +88,18 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     case .closeDetail:
         if state.isHelpShown { state.isHelpShown = false }
         else if state.isDetailShown { state.isDetailShown = false }
+        else if state.moveIndex != nil { state.moveIndex = nil }
         else { state.message = nil }
+    case .stepMove(let forward):
+        stepMove(&state, forward: forward, snapshot, rows: rowList, visible: visible)
     case .toggleHelp:
         state.isHelpShown.toggle()
     case .toggleColourMode:
         state.colourMode = state.colourMode == .size ? .type : .size
     case .tick:
         if state.isRunning {
-            if snapshot.isFinished { state.isRunning = false } else { effects.append(.step) }
+            if snapshot.isPast { effects.append(.showPass(snapshot.passesRun)) }
+            else if snapshot.isFinished { state.isRunning = false } else { effects.append(.step) }
         }
     case .resize(let width, let height):
         state.width = max(0, width)
@@ -94,6 +109,9 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     case .quit:
         effects.append(.quit)
     }
+
+    // Whatever the driver does changes the pass shown or its moves: move mode ends.
+    if !effects.isEmpty { state.moveIndex = nil }
 
     let relaid = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
     (state.selectedRow, state.scrollOffset) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,
@@ -115,5 +133,5 @@ func detailLineCount(_ snapshot: SessionSnapshot, rows: [PageRow], row: Int) -> 
     let page = snapshot.pages[index]
     let departures = page.isDedicated ? 0
         : snapshot.lastPass?.moves.filter { $0.sourcePage == page.id && $0.pool == page.pool && $0.operation != .ignore }.count ?? 0
-    return page.allocations.count + departures
+    return page.allocations.count + departures + whySection(page: page, snapshot).count
 }

@@ -46,6 +46,11 @@ public struct ViewState: Hashable, Sendable {
     public var ascii = false
     /// No colours: the renderer picks glyphs that keep moves visible without colour.
     public var monochrome = false
+    /// Move mode: the index of the move shown among the moves of the pass shown (`.`/`,`); nil: off.
+    public var moveIndex: Int?
+    /// A hint about the last key (the end of the timeline, no moves to replay), shown above the key bar as
+    /// information, not as a warning; it lasts until the next command.
+    public var hint: String?
     /// A transient message (an error from the driver), shown above the key bar.
     public var message: String?
 

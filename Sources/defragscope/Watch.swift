@@ -107,6 +107,8 @@ struct Watch: ParsableCommand {
                     try workload.makePools(device: device, keepBytes: verify != .none, progress: reporter.report)
                 }
                 try engine.applyFaults(to: session)
+                // The page detail says why a page's allocations stay: the engine reports its decisions.
+                session.explains = true
                 return DefragSessionDriver(session: session, notice: notice)
             }
         } catch let error as TerminalUIError {

@@ -312,7 +312,7 @@ struct WatchKeyFuzzTests {
     /// left click at a random cell), "wheel" (the mouse wheel, either way) and "slow-click" (a click whose reports
     /// come in two parts, the Esc and 60 ms later the rest, as over a slow link).
     static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
-                       "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "Tab", "BSpace", "x", "1",
+                       "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "[", "]", ".", ",", "Tab", "BSpace", "x", "1",
                        "C-s", "C-q", "s", "z", "resize", "click", "click", "wheel", "slow-click"]
 
     /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`

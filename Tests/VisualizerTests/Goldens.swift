@@ -114,7 +114,7 @@ enum Goldens {
                                                                                                                                                                       │
                                                                                                                                                                       │
                                                                                                                                                                       │
- ␣ step  r run  +/- speed  R reset  a algo  d dialect  b/B budget  ↑↓ select  ⏎ page  ? help  q quit
+ ␣ step  r run  +/- speed  R reset  a algo  d dialect  b/B budget  ↑↓ select  ⏎ page  ←→ pass  ./, moves  ? help  q quit
 """,
         "after-20x5": """
  fixture pass 1 pa…
@@ -162,16 +162,16 @@ enum Goldens {
                  │ ↑ ↓ j k    select a page                   │
                  │ PgUp PgDn  scroll a screen                 │
                  │ g G        first / last page               │
+                 │ ← → [ ]    show the previous / next pass   │
+                 │ . ,        step through the pass's moves   │
+                 │            (it was collected whole, copied,│
+                 │            then completed; Esc leaves)     │
                  │ Enter      allocations of the page         │
-                 │ Esc        close                           │
-                 │ c          colour by size / type           │
-                 │ s          save a screenshot (SVG)         │
-                 │ ?          this help                       │
-── after pass 1 ─│ q          quit                            │─────────────────
- pages         3/│                                            │       148 KiB
- live            │ Legend                                     │             2
- free            │ █ allocation, colour by size class         │   1 / 552 KiB
- largest free    │ █ arrived in the last pass                 │         81.4%
+── after pass 1 ─│ Esc        close                           │─────────────────
+ pages         3/│ c          colour by size / type           │       148 KiB
+ live            │ s          save a screenshot (SVG)         │             2
+ free            │ ?          this help                       │   1 / 552 KiB
+ largest free    │ q          quit                            │         81.4%
  pages per pass █└────────────────────────────────────────────┘
  ␣ step  r run  +/- speed  R reset  a algo  b/B budget  ⏎ page  ? help  q quit
 """,

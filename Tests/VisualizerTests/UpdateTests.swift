@@ -20,6 +20,8 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
         (.pageUp, .pageUp), (.pageDown, .pageDown), (.home, .home), (.end, .end),
         (.enter, .openDetail), (.escape, .closeDetail), (.character("?"), .toggleHelp),
         (.character("c"), .toggleColourMode), (.character("s"), .screenshot), (.character("q"), .quit),
+        (.left, .showPass(forward: false)), (.character("["), .showPass(forward: false)),
+        (.right, .showPass(forward: true)), (.character("]"), .showPass(forward: true)),
     ])
     func binding(key: Key, command: Command) {
         #expect(map.command(for: key) == command)
@@ -27,7 +29,6 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
 
     @Test func unboundKeysAndEvents() {
         #expect(map.command(for: .character("z")) == nil)
-        #expect(map.command(for: .left) == nil)
         #expect(map.command(for: .resize(width: 90, height: 30)) == .resize(width: 90, height: 30))
         #expect(map.command(for: .click(x: 3, y: 7)) == .selectRow(y: 7))
     }
