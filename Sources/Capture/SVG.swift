@@ -75,25 +75,8 @@ public enum SVGScreenshot {
         return (bg, TextKey(fill: fg, attributes: style.attributes.subtracting(.reverse)))
     }
 
-    /// `text` safe inside an XML element or attribute.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // XML 1.0 allows no control characters other than tab and newlines.
-                if scalar.value < 0x20 && scalar != "\t" && scalar != "\n" { out += "?" }
-                else if (0xFFFE...0xFFFF).contains(scalar.value) { out += "?" }
-                else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
+    /// `text` safe inside an XML element or attribute (``XMLText/escape(_:)``).
+    public static func escape(_ text: String) -> String { XMLText.escape(text) }
 }
 
 public enum PlainTextScreenshot {

@@ -102,19 +102,6 @@ extension Chart {
         return values
     }
 
-    /// Text for XML character data and attribute values.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// Text for XML character data and attribute values (``XMLText/escape(_:)``).
+    static func escape(_ text: String) -> String { XMLText.escape(text) }
 }
