@@ -1,6 +1,6 @@
 // The terminal UI of `watch --compare`: the loop of EventLoop.run over several drivers, drawn with
-// renderComparison; Tab moves the focus. (The loop's shape is EventLoop.run's; the two differ in their
-// state, update, render and effects, and would share one loop over a model protocol.)
+// renderComparison; Tab moves the focus. It waits for keys as EventLoop.run does (KeyWait); the two differ
+// in their state, update, render and effects.
 import DefragSession
 import Visualizer
 #if canImport(Glibc)
@@ -42,8 +42,7 @@ extension EventLoop {
         state.isRunning = options.startRunning && !snapshots.allSatisfy(\.isFinished)
         var dirty = true
         var nextStep = now() + 1 / state.passesPerSecond
-        var quickTimeouts = 0
-        var typedAhead: [Key] = []
+        var keys = KeyWait()
 
         while true {
             let signal = screen.takeSignal()
@@ -59,14 +58,12 @@ extension EventLoop {
 
             let waitSeconds = state.isRunning ? max(0, nextStep - now()) : 0.25
             let waitMilliseconds = Int(min(0.25, waitSeconds) * 1000)
-            let started = now()
             var commands: [Command] = []
-            let key = typedAhead.isEmpty ? Input.read(timeout: waitMilliseconds) : typedAhead.removeFirst()
-            if let key {
-                quickTimeouts = 0
-                // As in run(options:loading:makeDriver:): a quit among the keys already typed ends it now.
-                typedAhead += Input.readWaiting()
-                if typedAhead.contains(where: { options.keyMap.command(for: $0) == .quit }) { return .quit }
+            switch keys.next(waitingUpTo: waitMilliseconds, keyMap: options.keyMap) {
+            case .quit: return .quit
+            case .terminalGone: return .signal(SIGHUP)
+            case .timeout: break
+            case .key(let key):
                 if key == .character("\t") {
                     state = focusNext(state)
                     dirty = true
@@ -74,12 +71,6 @@ extension EventLoop {
                     commands.append(command)
                 }
                 if case .resize = key { screen.invalidate(); dirty = true }
-            } else if waitMilliseconds >= 20 && now() - started < Double(waitMilliseconds) / 4000 {
-                quickTimeouts += 1
-                if quickTimeouts >= 10 {
-                    if isatty(STDIN_FILENO) == 0 { return .signal(SIGHUP) }
-                    usleep(50_000)
-                }
             }
             if state.isRunning && now() >= nextStep {
                 commands.append(.tick)

@@ -139,9 +139,7 @@ public enum EventLoop {
         var snapshot = driver.snapshot
         var dirty = true
         var nextStep = now() + 1 / state.passesPerSecond
-        var quickTimeouts = 0
-        // Keys typed while an effect ran (a reset can take seconds), read but not handled yet.
-        var typedAhead: [Key] = []
+        var keys = KeyWait()
         // The frame on screen, for a screenshot.
         var shown = Canvas(width: 0, height: 0)
 
@@ -165,24 +163,14 @@ public enum EventLoop {
             // Wait for a key until the next auto-step is due (at most 250 ms, so signals are noticed).
             let waitSeconds = state.isRunning ? max(0, nextStep - now()) : 0.25
             let waitMilliseconds = Int(min(0.25, waitSeconds) * 1000)
-            let started = now()
             var commands: [Command] = []
-            let key = typedAhead.isEmpty ? Input.read(timeout: waitMilliseconds) : typedAhead.removeFirst()
-            if let key {
-                quickTimeouts = 0
-                // Take every key already typed: a quit among them ends the program now, not after the
-                // resets queued before it.
-                typedAhead += Input.readWaiting()
-                if typedAhead.contains(where: { options.keyMap.command(for: $0) == .quit }) { return .quit }
+            switch keys.next(waitingUpTo: waitMilliseconds, keyMap: options.keyMap) {
+            case .quit: return .quit
+            case .terminalGone: return .signal(SIGHUP)
+            case .timeout: break
+            case .key(let key):
                 if let command = options.keyMap.command(for: key) { commands.append(command) }
                 if case .resize = key { screen.invalidate(); dirty = true }
-            } else if waitMilliseconds >= 20 && now() - started < Double(waitMilliseconds) / 4000 {
-                // get_wch returned at once without a key: the terminal is gone or input is not a terminal.
-                quickTimeouts += 1
-                if quickTimeouts >= 10 {
-                    if isatty(STDIN_FILENO) == 0 { return .signal(SIGHUP) }
-                    usleep(50_000)
-                }
             }
             if state.isRunning && now() >= nextStep {
                 commands.append(.tick)

@@ -1,6 +1,9 @@
 // Keys and mouse events from ncurses, as the Visualizer's `Key`.
 import CNcursesw
 import Visualizer
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads input from the screen started by ``Screen``.
 public enum Input {
@@ -136,5 +139,47 @@ struct SplitSequenceFilter {
         // Not part of a sequence: the key as it is, and an Esc may start the next one.
         state = key == .escape ? .afterEscape : .idle
         return key
+    }
+}
+
+/// How the event loops wait for the next key: keys typed while an effect ran (a reset can take seconds) are
+/// read but kept for later, a quit among them ends the loop at once, and a wait that keeps returning at
+/// once without a key means the terminal is gone.
+struct KeyWait {
+    enum Outcome: Equatable {
+        case key(Key)
+        /// No key within the wait.
+        case timeout
+        /// A key for ``Command/quit`` was typed (now or ahead of the keys not yet handled).
+        case quit
+        /// Input is no longer a terminal (the loop ends as for SIGHUP).
+        case terminalGone
+    }
+
+    /// Keys read but not handled yet, oldest first.
+    private var typedAhead: [Key] = []
+    /// Waits in a row that returned at once without a key.
+    private var quickTimeouts = 0
+
+    /// The next key, waiting up to `milliseconds` when none was typed ahead.
+    mutating func next(waitingUpTo milliseconds: Int, keyMap: KeyMap) -> Outcome {
+        let started = EventLoop.now()
+        if let key = typedAhead.isEmpty ? Input.read(timeout: milliseconds) : typedAhead.removeFirst() {
+            quickTimeouts = 0
+            // Take every key already typed: a quit among them ends the program now, not after the resets
+            // queued before it.
+            typedAhead += Input.readWaiting()
+            if typedAhead.contains(where: { keyMap.command(for: $0) == .quit }) { return .quit }
+            return .key(key)
+        }
+        if milliseconds >= 20 && EventLoop.now() - started < Double(milliseconds) / 4000 {
+            // get_wch returned at once without a key: the terminal is gone or input is not a terminal.
+            quickTimeouts += 1
+            if quickTimeouts >= 10 {
+                if isatty(STDIN_FILENO) == 0 { return .terminalGone }
+                usleep(50_000)
+            }
+        }
+        return .timeout
     }
 }
