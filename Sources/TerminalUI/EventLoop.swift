@@ -94,8 +94,9 @@ public protocol FrameObserver: AnyObject {
     /// Every frame drawn after loading, with the snapshot it shows; `monochrome` when the terminal has no
     /// colours. Returns a message to show once (a recording that could not be written), else nil.
     func drew(_ canvas: Canvas, snapshot: SessionSnapshot, monochrome: Bool) -> String?
-    /// The frame on screen, to save (`s`). Returns the message that says where it went, or why it did not.
-    func screenshot(_ canvas: Canvas, snapshot: SessionSnapshot, monochrome: Bool) -> String
+    /// The frame on screen, to save (`s`). Returns the message that says where it went (shown as
+    /// information); throws an error that says why it did not (shown as a failure).
+    func screenshot(_ canvas: Canvas, snapshot: SessionSnapshot, monochrome: Bool) throws -> String
 }
 
 public enum EventLoop {
@@ -186,8 +187,13 @@ public enum EventLoop {
                 for effect in effects {
                     if effect == .quit { return .quit }
                     if effect == .screenshot {
-                        state.message = observer?.screenshot(shown, snapshot: snapshot, monochrome: state.monochrome)
-                            ?? "screenshots are not available here"
+                        if let observer {
+                            do { state.hint = try observer.screenshot(shown, snapshot: snapshot, monochrome: state.monochrome) } catch {
+                                state.message = "\(error)"
+                            }
+                        } else {
+                            state.message = "screenshots are not available here"
+                        }
                         dirty = true
                         continue
                     }

@@ -45,7 +45,7 @@ final class WatchCapture: FrameObserver {
         }
     }
 
-    func screenshot(_ canvas: Canvas, snapshot: SessionSnapshot, monochrome: Bool) -> String {
+    func screenshot(_ canvas: Canvas, snapshot: SessionSnapshot, monochrome: Bool) throws -> String {
         let name = Self.fileName(title: snapshot.title, pass: snapshot.passNumber) { FileManager.default.fileExists(atPath: self.path($0)) }
         let svg = SVGScreenshot.render(canvas, title: "defragscope: \(snapshot.title), pass \(snapshot.passNumber)",
                                        theme: Theme(depth: monochrome ? .none : .full))
@@ -53,7 +53,7 @@ final class WatchCapture: FrameObserver {
             try Data(svg.utf8).write(to: URL(fileURLWithPath: path(name)), options: .withoutOverwriting)
             return "screenshot \(name) saved in \(directory)"
         } catch {
-            return "cannot save the screenshot to \(path(name)): \((error as NSError).localizedDescription)"
+            throw CLIError("cannot save the screenshot to \(path(name)): \((error as NSError).localizedDescription)")
         }
     }
 

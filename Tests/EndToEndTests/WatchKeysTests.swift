@@ -20,11 +20,11 @@ func headerConfiguration(_ screen: String) -> (engine: String, budget: String)? 
 
 func isFinished(_ screen: String) -> Bool { screen.split(separator: "\n").first?.contains("finished") ?? false }
 
-/// A message line (" ! …") other than the finished run's hint and a saved screenshot's note: a failure shown
+/// A message line (" ! …") other than the finished run's hint: a failure shown
 /// to the user.
 func failureMessage(_ screen: String) -> String? {
     screen.split(separator: "\n").first {
-        $0.hasPrefix(" ! ") && !$0.contains("R resets it") && $0.range(of: #"^ ! screenshot .+ saved in "#, options: .regularExpression) == nil
+        $0.hasPrefix(" ! ") && !$0.contains("R resets it")
     }.map(String.init)
 }
 
