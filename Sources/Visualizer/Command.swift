@@ -38,6 +38,10 @@ public enum Command: Hashable, Sendable {
     case showPass(forward: Bool)
     /// Move mode: the next (`forward`) or previous move of the pass shown.
     case stepMove(forward: Bool)
+    /// The page zoom: open it on the selected page, or halve the bytes per cell (`z`).
+    case zoomIn
+    /// The page zoom: double the bytes per cell, up to the whole page on the screen (`Z`).
+    case zoomOut
     /// Time for an auto-step (sent by the event loop at the chosen speed).
     case tick
     case resize(width: Int, height: Int)
@@ -90,6 +94,7 @@ public struct KeyMap: Sendable {
         .character("c"): .toggleColourMode,
         .character("s"): .screenshot,
         .character("."): .stepMove(forward: true), .character(","): .stepMove(forward: false),
+        .character("z"): .zoomIn, .character("Z"): .zoomOut,
         .left: .showPass(forward: false), .character("["): .showPass(forward: false),
         .right: .showPass(forward: true), .character("]"): .showPass(forward: true),
         .character("q"): .quit, .character("Q"): .quit,

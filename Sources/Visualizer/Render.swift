@@ -35,7 +35,8 @@ struct Renderer {
         self.state = state
         self.canvas = canvas
         glyphs = Glyphs.forState(state)
-        layout = Layout(width: canvas.width, height: canvas.height, snapshot: snapshot, state: state)
+        layout = state.zoom != nil ? ZoomGeometry.layout(width: canvas.width, height: canvas.height, state: state)
+            : Layout(width: canvas.width, height: canvas.height, snapshot: snapshot, state: state)
         rows = pageRows(snapshot)
         (selected, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,
                                               rows: rows, visible: layout.pages.height)
@@ -43,6 +44,14 @@ struct Renderer {
 
     mutating func draw() {
         drawHeader()
+        if state.zoom != nil {
+            drawZoom()
+            drawMessage()
+            drawLegend()
+            drawKeyBar()
+            if state.isHelpShown { drawHelp() }
+            return
+        }
         drawPageList()
         drawShownMove()
         drawPanel()
@@ -128,17 +137,19 @@ struct Renderer {
     struct KeyItem { var priority: Int; var key: String; var label: String }
 
     var keyItems: [KeyItem] {
-        [KeyItem(priority: 0, key: state.ascii ? "Spc" : "␣", label: "step"),
+        if state.zoom != nil { return zoomKeyItems }
+        return [KeyItem(priority: 0, key: state.ascii ? "Spc" : "␣", label: "step"),
          KeyItem(priority: 1, key: "r", label: state.isRunning ? "pause" : "run"),
          KeyItem(priority: 4, key: "+/-", label: "speed"),
          KeyItem(priority: 5, key: "R", label: "reset"),
          KeyItem(priority: 6, key: "a", label: "algo"),
          KeyItem(priority: 8, key: "d", label: "dialect"),
          KeyItem(priority: 7, key: "b/B", label: "budget"),
-         KeyItem(priority: 10, key: state.ascii ? "j/k" : "↑↓", label: "select"),
+         KeyItem(priority: 11, key: state.ascii ? "j/k" : "↑↓", label: "select"),
          KeyItem(priority: 9, key: state.ascii ? "Enter" : "⏎", label: "page"),
-         KeyItem(priority: 11, key: state.ascii ? "[/]" : "←→", label: "pass"),
-         KeyItem(priority: 12, key: "./,", label: "moves"),
+         KeyItem(priority: 10, key: "z", label: "zoom"),
+         KeyItem(priority: 12, key: state.ascii ? "[/]" : "←→", label: "pass"),
+         KeyItem(priority: 13, key: "./,", label: "moves"),
          KeyItem(priority: 3, key: "?", label: "help"),
          KeyItem(priority: 2, key: "q", label: "quit")]
     }

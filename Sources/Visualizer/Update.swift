@@ -20,6 +20,12 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     var direction = 1
 
     switch command {
+    case _ where state.zoom != nil && command.isZoomCommand:
+        updateZoom(&state, command, snapshot, rows: rowList)
+    case .zoomIn:
+        openZoom(&state, snapshot, rows: rowList)
+    case .zoomOut:
+        state.hint = "z opens the selected page's map; Z zooms out in it"
     case .step:
         if snapshot.isPast {
             // From the past, a step first comes back to the newest pass (the header says which).
@@ -124,6 +130,7 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     } else {
         state.detailScroll = 0
     }
+    if let zoom = state.zoom { state.zoom = normalisedZoom(zoom, state, snapshot) }
     return (state, effects)
 }
 

@@ -48,6 +48,8 @@ public struct ViewState: Hashable, Sendable {
     public var monochrome = false
     /// Move mode: the index of the move shown among the moves of the pass shown (`.`/`,`); nil: off.
     public var moveIndex: Int?
+    /// The page zoom (`z`): one page over the whole screen; nil: the page list.
+    public var zoom: PageZoom?
     /// A hint about the last key (the end of the timeline, no moves to replay), shown above the key bar as
     /// information, not as a warning; it lasts until the next command.
     public var hint: String?
