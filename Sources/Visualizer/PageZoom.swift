@@ -190,6 +190,7 @@ func zoomList(page: PageSnapshot, range: Range<Int>, digits: Int, lastPass: Pass
             role = .movedDestination
         }
         if let name = allocation.name, !name.isEmpty { line += "  \(name)" }
+        while line.last == " " { line.removeLast() }
         lines.append((line, role))
     }
     for move in departures.sorted(by: { $0.sourceOffset < $1.sourceOffset }) {
@@ -306,6 +307,7 @@ func updateZoom(_ state: inout ViewState, _ command: Command, _ snapshot: Sessio
     case .openDetail:
         zoom.isListShown = true
         zoom.listScroll = 0
+        state.isHelpShown = false
     case .closeDetail:
         if zoom.isListShown { zoom.isListShown = false }
         else if state.moveIndex != nil { state.moveIndex = nil }

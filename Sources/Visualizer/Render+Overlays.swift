@@ -49,16 +49,32 @@ extension Renderer {
         ("g G", "first / last page"),
         ("← → [ ]", "show the previous / next pass"),
         (". ,", "step through the pass's moves"),
-        ("", "(it was collected whole, copied,"),
-        ("", "then completed; Esc leaves)"),
+        ("", "(replays the pass; Esc leaves)"),
         ("Enter", "allocations of the page"),
-        ("z", "zoom into the page: its map, row by row"),
-        ("z Z", "in the map: zoom in / out (bytes per cell)"),
-        ("", "↑ ↓ PgUp PgDn move the cursor row;"),
-        ("", "Enter its allocations; Esc goes back"),
+        ("z", "zoom into the page's map"),
         ("Esc", "close"),
         ("c", "colour by size / type"),
         ("s", "save a screenshot (SVG)"),
+        ("?", "this help"),
+        ("q", "quit"),
+    ]
+
+    /// The keys of the page zoom (its help replaces the page list's).
+    static let zoomHelpLines: [(key: String, text: String)] = [
+        ("Space n", "step one pass"),
+        ("r", "run / pause"),
+        ("z", "zoom in: half the bytes per cell"),
+        ("Z", "zoom out: double bytes per cell"),
+        ("↑ ↓ j k", "move the cursor row"),
+        ("PgUp PgDn", "scroll a screen (or the list)"),
+        ("g G", "first / last row"),
+        ("Enter", "allocations of the cursor row"),
+        ("← → [ ]", "show the previous / next pass"),
+        (". ,", "the pass's moves on this page"),
+        ("R a d b B", "reset / algo / dialect / budget"),
+        ("c", "colour by size / type"),
+        ("s", "save a screenshot (SVG)"),
+        ("Esc", "close the list / back to pages"),
         ("?", "this help"),
         ("q", "quit"),
     ]
@@ -67,15 +83,16 @@ extension Renderer {
         let area = overlayArea
         guard !area.isEmpty else { return }
         let legend = 6
-        let wanted = Rect(x: 0, y: 0, width: 46, height: Renderer.helpLines.count + legend + 3)
+        let helpLines = state.zoom == nil ? Renderer.helpLines : Renderer.zoomHelpLines
+        let wanted = Rect(x: 0, y: 0, width: 46, height: helpLines.count + legend + 3)
         let width = min(area.width, wanted.width), height = min(area.height, wanted.height)
         let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width: width, height: height)
-        let inside = drawBox(box, title: "help")
+        let inside = drawBox(box, title: state.zoom == nil ? "help" : "help: page map")
         var y = inside.y
         let x = inside.x + 1
         let textWidth = inside.width - 1
         func fits(_ y: Int) -> Bool { y < inside.maxY }
-        for line in Renderer.helpLines where fits(y) {
+        for line in helpLines where fits(y) {
             canvas.writeTruncated(line.key, x: x, y: y, maxWidth: min(10, textWidth), foreground: .keybarKey, ascii: state.ascii)
             canvas.writeTruncated(line.text, x: x + 11, y: y, maxWidth: textWidth - 11, ascii: state.ascii)
             y += 1

@@ -18,27 +18,29 @@ extension Renderer {
         if !geometry.list.isEmpty { drawZoomList(page, geometry, zoom: zoom, cursor: cursor) }
     }
 
-    /// "page 5 · 64 MiB · 3512 allocations · 52% used │ 4 KiB per cell │ 0x0000000–0x0bfffff of 0x4000000".
+    /// "page 5: 64 MiB, 52% used │ 4 KiB per cell │ 0x0000000–0x0bfffff │ 3512 allocations": what the map
+    /// shows first, so a narrow screen cuts the least useful part.
     mutating func drawZoomTitle(_ page: PageSnapshot, _ geometry: ZoomGeometry, top: Int) {
         let rect = geometry.title
         guard !rect.isEmpty else { return }
         let percent = page.size > 0 ? page.usedBytes * 100 / page.size : 0
         var name = "page \(page.id)"
         if !page.pool.isEmpty { name += " (\(page.pool))" }
-        var facts = [ByteFormat.short(page.size), "\(page.allocations.count) allocation\(page.allocations.count == 1 ? "" : "s")", "\(percent)% used"]
+        var facts = [ByteFormat.short(page.size), "\(percent)% used"]
         if page.isImmovable { facts.append("immovable") }
         if page.isDedicated { facts.append("dedicated") }
         let last = min(geometry.rowCount, top + geometry.visibleRows) - 1
         let shown = last >= top
-            ? "\(geometry.hex(geometry.bytes(ofRow: top).lowerBound))\(state.ascii ? "-" : "–")\(geometry.hex(max(0, geometry.bytes(ofRow: last).upperBound - 1))) of \(geometry.hex(page.size))"
+            ? "\(geometry.hex(geometry.bytes(ofRow: top).lowerBound))\(state.ascii ? "-" : "–")\(geometry.hex(max(0, geometry.bytes(ofRow: last).upperBound - 1)))"
             : "no row fits"
-        let perCell = "\(ByteFormat.short(geometry.bytesPerCell)) per cell"
-        var x = canvas.writeTruncated(" " + name, x: rect.x, y: rect.y, maxWidth: rect.width, foreground: .panelTitle, attributes: .bold, ascii: state.ascii)
-        x = canvas.writeTruncated(glyphs.dot + facts.joined(separator: glyphs.dot), x: x, y: rect.y, maxWidth: rect.maxX - x, ascii: state.ascii)
-        x = canvas.writeTruncated(glyphs.separator, x: x, y: rect.y, maxWidth: rect.maxX - x, foreground: .border, ascii: state.ascii)
-        x = canvas.writeTruncated(perCell, x: x, y: rect.y, maxWidth: rect.maxX - x, foreground: .keybarKey, attributes: .bold, ascii: state.ascii)
-        x = canvas.writeTruncated(glyphs.separator, x: x, y: rect.y, maxWidth: rect.maxX - x, foreground: .border, ascii: state.ascii)
-        canvas.writeTruncated(shown, x: x, y: rect.y, maxWidth: rect.maxX - x, foreground: .dimText, ascii: state.ascii)
+        let count = "\(page.allocations.count) allocation\(page.allocations.count == 1 ? "" : "s")"
+        var x = canvas.writeTruncated(" " + name + ": ", x: rect.x, y: rect.y, maxWidth: rect.width, foreground: .panelTitle, attributes: .bold, ascii: state.ascii)
+        x = canvas.writeTruncated(facts.joined(separator: ", "), x: x, y: rect.y, maxWidth: rect.maxX - x, ascii: state.ascii)
+        let parts: [(String, Role, Attributes)] = [(glyphs.separator, .border, []), ("\(ByteFormat.short(geometry.bytesPerCell)) per cell", .keybarKey, .bold),
+                                                   (glyphs.separator, .border, []), (shown, .text, []), (glyphs.separator, .border, []), (count, .dimText, [])]
+        for (text, role, attributes) in parts {
+            x = canvas.writeTruncated(text, x: x, y: rect.y, maxWidth: rect.maxX - x, foreground: role, attributes: attributes, ascii: state.ascii)
+        }
     }
 
     /// The map's rows: each a slice of `geometry.rowBytes` bytes, its offset on the left (the cursor row's in the
@@ -94,11 +96,13 @@ extension Renderer {
         for end in ends {
             let bytes = end.offset..<(end.offset + move.size)
             guard !bytes.isEmpty else { continue }
-            for row in max(top, bytes.lowerBound / geometry.rowBytes)..<min(bottom, (bytes.upperBound - 1) / geometry.rowBytes + 1) {
+            let first = max(top, bytes.lowerBound / geometry.rowBytes), stop = min(bottom, (bytes.upperBound - 1) / geometry.rowBytes + 1)
+            guard first < stop else { continue }
+            for row in first..<stop {
                 let range = geometry.bytes(ofRow: row)
-                let first = (max(range.lowerBound, bytes.lowerBound) - range.lowerBound) / geometry.bytesPerCell
-                let last = (min(range.upperBound, bytes.upperBound) - range.lowerBound + geometry.bytesPerCell - 1) / geometry.bytesPerCell
-                for cell in first..<max(first + 1, last) {
+                let from = (max(range.lowerBound, bytes.lowerBound) - range.lowerBound) / geometry.bytesPerCell
+                let to = (min(range.upperBound, bytes.upperBound) - range.lowerBound + geometry.bytesPerCell - 1) / geometry.bytesPerCell
+                for cell in from..<max(from + 1, to) {
                     canvas.put(geometry.cellsX + cell, geometry.map.y + row - top, end.glyph, .keybarKey, .background, .bold)
                 }
             }

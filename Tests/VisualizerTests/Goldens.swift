@@ -114,7 +114,7 @@ enum Goldens {
                                                                                                                                                                       │
                                                                                                                                                                       │
                                                                                                                                                                       │
- ␣ step  r run  +/- speed  R reset  a algo  d dialect  b/B budget  ↑↓ select  ⏎ page  ←→ pass  ./, moves  ? help  q quit
+ ␣ step  r run  +/- speed  R reset  a algo  d dialect  b/B budget  ↑↓ select  ⏎ page  z zoom  ←→ pass  ./, moves  ? help  q quit
 """,
         "after-20x5": """
  fixture pass 1 pa…
@@ -147,7 +147,7 @@ enum Goldens {
  free             754 KiB  pass freed   1 / 552 KiB  run freed    1 / 552 KiB
  largest free     140 KiB  pass time        1.50 ms  fragment.          81.4%
  pages per pass #_ 4->3
- Spc step  r run  +/- speed  R reset  a algo  b/B budget  ? help  q quit
+ Spc step  r run  +/- speed  R reset  a algo  b/B budget  z zoom  ? help  q quit
 """,
         "after-80x24-help": """
  fixture │ host │ full/memutils │ budget unlimited              pass 1 │ paused
@@ -164,9 +164,9 @@ enum Goldens {
                  │ g G        first / last page               │
                  │ ← → [ ]    show the previous / next pass   │
                  │ . ,        step through the pass's moves   │
-                 │            (it was collected whole, copied,│
-                 │            then completed; Esc leaves)     │
+                 │            (replays the pass; Esc leaves)  │
                  │ Enter      allocations of the page         │
+                 │ z          zoom into the page's map        │
 ── after pass 1 ─│ Esc        close                           │─────────────────
  pages         3/│ c          colour by size / type           │       148 KiB
  live            │ s          save a screenshot (SVG)         │             2

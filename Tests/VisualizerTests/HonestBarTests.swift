@@ -37,7 +37,7 @@ private struct TestRandom {
 
 /// A page of `size` bytes filled to about `fill` with allocations of 256 B to 32 KiB at random gaps, the
 /// shape of `scale.trace`'s pages.
-private func smallAllocationPage(id: Int, size: Int, fill: Double, seed: UInt64) -> PageSnapshot {
+func smallAllocationPage(id: Int, size: Int, fill: Double, seed: UInt64) -> PageSnapshot {
     var random = TestRandom(state: seed)
     var allocations: [AllocationSnapshot] = []
     var offset = 0
@@ -54,7 +54,7 @@ private func smallAllocationPage(id: Int, size: Int, fill: Double, seed: UInt64)
 }
 
 /// The snapshot of one page before any pass.
-private func single(_ page: PageSnapshot) -> SessionSnapshot {
+func single(_ page: PageSnapshot) -> SessionSnapshot {
     var snapshot = Fixtures.before
     snapshot.pages = [page]
     snapshot.metrics = Fixtures.metrics([page])
@@ -76,7 +76,7 @@ private func eightKiBCells(_ page: PageSnapshot) -> SessionSnapshot {
 /// The same page after a pass that moved every third allocation into it from page 9 and moved allocations
 /// out of it into the gaps between (so it shows arrivals, cells split between resident and arrived
 /// allocations, and ranges allocations left).
-private func afterAPass(_ page: PageSnapshot) -> SessionSnapshot {
+func afterAPass(_ page: PageSnapshot) -> SessionSnapshot {
     var snapshot = single(page)
     var moves: [MoveRecord] = []
     for (index, allocation) in page.allocations.enumerated() where index % 3 == 0 {

@@ -22,13 +22,14 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
         (.character("c"), .toggleColourMode), (.character("s"), .screenshot), (.character("q"), .quit),
         (.left, .showPass(forward: false)), (.character("["), .showPass(forward: false)),
         (.right, .showPass(forward: true)), (.character("]"), .showPass(forward: true)),
+        (.character("z"), .zoomIn), (.character("Z"), .zoomOut),
     ])
     func binding(key: Key, command: Command) {
         #expect(map.command(for: key) == command)
     }
 
     @Test func unboundKeysAndEvents() {
-        #expect(map.command(for: .character("z")) == nil)
+        #expect(map.command(for: .character("x")) == nil)
         #expect(map.command(for: .resize(width: 90, height: 30)) == .resize(width: 90, height: 30))
         #expect(map.command(for: .click(x: 3, y: 7)) == .selectRow(y: 7))
     }
