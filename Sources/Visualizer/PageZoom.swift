@@ -84,7 +84,7 @@ struct ZoomGeometry {
 
     /// Row `row`'s bytes (the last row ends with the page).
     func bytes(ofRow row: Int) -> Range<Int> {
-        let start = row * rowBytes
+        let start = min(pageSize, max(0, row) * rowBytes)
         return start..<min(pageSize, start + rowBytes)
     }
 

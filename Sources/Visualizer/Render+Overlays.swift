@@ -140,10 +140,7 @@ extension Renderer {
         title += ": \(ByteFormat.short(page.size)), \(page.allocations.count) allocations, \(percent)% used"
         if page.isImmovable { title += ", immovable" }
         let digits = max(1, String(page.size, radix: 16).count)
-        func hex(_ value: Int) -> String {
-            let text = String(value, radix: 16)
-            return "0x" + String(repeating: "0", count: max(0, digits - text.count)) + text
-        }
+        func hex(_ value: Int) -> String { hexOffset(value, digits: digits) }
         let offsetWidth = digits + 2
         func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
             let padding = String(repeating: " ", count: max(0, width - text.count))

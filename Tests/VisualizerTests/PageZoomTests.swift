@@ -276,25 +276,15 @@ private func held(_ page: PageSnapshot, _ range: Range<Int>) -> Int {
         let snapshot = Fixtures.afterPass
         // 128 B per cell: rows of 8 KiB, 69 rows, 20 on the screen.
         var state = zoomed(snapshot, row: 0, [.zoomIn, .zoomIn])
-        func rows() throws -> (top: Int, cursor: Int) {
+        let steps: [([Command], (top: Int, cursor: Int))] = [
+            ([.scrollUp], (0, 0)), ([.scrollDown], (0, 1)), ([.pageDown], (20, 21)), ([.end], (49, 68)),
+            ([.scrollDown, .pageDown], (49, 68)), ([.pageUp], (29, 48)), ([.home], (0, 0)),
+        ]
+        for (commands, expected) in steps {
+            for command in commands { state = update(state, command, snapshot).0 }
             let zoom = try #require(state.zoom)
-            return (zoom.topOffset / (8 * kib), zoom.cursorOffset / (8 * kib))
+            #expect(zoom.topOffset / (8 * kib) == expected.top && zoom.cursorOffset / (8 * kib) == expected.cursor, "after \(commands)")
         }
-        state = update(state, .scrollUp, snapshot).0
-        #expect(try rows() == (0, 0))
-        state = update(state, .scrollDown, snapshot).0
-        #expect(try rows() == (0, 1))
-        state = update(state, .pageDown, snapshot).0
-        #expect(try rows() == (20, 21))
-        state = update(state, .end, snapshot).0
-        #expect(try rows() == (49, 68))
-        state = update(state, .scrollDown, snapshot).0
-        state = update(state, .pageDown, snapshot).0
-        #expect(try rows() == (49, 68))
-        state = update(state, .pageUp, snapshot).0
-        #expect(try rows() == (29, 48))
-        state = update(state, .home, snapshot).0
-        #expect(try rows() == (0, 0))
         let frameText = frame(snapshot, state).lines(trimming: true)
         #expect(frameText[1].contains("0x00000–0x27fff"))
     }
