@@ -350,6 +350,21 @@ private func held(_ page: PageSnapshot, _ range: Range<Int>) -> Int {
         #expect(state.zoom?.cursorOffset == 5 * 32 * kib, "the header is not a row")
     }
 
+    @Test("watch --compare: z zooms into the focused pane's page, drawn in its pane; stepping all sessions keeps it")
+    func comparisonPane() {
+        let snapshots = [Fixtures.afterPass, Fixtures.afterPass]
+        var state = ComparisonViewState(width: 160, height: 40, opening: snapshots)
+        state = updateComparison(state, .zoomIn, snapshots).0
+        #expect(state.panes[0].zoom != nil && state.panes[1].zoom == nil)
+        // The left pane: its header on row 0, then its frame (the screen's header, the zoom's title, the map).
+        let lines = renderComparison(snapshots, state).lines()
+        #expect(lines[2].hasPrefix(" page 0: 552 KiB, 100% used │ 512 B per cell │"), "\(lines[2])")
+        #expect(lines[3].hasPrefix("0x00000 ") && lines[4].hasPrefix("0x08000 "))
+        #expect(lines[2].dropFirst(80).hasPrefix("0  "), "the right pane still shows its page list: \(lines[2])")
+        let (stepped, effects) = updateComparison(state, .step, snapshots)
+        #expect(effects.count == 2 && stepped.panes[0].zoom == state.panes[0].zoom)
+    }
+
     @Test("a resize keeps a whole-page zoom whole and the cursor's bytes on the screen")
     func resize() throws {
         let snapshot = Fixtures.afterPass
