@@ -14,7 +14,8 @@ struct Watch: ParsableCommand {
         discussion: """
         Needs an interactive terminal: with stdin or stdout not a terminal, or TERM unset or dumb, it refuses to
         start (exit 2) and points to `defragscope run`. Keys: space/n step, r run/pause, +/- speed, R reset,
-        a algorithm, d dialect, b/B budget, arrows/j/k/PgUp/PgDn scroll, Enter a page's allocations, s screenshot
+        a algorithm, d dialect, b/B budget, arrows/j/k/PgUp/PgDn scroll, Enter a page's allocations, z the
+        selected page's map (z/Z zoom in/out, Enter the cursor row's allocations, Esc back), s screenshot
         (the frame as SVG in --screenshot-dir, else the current folder; the message line says where), ? help, q quit.
         --record FILE.cast records what is shown as asciicast v2 (asciinema's format), with a marker "pass N: …"
         at every pass; it is written as it goes, so an interrupted recording is still valid.
