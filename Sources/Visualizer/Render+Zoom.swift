@@ -25,7 +25,8 @@ extension Renderer {
         guard !rect.isEmpty else { return }
         let percent = page.size > 0 ? page.usedBytes * 100 / page.size : 0
         var name = "page \(page.id)"
-        if !page.pool.isEmpty { name += " (\(page.pool))" }
+        // The pool's name when there are several (with one, the screen's header names the input).
+        if !page.pool.isEmpty && snapshot.pages.contains(where: { $0.pool != page.pool }) { name += " (\(page.pool))" }
         var facts = [ByteFormat.short(page.size), "\(percent)% used"]
         if page.isImmovable { facts.append("immovable") }
         if page.isDedicated { facts.append("dedicated") }

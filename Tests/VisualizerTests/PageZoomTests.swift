@@ -56,6 +56,17 @@ private func held(_ page: PageSnapshot, _ range: Range<Int>) -> Int {
         #expect(frame(snapshot, deeper)[79, mapY + 19].scalar == "▼", "rows below are hinted")
     }
 
+    @Test("the title names the page's pool when there are several (with one, the header names the input)")
+    func poolInTheTitle() {
+        var snapshot = Fixtures.afterPass
+        for index in snapshot.pages.indices { snapshot.pages[index].pool = "Buffers" }
+        #expect(frame(snapshot, zoomed(snapshot, row: 0)).lines()[1].hasPrefix(" page 0: 552 KiB, 100% used │"))
+        snapshot.pages[2].pool = "Images"
+        // Rows: the Buffers header, pages 0 and 1, the Images header, page 2.
+        let lines = frame(snapshot, zoomed(snapshot, row: 1)).lines()
+        #expect(lines[1].hasPrefix(" page 0 (Buffers): 552 KiB, 100% used │ 512 B per cell │"), "\(lines[1])")
+    }
+
     @Test("the cursor row's offset is drawn in the selection's colours")
     func cursorRow() {
         let snapshot = Fixtures.afterPass
