@@ -184,7 +184,7 @@ private func pageRowY(_ index: Int) -> Int { 1 + index }
         #expect(text(canvas, row: pageRowY(0), from: x + 8, count: 4) == "##@#")
         #expect(text(canvas, row: pageRowY(1), from: x + 33, count: 4) == "@@::")
         #expect(text(canvas, row: pageRowY(1), from: x + 51, count: 4) == "::..")
-        #expect(text(canvas, row: pageRowY(2), from: x, count: 11) == "++########.")
+        #expect(text(canvas, row: pageRowY(2), from: x, count: 11) == "~~########.")   // 3/8 and 3/8: the ramp's third step
     }
 
     @Test func monochromeKeepsMovesVisibleWithoutColour() {
