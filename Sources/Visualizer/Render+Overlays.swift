@@ -54,6 +54,8 @@ extension Renderer {
         ("Enter", "allocations of the page"),
         ("Esc", "close"),
         ("c", "colour by size / type"),
+        ("o", "order pages: engine, fill, free,"),
+        ("", "largest free range, id"),
         ("s", "save a screenshot (SVG)"),
         ("?", "this help"),
         ("q", "quit"),

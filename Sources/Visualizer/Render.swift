@@ -36,13 +36,14 @@ struct Renderer {
         self.canvas = canvas
         glyphs = Glyphs.forState(state)
         layout = Layout(width: canvas.width, height: canvas.height, snapshot: snapshot, state: state)
-        rows = pageRows(snapshot)
+        rows = pageRows(snapshot, order: state.pageOrder)
         (selected, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,
                                               rows: rows, visible: layout.pages.height)
     }
 
     mutating func draw() {
         drawHeader()
+        drawOverview()
         drawPageList()
         drawShownMove()
         drawPanel()
