@@ -164,11 +164,11 @@ enum Goldens {
                  │ g G        first / last page               │
                  │ ← → [ ]    show the previous / next pass   │
                  │ . ,        step through the pass's moves   │
-                 │            (it was collected whole, copied,│
-                 │            then completed; Esc leaves)     │
+                 │            (a replay; Esc leaves)          │
                  │ Enter      allocations of the page         │
-── after pass 1 ─│ Esc        close                           │─────────────────
- pages         3/│ c          colour by size / type           │       148 KiB
+                 │ Esc        close                           │
+── after pass 1 ─│ c          colour by size / type           │─────────────────
+ pages         3/│ o          page order: fill, free, id, …   │       148 KiB
  live            │ s          save a screenshot (SVG)         │             2
  free            │ ?          this help                       │   1 / 552 KiB
  largest free    │ q          quit                            │         81.4%
@@ -203,9 +203,9 @@ enum Goldens {
 """,
         "many40-80x24-scrolled": """
  defragscope │ many │ host │ full/memutils │ budget unlimited   pass 0 │ paused
-15  ██████████████████████████████████████████                             60% ▲
-16  █████████████████████████████████████████████████                      71% 7
-17  ████████████████████████████████████████████████████████               81% 8
+─ 40 pages · order: the engine's (o) · 18–31 shown ─────────────────────────────
+ ▏▎▎▍▌▋▊▊ ▏▎▎▍▌▋▊▊ ▏▎▎▍▌▋▊▊ ▏▎▎▍▌▋▊▊ ▏▎▎
+17  ████████████████████████████████████████████████████████               81% ▲
 18                                                                          0% 0
 19  ███████                                                                10% 1
 20  ██████████████                                                         20% 2
