@@ -65,10 +65,10 @@ func orderedPageIndices(_ indices: [Int], _ pages: [PageSnapshot], by order: Pag
         case .largestFreeRange: return Double(largestFreeRange(of: page))
         }
     }
+    let ids = indices.map { pages[$0].id }
     return indices.indices.sorted { a, b in
         if keys[a] != keys[b] { return keys[a] > keys[b] }
-        let idA = pages[indices[a]].id, idB = pages[indices[b]].id
-        return idA != idB ? idA < idB : a < b
+        return ids[a] != ids[b] ? ids[a] < ids[b] : a < b
     }.map { indices[$0] }
 }
 
