@@ -156,7 +156,7 @@ extension Renderer {
     /// The list's title ("589 pages · order: fullest first (o) · 41–80 shown · 1 cell = 2 pages") and the
     /// strip: each cell the fill of its pages in eighths (rounded as the bars are), immovable pages in their
     /// colour (without colour: `!`), released ones as `×`; the cells of the pages the list shows underlined
-    /// on the selection's colour.
+    /// (in colour, on the selection's colour too).
     mutating func drawOverview() {
         guard let strip = layout.overview else { return }
         // The list's pages in its order: `items[i]` is the row of the i-th.
@@ -198,7 +198,9 @@ extension Renderer {
                 }
             }
             if shown {
-                cell.background = .selection
+                // Without colour the selection's background is reverse video, which would turn an eighth
+                // block's ink around: underline alone marks the window there.
+                if !state.monochrome { cell.background = .selection }
                 cell.attributes.insert(.underline)
             }
             canvas.put(x, y, cell.scalar, cell.foreground, cell.background, cell.attributes)

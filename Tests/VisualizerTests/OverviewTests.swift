@@ -101,7 +101,7 @@ private func manyAfterAPass(_ count: Int, released: Int, immovable: Int) -> Sess
         #expect(frame(snapshot) { $0.ascii = true }[8, 2].scalar == "*")
     }
 
-    @Test("the pages the list shows are underlined on the selection's colour, and the title says which")
+    @Test("the pages the list shows are underlined (in colour on the selection's colour, never reversed), and the title says which")
     func visibleWindowIsMarked() {
         // 40 pages at 80×24: title and one strip row leave 14 rows; row 30 selected shows rows 17...30.
         let canvas = frame(Fixtures.many(40)) { $0.selectedRow = 30 }
@@ -112,6 +112,13 @@ private func manyAfterAPass(_ count: Int, released: Int, immovable: Int) -> Sess
             #expect((canvas[x, 2].background == .selection) == shown, "cell \(x)")
         }
         #expect(canvas.lines()[1].contains("18–31 shown"))
+        // Without colour the selection's background would be reverse video, turning the blocks around.
+        let monochrome = frame(Fixtures.many(40)) { $0.selectedRow = 30; $0.monochrome = true }
+        for x in 0..<40 {
+            #expect(monochrome[x, 2].attributes.contains(.underline) == (17...30).contains(x), "cell \(x)")
+            #expect(monochrome[x, 2].background == .free && Theme(depth: .none).extraAttributes(
+                foreground: monochrome[x, 2].foreground, background: monochrome[x, 2].background).isDisjoint(with: .reverse))
+        }
         #expect(frame(Fixtures.many(40)) { $0.selectedRow = 30; $0.ascii = true }.lines()[1].contains("18-31 shown"))
     }
 
