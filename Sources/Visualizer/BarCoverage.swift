@@ -64,7 +64,12 @@ struct BarCoverage {
     /// The eighths of cell `c` to ink: its allocated share rounded, at least one when anything is allocated
     /// (nothing live is invisible), 0 when nothing is.
     func eighths(_ c: Int) -> Int {
-        let used = allocated[c], total = bytes(c)
+        Self.eighths(used: allocated[c], of: bytes(c))
+    }
+
+    /// `used` bytes of `total` in eighths, rounded, at least one when `used > 0`, 0 when it is 0: the rule
+    /// of a bar's cell, which the overview strip follows for a whole page.
+    static func eighths(used: Int, of total: Int) -> Int {
         guard used > 0, total > 0 else { return 0 }
         let (twice, overflow) = used.multipliedReportingOverflow(by: 16)
         let rounded = overflow ? Int((Double(used) * 8 / Double(total)).rounded()) : (twice + total) / (2 * total)

@@ -24,14 +24,17 @@ public enum Command: Hashable, Sendable {
     case cycleAlgorithm, cycleDialect
     case cycleBudget(forward: Bool)
     case scrollUp, scrollDown, pageUp, pageDown, home, end
-    /// A click on screen row `y` (selects the page drawn there).
-    case selectRow(y: Int)
+    /// A click on screen cell (`x`, `y`): selects the page drawn on row `y`, or the first page of the
+    /// overview strip's cell there.
+    case selectRow(x: Int = 0, y: Int)
     /// Open the selected page's allocation list.
     case openDetail
     case closeDetail
     case toggleHelp
     /// Colour allocations by size class or by type.
     case toggleColourMode
+    /// Order the page list by the next ``PageOrder``.
+    case cycleOrder
     /// Save the frame on screen as an SVG file (the event loop writes it and says where).
     case screenshot
     /// Show the pass before (`forward: false`) or after the one shown: the timeline. The pools stay as they are.
@@ -92,6 +95,7 @@ public struct KeyMap: Sendable {
         .escape: .closeDetail,
         .character("?"): .toggleHelp, .character("h"): .toggleHelp,
         .character("c"): .toggleColourMode,
+        .character("o"): .cycleOrder,
         .character("s"): .screenshot,
         .character("."): .stepMove(forward: true), .character(","): .stepMove(forward: false),
         .character("z"): .zoomIn, .character("Z"): .zoomOut,
@@ -104,7 +108,7 @@ public struct KeyMap: Sendable {
     public func command(for key: Key) -> Command? {
         switch key {
         case .resize(let width, let height): return .resize(width: width, height: height)
-        case .click(_, let y): return .selectRow(y: y)
+        case .click(let x, let y): return .selectRow(x: x, y: y)
         default: return bindings[key]
         }
     }

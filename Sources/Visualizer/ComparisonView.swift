@@ -94,15 +94,15 @@ public func updateComparison(_ state: ComparisonViewState, _ command: Command, _
         for (index, rect) in zip(panes, rects) {
             state.panes[index] = update(state.panes[index], .resize(width: rect.width, height: max(0, rect.height - 1)), snapshots[index]).0
         }
-    case .selectRow(let y):
-        // A click: stacked, the pane under it takes the focus; in columns (the click's column is not known
-        // here) the focused pane gets it. The row is the pane's own, under its header.
+    case .selectRow(let x, let y):
+        // A click: stacked, the pane under it takes the focus; in columns the focused pane gets it. The cell
+        // is the pane's own, under its header.
         let rects = ComparisonViewState.paneRects(count: state.panes.count, width: state.width, height: state.height)
         let stacked = rects.allSatisfy { $0.x == 0 }
         let index = stacked ? (rects.firstIndex { y >= $0.y && y < $0.maxY } ?? state.focus) : state.focus
         if index < rects.count {
             state.focus = index
-            let (pane, paneEffects) = update(state.panes[index], .selectRow(y: y - rects[index].y - 1), snapshots[index])
+            let (pane, paneEffects) = update(state.panes[index], .selectRow(x: x - rects[index].x, y: y - rects[index].y - 1), snapshots[index])
             state.panes[index] = pane
             effects = paneEffects.map { PaneEffect(pane: index, effect: $0) }
         }

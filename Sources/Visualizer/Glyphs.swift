@@ -1,7 +1,8 @@
 // The characters the renderer draws, in Unicode and in ASCII.
 
 struct Glyphs {
-    /// Index k: a block covering the left k eighths of a cell (index 0 unused).
+    /// Index k: a cell k eighths inked (index 0 unused): in Unicode a block covering the left k eighths, in
+    /// ASCII a ramp of characters growing denser with k, so an ASCII bar is as byte-true as a block bar.
     var eighths: [Unicode.Scalar]
     var full: Unicode.Scalar
     /// A full cell of an allocation that arrived in the last pass.
@@ -9,8 +10,6 @@ struct Glyphs {
     /// A cell an allocation left in the last pass (free now).
     var left: Unicode.Scalar
     var free: Unicode.Scalar
-    /// A cell mixing allocations and free space (ASCII only: Unicode uses eighths).
-    var partial: Unicode.Scalar
     var released: Unicode.Scalar
     var releasedFlag: Unicode.Scalar
     var immovableFlag: Unicode.Scalar
@@ -33,14 +32,14 @@ struct Glyphs {
 
     static let unicode = Glyphs(
         eighths: [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"], full: "█", arrived: "█", left: "░", free: " ",
-        partial: "▌", released: "─", releasedFlag: "×", immovableFlag: "!", dedicatedFlag: "D",
+        released: "─", releasedFlag: "×", immovableFlag: "!", dedicatedFlag: "D",
         vertical: "│", horizontal: "─", corners: ("┌", "┐", "└", "┘"),
         sparks: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], separator: " │ ", ellipsis: "…", arrow: "→", backArrow: "←",
         dot: " · ", typeFills: ["█", "█", "█", "█"], swatch: "■")
 
     static let ascii = Glyphs(
-        eighths: [" ", "+", "+", "+", "+", "+", "+", "+", "#"], full: "#", arrived: "@", left: ":", free: ".",
-        partial: "+", released: "-", releasedFlag: "x", immovableFlag: "!", dedicatedFlag: "D",
+        eighths: [" ", ",", ";", "~", "=", "+", "*", "%", "#"], full: "#", arrived: "@", left: ":", free: ".",
+        released: "-", releasedFlag: "x", immovableFlag: "!", dedicatedFlag: "D",
         vertical: "|", horizontal: "-", corners: ("+", "+", "+", "+"),
         sparks: ["_", ".", ",", "-", "~", "=", "*", "#"], separator: " | ", ellipsis: "~", arrow: "->", backArrow: "<-",
         dot: " - ", typeFills: ["B", "O", "L", "#"], swatch: "#")

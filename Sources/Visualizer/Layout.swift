@@ -56,6 +56,8 @@ struct Layout {
 
     /// The colour legend, just above the key bar (``ViewState/isLegendShown``).
     var legend = Rect.empty
+    /// The page list's title and overview strip, above `pages` (nil: not shown).
+    var overview: OverviewStrip?
 
     init(width: Int, height: Int, hasMessage: Bool, narrowPanelItems: Int, hasLegend: Bool = false) {
         guard width > 0, height > 0 else { return }
@@ -93,24 +95,26 @@ struct Layout {
     init(width: Int, height: Int, snapshot: SessionSnapshot, state: ViewState) {
         self.init(width: width, height: height, hasMessage: messageText(snapshot, state) != nil,
                   narrowPanelItems: StatsPanel.gridItemCount, hasLegend: state.isLegendShown)
+        let counts = pageRowCounts(snapshot)
+        overview = OverviewStrip(pages: &pages, rowCount: counts.rows, itemCount: counts.pages, order: state.pageOrder)
     }
 }
 
 /// The rows of the page list: every page, then the pages the last pass released. With several pools, each
 /// pool's pages come under a header row, and a released page follows its pool's pages when a move of the
-/// last pass left it (else it goes under a last "released" header).
-func pageRows(_ snapshot: SessionSnapshot) -> [PageRow] {
+/// last pass left it (else it goes under a last "released" header). A pool's pages are in `order`.
+func pageRows(_ snapshot: SessionSnapshot, order: PageOrder = .engine) -> [PageRow] {
     let freed = snapshot.lastPass?.freedPages ?? []
     guard let firstPool = snapshot.pages.first?.pool, snapshot.pages.contains(where: { $0.pool != firstPool }) else {
-        var rows = snapshot.pages.indices.map { PageRow.page(index: $0) }
+        var rows = orderedPageIndices(Array(snapshot.pages.indices), snapshot.pages, by: order).map { PageRow.page(index: $0) }
         rows += freed.map { PageRow.released(id: $0) }
         return rows
     }
-    // Pools in the order they first appear, each with its pages in snapshot order.
-    var order: [String] = []
+    // Pools in the order they first appear, each with its pages in `order`.
+    var poolOrder: [String] = []
     var members: [String: [Int]] = [:]
     for (index, page) in snapshot.pages.enumerated() {
-        if members[page.pool] == nil { order.append(page.pool) }
+        if members[page.pool] == nil { poolOrder.append(page.pool) }
         members[page.pool, default: []].append(index)
     }
     // A released page belongs to the pool a move left it from, if that pool has no live page of that id.
@@ -122,9 +126,9 @@ func pageRows(_ snapshot: SessionSnapshot) -> [PageRow] {
         if pools.count == 1, let pool = pools.first { releasedIn[pool, default: []].append(id) } else { unattributed.append(id) }
     }
     var rows: [PageRow] = []
-    rows.reserveCapacity(snapshot.pages.count + order.count + freed.count + 1)
-    for pool in order {
-        let indices = members[pool] ?? []
+    rows.reserveCapacity(snapshot.pages.count + poolOrder.count + freed.count + 1)
+    for pool in poolOrder {
+        let indices = orderedPageIndices(members[pool] ?? [], snapshot.pages, by: order)
         var used = 0, bytes = 0
         for index in indices { used += snapshot.pages[index].usedBytes; bytes += snapshot.pages[index].size }
         rows.append(.poolHeader(name: pool, pages: indices.count, usedBytes: used, bytes: bytes))
@@ -136,10 +140,6 @@ func pageRows(_ snapshot: SessionSnapshot) -> [PageRow] {
         rows += unattributed.map { PageRow.released(id: $0) }
     }
     return rows
-}
-
-func pageRowCount(_ snapshot: SessionSnapshot) -> Int {
-    pageRows(snapshot).count
 }
 
 /// The selectable row nearest `row` looking in `direction` (+1 or −1) first, then the other way; `row`

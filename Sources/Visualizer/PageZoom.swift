@@ -296,7 +296,7 @@ func updateZoom(_ state: inout ViewState, _ command: Command, _ snapshot: Sessio
         if zoom.isListShown { zoom.listScroll = 0 } else { moveCursor(to: 0) }
     case .end:
         if zoom.isListShown { zoom.listScroll = Int.max / 2 } else { moveCursor(to: geometry.rowCount - 1) }
-    case .selectRow(let y):
+    case .selectRow(_, let y):
         // A click on a map row moves the cursor there; on the cursor row, it opens the row's list.
         if y >= geometry.map.y && y < geometry.map.maxY {
             let row = top + (y - geometry.map.y)

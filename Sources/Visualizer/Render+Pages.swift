@@ -187,8 +187,9 @@ extension Renderer {
     /// bytes that allocations hold, in eighths, rounded (at least one eighth when anything is allocated), in
     /// the colour of the role holding most of those bytes. When the allocated bytes are one run at the
     /// cell's right end, the block is drawn reversed so the ink sits on the right (its eighths still count
-    /// the allocated share: the rest of the cell is the inked part). A cell with nothing allocated shows
-    /// free space, or where a move left when at least an eighth of it did.
+    /// the allocated share: the rest of the cell is the inked part); ASCII has no reversed ramp character,
+    /// so there the ramp character of the eighths is drawn wherever the ink sits. A cell with nothing
+    /// allocated shows free space, or where a move left when at least an eighth of it did.
     mutating func drawBar(_ coverage: BarCoverage, x: Int, y: Int) {
         let ascii = state.ascii
         for cell in 0..<coverage.width {
@@ -204,9 +205,7 @@ extension Renderer {
                 continue
             }
             let background: Role = coverage.isMarkedLeft(cell) ? .movedSource : .free
-            if ascii {
-                canvas.put(column, y, glyphs.partial, role, .background)
-            } else if coverage.isInkOnTheRight(cell) {
+            if !ascii && coverage.isInkOnTheRight(cell) {
                 canvas.put(column, y, glyphs.eighths[8 - eighths], role, background, .reverse)
             } else {
                 canvas.put(column, y, glyphs.eighths[eighths], role, background)

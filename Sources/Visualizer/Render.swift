@@ -37,7 +37,7 @@ struct Renderer {
         glyphs = Glyphs.forState(state)
         layout = state.zoom != nil ? ZoomGeometry.layout(width: canvas.width, height: canvas.height, state: state)
             : Layout(width: canvas.width, height: canvas.height, snapshot: snapshot, state: state)
-        rows = pageRows(snapshot)
+        rows = pageRows(snapshot, order: state.pageOrder)
         (selected, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,
                                               rows: rows, visible: layout.pages.height)
     }
@@ -52,6 +52,7 @@ struct Renderer {
             if state.isHelpShown { drawHelp() }
             return
         }
+        drawOverview()
         drawPageList()
         drawShownMove()
         drawPanel()

@@ -14,7 +14,7 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     var effects: [Effect] = []
     let layout = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
     let visible = max(1, layout.pages.height)
-    let rowList = pageRows(snapshot)
+    var rowList = pageRows(snapshot, order: state.pageOrder)
     let rows = rowList.count
     /// Which way the selection moved, so that a header row is skipped in that direction.
     var direction = 1
@@ -78,8 +78,17 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
         if state.isDetailShown { state.detailScroll = 0 } else { state.selectedRow = 0 }
     case .end:
         if state.isDetailShown { state.detailScroll = Int.max / 2 } else { state.selectedRow = rows - 1; direction = -1 }
-    case .selectRow(let y):
+    case .selectRow(let x, let y):
         if state.isHelpShown { state.isHelpShown = false }
+        else if !state.isDetailShown, let strip = layout.overview, let cell = strip.cell(atX: x, y: y) {
+            // The overview strip: the cell's first page, selected in the middle of the list.
+            let pages = rowList.indices.filter { rowList[$0].isSelectable }
+            let item = strip.items(inCell: cell).lowerBound
+            if item < pages.count {
+                state.selectedRow = pages[item]
+                state.scrollOffset = pages[item] - visible / 2
+            }
+        }
         else if !state.isDetailShown, y >= layout.pages.y, y < layout.pages.maxY {
             let (_, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset, rows: rowList, visible: visible)
             let row = scroll + (y - layout.pages.y)
@@ -102,6 +111,16 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
         state.isHelpShown.toggle()
     case .toggleColourMode:
         state.colourMode = state.colourMode == .size ? .type : .size
+    case .cycleOrder:
+        // The selected page stays selected, on the same line of the list.
+        let (selected, scroll) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset, rows: rowList, visible: visible)
+        state.pageOrder = state.pageOrder.next
+        let reordered = pageRows(snapshot, order: state.pageOrder)
+        if selected < rowList.count, let row = reordered.firstIndex(of: rowList[selected]) {
+            state.selectedRow = row
+            state.scrollOffset = row - (selected - scroll)
+        }
+        rowList = reordered
     case .tick:
         if state.isRunning {
             if snapshot.isPast { effects.append(.showPass(snapshot.passesRun)) }

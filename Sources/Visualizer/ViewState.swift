@@ -38,11 +38,13 @@ public struct ViewState: Hashable, Sendable {
     /// First line of the allocation list shown.
     public var detailScroll = 0
     public var colourMode: ColourMode = .size
+    /// The page list's order (`o`); it holds across passes and the timeline.
+    public var pageOrder: PageOrder = .engine
     /// A one-line legend of the colour mode's roles above the key bar. Off in a bare `ViewState()` (the frames
     /// the render tests compare were drawn without it); ``init(width:height:ascii:monochrome:opening:)`` turns
     /// it on.
     public var isLegendShown = false
-    /// Draw with ASCII only (`#`, `+`, `.`).
+    /// Draw with ASCII only (`#`, the ramp `,;~=+*%`, `.`).
     public var ascii = false
     /// No colours: the renderer picks glyphs that keep moves visible without colour.
     public var monochrome = false

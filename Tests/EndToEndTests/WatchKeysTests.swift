@@ -313,7 +313,7 @@ struct WatchKeyFuzzTests {
     /// come in two parts, the Esc and 60 ms later the rest, as over a slow link).
     static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
                        "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "[", "]", ".", ",", "Tab", "BSpace", "x", "1",
-                       "C-s", "C-q", "s", "z", "Z", "resize", "click", "click", "wheel", "slow-click"]
+                       "C-s", "C-q", "s", "z", "Z", "o", "resize", "click", "click", "wheel", "slow-click"]
 
     /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`
     /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90), as

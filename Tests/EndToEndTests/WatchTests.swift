@@ -245,11 +245,12 @@ struct WatchTests {
           arguments: [["TERM": "tmux-256color", "LANG": nil, "LC_ALL": nil] as [String: String?],
                       ["TERM": "tmux-256color", "LANG": "C.UTF-8", "LC_ALL": "C"]])
     func asciiLocale(environment: [String: String?]) throws {
-        // textures has allocations larger than a cell: full cells are #, partly covered +, free space .
+        // textures has allocations larger than a cell: full cells are #, partly covered ones the ramp ,;~=+*%
+        // (their eighths), free space .
         let t = try TmuxSession(["watch", "--trace", TestPaths.trace("textures"), "--verify", "none"], environment: environment)
         defer { t.close() }
         var screen = try t.waitFor("ASCII bars", timeout: 20) { s in
-            passNumber(s) == 0 && pageRows(s).count == 11 && pageRows(s).allSatisfy { $0.range(of: #"^\s*\d+\s+[#+.]{40}"#, options: .regularExpression) != nil }
+            passNumber(s) == 0 && pageRows(s).count == 11 && pageRows(s).allSatisfy { $0.range(of: #"^\s*\d+\s+[#.,;~=+*%]{40}"#, options: .regularExpression) != nil }
         }
         #expect(pageRows(screen).contains { $0.contains("#####") }, "bars made of #: \(screen)")
         #expect(!screen.contains { nonASCIIGlyphs.contains($0) }, "no block or box characters: \(screen)")

@@ -127,7 +127,7 @@ enum Goldens {
  fixture | host | full/memutils | budget unlimited              pass 1 | paused
 0  ##########@########################################################## 100% 69
 1  #################@@@@@@@@@@@@@@@@@@::::::::::::::::::................  50%  2
-2! ++########...........................................................  12%  2
+2! ~~########...........................................................  12%  2
 3x -------------------------- page 3 released --------------------------
 
 
@@ -156,8 +156,7 @@ enum Goldens {
 2! ▍▋████████    │ r          run / pause                     │           12%  2
 3× ──────────────│ + -        faster / slower                 │─────────
                  │ R          reset the run                   │
-                 │ a          next algorithm                  │
-                 │ d          next dialect                    │
+                 │ a d        next algorithm / dialect        │
                  │ b B        next / previous budget          │
                  │ ↑ ↓ j k    select a page                   │
                  │ PgUp PgDn  scroll a screen                 │
@@ -167,8 +166,9 @@ enum Goldens {
                  │            (replays the pass; Esc leaves)  │
                  │ Enter      allocations of the page         │
                  │ z          zoom into the page's map        │
-── after pass 1 ─│ Esc        close                           │─────────────────
- pages         3/│ c          colour by size / type           │       148 KiB
+                 │ Esc        close                           │
+── after pass 1 ─│ c          colour by size / type           │─────────────────
+ pages         3/│ o          page order: fill, free, id, …   │       148 KiB
  live            │ s          save a screenshot (SVG)         │             2
  free            │ ?          this help                       │   1 / 552 KiB
  largest free    │ q          quit                            │         81.4%
@@ -203,9 +203,9 @@ enum Goldens {
 """,
         "many40-80x24-scrolled": """
  defragscope │ many │ host │ full/memutils │ budget unlimited   pass 0 │ paused
-15  ██████████████████████████████████████████                             60% ▲
-16  █████████████████████████████████████████████████                      71% 7
-17  ████████████████████████████████████████████████████████               81% 8
+─ 40 pages · order: the engine's (o) · 18–31 shown ─────────────────────────────
+ ▏▎▎▍▌▋▊▊ ▏▎▎▍▌▋▊▊ ▏▎▎▍▌▋▊▊ ▏▎▎▍▌▋▊▊ ▏▎▎
+17  ████████████████████████████████████████████████████████               81% ▲
 18                                                                          0% 0
 19  ███████                                                                10% 1
 20  ██████████████                                                         20% 2

@@ -7,15 +7,19 @@ import Defragmentation
 import Testing
 @testable import Visualizer
 
-/// The eighths a user sees inked in `count` cells of row `y` from `x`.
+/// The eighths a user sees inked in `count` cells of row `y` from `x` (ASCII: the ramp `,;~=+*%` counts 1 to
+/// 7, `#`, `@` and the type letters 8).
 func inkedEighths(_ canvas: Canvas, row y: Int, from x: Int, count: Int) -> Int {
     let blocks = Array("▏▎▍▌▋▊▉".unicodeScalars)
-    let full: Set<Unicode.Scalar> = ["█", "▓", "▒", "▚", "▄"]
+    let ramp = Array(",;~=+*%".unicodeScalars)
+    let full: Set<Unicode.Scalar> = ["█", "▓", "▒", "▚", "▄", "#", "@", "B", "O", "L"]
     var total = 0
     for column in x..<(x + count) {
         let cell = canvas[column, y]
         if let k = blocks.firstIndex(of: cell.scalar) {
             total += cell.attributes.contains(.reverse) ? 7 - k : k + 1
+        } else if let k = ramp.firstIndex(of: cell.scalar) {
+            total += k + 1
         } else if full.contains(cell.scalar) {
             total += cell.attributes.contains(.reverse) ? 0 : 8
         }
@@ -105,7 +109,7 @@ private func barColumns(_ snapshot: SessionSnapshot, _ state: ViewState) -> RowC
 }
 
 @Suite struct HonestBarTests {
-    @Test("a page of many small allocations reads as its used percentage at every width, colour and monochrome, before and after a pass",
+    @Test("a page of many small allocations reads as its used percentage at every width, colour, monochrome and ASCII, before and after a pass",
           arguments: [0.1, 0.3, 0.5, 0.53, 0.75, 0.9, 0.98])
     func barSumsToThePercentage(fill: Double) {
         let page = smallAllocationPage(id: 1, size: 64 << 20, fill: fill, seed: UInt64(fill * 1000))
@@ -113,15 +117,17 @@ private func barColumns(_ snapshot: SessionSnapshot, _ state: ViewState) -> RowC
         #expect(abs(Double(page.usedBytes) / Double(page.size) - fill) < 0.05, "the page is filled as asked: \(percent)%")
         for snapshot in [single(page), afterAPass(page)] {
             for width in [40, 63, 80, 100, 160, 211, 300] {
-                for monochrome in [false, true] {
-                    var state = ViewState(width: width, height: 24)
-                    state.monochrome = monochrome
+                for (monochrome, ascii) in [(false, false), (true, false), (true, true), (false, true)] {
+                  for colourMode in ColourMode.allCases {
+                    var state = ViewState(width: width, height: 24, ascii: ascii, monochrome: monochrome)
+                    state.colourMode = colourMode
                     let canvas = render(snapshot, state, width: width, height: 24)
                     let columns = barColumns(snapshot, state)
                     let inked = inkedEighths(canvas, row: 1, from: columns.barX, count: columns.barWidth)
                     let shown = Double(inked) * 100 / Double(columns.barWidth * 8)
                     #expect(abs(shown - Double(percent)) <= 6,
-                            "fill \(fill), width \(width), monochrome \(monochrome), pass \(snapshot.passNumber): bar reads \(shown)%, page \(percent)%")
+                            "fill \(fill), width \(width), monochrome \(monochrome), ASCII \(ascii), \(colourMode), pass \(snapshot.passNumber): bar reads \(shown)%, page \(percent)%")
+                  }
                 }
             }
         }
@@ -205,5 +211,21 @@ private func barColumns(_ snapshot: SessionSnapshot, _ state: ViewState) -> RowC
         ])
         let canvas = render(eightKiBCells(page), ViewState(width: 80, height: 24), width: 80, height: 24)
         #expect(text(canvas, row: 1, from: Fixtures.barX, count: 6) == "▏ ▌ █ ")
+        let ascii = render(eightKiBCells(page), ViewState(width: 80, height: 24, ascii: true), width: 80, height: 24)
+        #expect(text(ascii, row: 1, from: Fixtures.barX, count: 6) == ",.=.#.")
+    }
+
+    @Test("ASCII bars draw each cell's eighths as a ramp ,;~=+*% then #, wherever in the cell the ink sits, never reversed")
+    func asciiRamp() {
+        // 8 KiB cells: cell k (1...7) holds k KiB at its start, cell 8 the same at its end, cell 9 is full.
+        let kib = 1024
+        var allocations = (1...7).map { AllocationSnapshot(id: $0, offset: $0 * 8 * kib, size: $0 * kib) }
+        allocations.append(AllocationSnapshot(id: 8, offset: 8 * 8 * kib + 5 * kib, size: 3 * kib))
+        allocations.append(AllocationSnapshot(id: 9, offset: 9 * 8 * kib, size: 8 * kib))
+        let page = PageSnapshot(id: 0, size: Fixtures.pageSize, allocations: allocations)
+        let canvas = render(eightKiBCells(page), ViewState(width: 80, height: 24, ascii: true), width: 80, height: 24)
+        #expect(text(canvas, row: 1, from: Fixtures.barX, count: 11) == ".,;~=+*%~#.")
+        #expect((0..<11).allSatisfy { !canvas[Fixtures.barX + $0, 1].attributes.contains(.reverse) })
+        #expect(inkedEighths(canvas, row: 1, from: Fixtures.barX, count: 69) == (1...7).reduce(0, +) + 3 + 8)
     }
 }

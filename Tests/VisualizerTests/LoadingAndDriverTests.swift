@@ -172,7 +172,7 @@ import Workloads
     static let commands: [Command] = [
         .step, .toggleRun, .faster, .slower, .reset, .cycleAlgorithm, .cycleDialect, .cycleBudget(forward: true),
         .cycleBudget(forward: false), .scrollUp, .scrollDown, .pageUp, .pageDown, .home, .end, .openDetail, .closeDetail,
-        .toggleHelp, .toggleColourMode, .tick, .quit,
+        .toggleHelp, .toggleColourMode, .cycleOrder, .tick, .quit,
     ]
 
     static var snapshots: [SessionSnapshot] {
@@ -198,7 +198,7 @@ import Workloads
             case 0:
                 let tiny = pick(3) == 0
                 command = .resize(width: tiny ? pick(12) - 1 : 20 + pick(180), height: tiny ? pick(8) - 1 : 4 + pick(60))
-            case 1: command = .selectRow(y: pick(70) - 2)
+            case 1: command = .selectRow(x: pick(200) - 2, y: pick(70) - 2)   // the strip's cells too
             default: command = Self.commands[pick(Self.commands.count)]
             }
             // The session may change under the view at any time (an effect carried out, a reset).

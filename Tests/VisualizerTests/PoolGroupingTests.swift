@@ -200,29 +200,30 @@ private func heading(_ text: String, width: Int = 80) -> String {
         #expect(onHeader.selectedRow == 1 && !onHeader.isDetailShown)
     }
 
-    /// Rows: 0 header A, 1–20 pool A's pages 0–19, 21 header B, 22–41 pool B's pages 0–19; 16 rows shown.
+    /// Rows: 0 header A, 1–20 pool A's pages 0–19, 21 header B, 22–41 pool B's pages 0–19; under the list's
+    /// title and one row of the overview strip, 14 rows shown from screen row 3.
     @Test func scrollingWithHeaders() {
         let snapshot = PoolFixtures.manyInTwoPools(20)
         var state = apply(.end, ViewState(width: 80, height: 24), snapshot)
-        #expect(state.selectedRow == 41 && state.scrollOffset == 26)
+        #expect(state.selectedRow == 41 && state.scrollOffset == 28)
         var lines = frame(snapshot, state).lines(trimming: true)
         #expect(lines[16].hasPrefix("19"))
-        #expect(lines[1].hasPrefix(" 4"))
+        #expect(lines[3].hasPrefix(" 6"))
         // Up to pool B's first page: its header comes into view above it.
         for _ in 0..<19 { state = apply(.scrollUp, state, snapshot) }
         #expect(state.selectedRow == 22 && state.scrollOffset == 21)
         lines = frame(snapshot, state).lines(trimming: true)
-        #expect(lines[1].hasPrefix("─ Pool 2 'Textures' · 20 pages · 37% used ────"))
-        #expect(lines[1].hasSuffix("─▲"))
-        #expect(lines[2].hasPrefix(" 0"))
-        #expect(frame(snapshot, state)[0, 2].background == .selection)
-        // The mouse maps through the scrolled rows: screen row 4 is pool B's page 2.
-        let clicked = apply(.selectRow(y: 4), state, snapshot)
+        #expect(lines[3].hasPrefix("─ Pool 2 'Textures' · 20 pages · 37% used ────"))
+        #expect(lines[3].hasSuffix("─▲"))
+        #expect(lines[4].hasPrefix(" 0"))
+        #expect(frame(snapshot, state)[0, 4].background == .selection)
+        // The mouse maps through the scrolled rows: screen row 6 is pool B's page 2.
+        let clicked = apply(.selectRow(y: 6), state, snapshot)
         #expect(clicked.selectedRow == 24)
         // One more step up skips the header into pool A's last page.
         state = apply(.scrollUp, state, snapshot)
         #expect(state.selectedRow == 20 && state.scrollOffset == 20)
-        #expect(frame(snapshot, state).lines()[1].hasPrefix("19"))
+        #expect(frame(snapshot, state).lines()[3].hasPrefix("19"))
         // Paging down and up lands on pages only.
         state = apply(.home, state, snapshot)
         #expect(state.selectedRow == 1 && state.scrollOffset == 0)
@@ -232,7 +233,7 @@ private func heading(_ text: String, width: Int = 80) -> String {
         }
         #expect(state.selectedRow == 41)
         state = apply(.pageUp, state, snapshot)
-        #expect(state.selectedRow == 25)
+        #expect(state.selectedRow == 27)
     }
 }
 

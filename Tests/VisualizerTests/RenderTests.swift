@@ -184,7 +184,7 @@ private func pageRowY(_ index: Int) -> Int { 1 + index }
         #expect(text(canvas, row: pageRowY(0), from: x + 8, count: 4) == "##@#")
         #expect(text(canvas, row: pageRowY(1), from: x + 33, count: 4) == "@@::")
         #expect(text(canvas, row: pageRowY(1), from: x + 51, count: 4) == "::..")
-        #expect(text(canvas, row: pageRowY(2), from: x, count: 11) == "++########.")
+        #expect(text(canvas, row: pageRowY(2), from: x, count: 11) == "~~########.")   // 3/8 and 3/8: the ramp's third step
     }
 
     @Test func monochromeKeepsMovesVisibleWithoutColour() {
@@ -229,17 +229,17 @@ private func pageRowY(_ index: Int) -> Int { 1 + index }
 @Suite struct ScrollTests {
     @Test func morePagesThanRows() {
         let snapshot = Fixtures.many(40)
-        // 80×24: 16 page rows above the 6-row panel.
+        // 80×24: 16 rows above the 6-row panel: the list's title, one row of the overview strip, 14 page rows.
         let top = frame(snapshot, width: 80, height: 24)
-        #expect(top.lines()[1].hasPrefix(" 0"))
-        #expect(top.lines()[16].hasPrefix("15"))
+        #expect(top.lines()[3].hasPrefix(" 0"))
+        #expect(top.lines()[16].hasPrefix("13"))
         #expect(top[79, 16].scalar == "▼")
         let scrolled = frame(snapshot, width: 80, height: 24) { $0.selectedRow = 30; $0.scrollOffset = 0 }
         // The selection is kept visible: row 30 is the last one shown.
         #expect(scrolled.lines()[16].hasPrefix("30"))
-        #expect(scrolled.lines()[1].hasPrefix("15"))
+        #expect(scrolled.lines()[3].hasPrefix("17"))
         #expect(scrolled[0, 16].background == .selection)
-        #expect(scrolled[79, 1].scalar == "▲")
+        #expect(scrolled[79, 3].scalar == "▲")
         expectLines(scrolled, "many40-80x24-scrolled")
     }
 }

@@ -31,7 +31,7 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
     @Test func unboundKeysAndEvents() {
         #expect(map.command(for: .character("x")) == nil)
         #expect(map.command(for: .resize(width: 90, height: 30)) == .resize(width: 90, height: 30))
-        #expect(map.command(for: .click(x: 3, y: 7)) == .selectRow(y: 7))
+        #expect(map.command(for: .click(x: 3, y: 7)) == .selectRow(x: 3, y: 7))
     }
 
     @Test func caseMatters() {
@@ -119,17 +119,17 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
 
     @Test func pagingScrollsByAScreen() {
         let snapshot = Fixtures.many(100)
-        var state = ViewState(width: 80, height: 24)   // 16 page rows
+        var state = ViewState(width: 80, height: 24)   // 13 page rows under the title and two strip rows
         state = apply(.pageDown, state, snapshot).0
-        #expect(state.selectedRow == 16 && state.scrollOffset == 16)
+        #expect(state.selectedRow == 13 && state.scrollOffset == 13)
         state = apply(.pageDown, state, snapshot).0
-        #expect(state.selectedRow == 32 && state.scrollOffset == 32)
+        #expect(state.selectedRow == 26 && state.scrollOffset == 26)
         state = apply(.pageUp, state, snapshot).0
-        #expect(state.selectedRow == 16 && state.scrollOffset == 16)
+        #expect(state.selectedRow == 13 && state.scrollOffset == 13)
         state = apply(.end, state, snapshot).0
-        #expect(state.selectedRow == 99 && state.scrollOffset == 84)
+        #expect(state.selectedRow == 99 && state.scrollOffset == 87)
         state = apply(.scrollUp, state, snapshot).0
-        #expect(state.selectedRow == 98 && state.scrollOffset == 84)
+        #expect(state.selectedRow == 98 && state.scrollOffset == 87)
     }
 
     @Test func mouseSelectsThenOpens() {
@@ -137,9 +137,10 @@ private func apply(_ command: Command, _ state: ViewState = ViewState(), _ snaps
         var state = ViewState(width: 80, height: 24)
         state.scrollOffset = 10
         state.selectedRow = 12
-        state = apply(.selectRow(y: 5), state, snapshot).0   // screen row 5 = 4th page row = row 14
+        // The list starts on screen row 4, under the title and two strip rows: row 8 is its 5th, row 14.
+        state = apply(.selectRow(y: 8), state, snapshot).0
         #expect(state.selectedRow == 14 && !state.isDetailShown)
-        state = apply(.selectRow(y: 5), state, snapshot).0
+        state = apply(.selectRow(y: 8), state, snapshot).0
         #expect(state.isDetailShown)
         let outside = apply(.selectRow(y: 0), ViewState(width: 80, height: 24), snapshot).0
         #expect(outside.selectedRow == 0)
