@@ -55,6 +55,7 @@ extension Renderer {
         ("Esc", "close"),
         ("c", "colour by size / type"),
         ("s", "save a screenshot (SVG)"),
+        ("p", "plan: the optimal run from the same start"),
         ("?", "this help"),
         ("q", "quit"),
     ]
