@@ -36,18 +36,20 @@ extension StatsPanel {
         return Section(title: "Plan (p)", items: items)
     }
 
-    /// One line for the grid's title row: "optimal 54 pages, 356.5 MiB · this run 521.0 MiB (1.46×)".
+    /// One line for the grid's title row, most telling first (a narrow screen cuts the end):
+    /// "optimal 54 pages, 356.5 MiB moved · this run 1.46× · +2 pages over bound 54".
     static func planLine(_ snapshot: SessionSnapshot, _ state: ViewState) -> String? {
         guard state.isPlanShown else { return nil }
         let m = snapshot.metrics
-        let bound = "bound \(m.lowerBoundPages) (now \(gap(m.pages, m.lowerBoundPages)))"
+        let bound = m.pages <= m.lowerBoundPages ? "at bound \(m.lowerBoundPages)"
+            : "\(gap(m.pages, m.lowerBoundPages)) over bound \(m.lowerBoundPages)"
         switch state.planStatus {
         case .none: return nil
-        case .computing: return "\(bound) · optimal: computing…"
-        case .unavailable: return "\(bound) · optimal: nothing to plan"
+        case .computing: return "optimal: computing… · \(bound)"
+        case .unavailable: return "optimal: nothing to plan · \(bound)"
         case .ready(let plan):
-            return "\(bound) · optimal \(plan.pagesAfter) pages, \(ByteFormat.short(plan.bytesMoved)) · this run "
-                + runAgainstPlan(snapshot.runStats.bytesMoved, plan)
+            let ratio = plan.bytesMoved > 0 ? " · this run \(fixed2(Double(snapshot.runStats.bytesMoved) / Double(plan.bytesMoved)))×" : ""
+            return "optimal \(plan.pagesAfter) pages, \(ByteFormat.short(plan.bytesMoved)) moved\(ratio) · \(bound)"
         }
     }
 

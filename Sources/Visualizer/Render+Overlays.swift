@@ -54,8 +54,7 @@ extension Renderer {
         ("Enter", "allocations of the page"),
         ("Esc", "close"),
         ("c", "colour by size / type"),
-        ("s", "save a screenshot (SVG)"),
-        ("p", "plan: the optimal run from the same start"),
+        ("s p", "screenshot (SVG) / optimal plan"),
         ("?", "this help"),
         ("q", "quit"),
     ]

@@ -108,7 +108,10 @@ extension Renderer {
         let x = rect.x + 2
         let width = rect.width - 3
         var y = rect.y
-        for section in StatsPanel.sections(snapshot) + [StatsPanel.planSection(snapshot, state)].compactMap({ $0 }) {
+        var sections = StatsPanel.sections(snapshot)
+        // The plan (`p`) right under the pages it is about.
+        if let plan = StatsPanel.planSection(snapshot, state) { sections.insert(plan, at: 1) }
+        for section in sections {
             guard y < rect.maxY else { return }
             canvas.writeTruncated(section.title, x: x, y: y, maxWidth: width, foreground: .panelTitle, attributes: .bold, ascii: state.ascii)
             y += 1
