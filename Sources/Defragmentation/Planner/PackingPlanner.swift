@@ -533,23 +533,28 @@ struct PackingPlanner {
     /// nothing, an allocation of at most `limit` bytes costs its `cost`, anything else blocks. Works on its
     /// arguments only (no captured state, so no exclusivity checks in the loop).
     private static func cheapestWindow(_ pieces: [WindowPiece], size: Int, alignment: Int, limit: Int) -> (offset: Int, cost: Int)? {
-        func blocks(_ piece: WindowPiece) -> Bool { piece.size < 0 || piece.size > limit }
-        // Sliding window over the pieces: [i, j) with their cost.
-        var best: (offset: Int, cost: Int)?
-        var j = 0, cost = 0
-        let mask = alignment - 1
-        for i in pieces.indices {
-            if blocks(pieces[i]) { continue }
-            if j <= i { j = i; cost = 0 }
-            let offset = (pieces[i].start + mask) & ~mask
-            let need = offset + size
-            while j < pieces.count && (j == i || pieces[j - 1].end < need) && !blocks(pieces[j]) {
-                cost += pieces[j].cost
-                j += 1
+        pieces.withUnsafeBufferPointer { pieces in
+            // A piece blocks when it is fixed (size -1, which is above any limit as unsigned) or too large.
+            let limit = UInt(limit)
+            func blocks(_ piece: WindowPiece) -> Bool { UInt(bitPattern: piece.size) > limit }
+            // Sliding window over the pieces: [i, j) with their cost.
+            var bestOffset = 0, bestCost = Int.max
+            var j = 0, cost = 0
+            let mask = alignment - 1
+            let count = pieces.count
+            for i in 0..<count {
+                if blocks(pieces[i]) { continue }
+                if j <= i { j = i; cost = 0 }
+                let offset = (pieces[i].start + mask) & ~mask
+                let need = offset + size
+                while j < count && (j == i || pieces[j - 1].end < need) && !blocks(pieces[j]) {
+                    cost += pieces[j].cost
+                    j += 1
+                }
+                if j > i && pieces[j - 1].end >= need && cost < bestCost { bestOffset = offset; bestCost = cost }
+                if j > i { cost -= pieces[i].cost }
             }
-            if j > i && pieces[j - 1].end >= need && (best == nil || cost < best!.cost) { best = (offset, cost) }
-            if j > i { cost -= pieces[i].cost }
+            return bestCost == Int.max ? nil : (bestOffset, bestCost)
         }
-        return best
     }
 }
