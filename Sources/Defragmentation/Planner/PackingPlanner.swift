@@ -135,9 +135,9 @@ struct PackingPlanner {
             let live = pages.reduce(0) { $0 + $1.liveBytes }
             let movedBytes = pages.map { $0.allocations.reduce(0) { $0 + $1.size } }
             var work = Self.exhaustiveWork
+            var outOfWork = false
             search: for k in first..<nonEmpty {
                 var best: Plan?
-                var outOfWork = false
                 forEachSubset(of: free, size: k - forcedCount) { chosen in
                     guard !outOfWork else { return }
                     let keptPages = forced + chosen
@@ -159,6 +159,8 @@ struct PackingPlanner {
                 }
                 if outOfWork { break search }
             }
+            // Every choice was tried: no packing gets there.
+            if !outOfWork { return result }
         }
         // Gallop up from the bound, then narrow down between the last failure and the first success.
         var failed = first - 1, step = 1, k = first
