@@ -175,7 +175,7 @@ public enum EventLoop {
                 if let command = options.keyMap.command(for: key) { commands.append(command) }
                 if case .resize = key { screen.invalidate(); dirty = true }
             }
-            commands += planner.takeAnswers()
+            commands += planner.takeAnswers().map(\.command)
             if state.isRunning && now() >= nextStep {
                 commands.append(.tick)
                 nextStep = max(nextStep + 1 / state.passesPerSecond, now())

@@ -35,4 +35,19 @@ struct PlanWatchTests {
         try t.send("q")
         #expect(t.exitStatus(timeout: 20) == "EXIT=0", "\(screen)")
     }
+
+    @Test("watch --compare: p in the focused pane plans its start (checkerboard: 5 pages, 14.0 MiB); the other pane shows no plan")
+    func comparePlan() throws {
+        let t = try TmuxSession(["watch", "--compare", "full,fast", "--trace", TestPaths.trace("checkerboard")], width: 220, height: 45)
+        defer { t.close() }
+        _ = try t.waitFor("the panes", timeout: 30) { $0.contains("Memory") }
+        // Tab: the second (right) pane, whose panel is the last on each line.
+        try t.send("Tab")
+        try t.send("p")
+        let screen = try t.waitFor("the plan", timeout: 30) { panelValue($0, section: "Plan (p)", "optimal") == "5 pages" }
+        #expect(panelValue(screen, section: "Plan (p)", "it moves") == "14.0 MiB", "\(screen)")
+        #expect(screen.components(separatedBy: "Plan (p)").count == 2, "one pane shows the plan:\n\(screen)")
+        try t.send("q")
+        #expect(t.exitStatus(timeout: 20) == "EXIT=0", "\(screen)")
+    }
 }
