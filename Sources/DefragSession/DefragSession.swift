@@ -82,6 +82,8 @@ public final class DefragSession<Device: PageDevice> {
     private let makePools: () throws -> [Pool]
     /// The start layout and what each pass changed (``snapshot(afterPass:)``).
     private var timeline = Timeline()
+    /// The start state as the planner sees it (``startPlan()``).
+    var plannerInputs: [PlannerInput] = []
     private var rng = SplitMix64(seed: 1)
 
     /// - Parameters:
@@ -123,6 +125,7 @@ public final class DefragSession<Device: PageDevice> {
             pools = built
             contexts = made
             timeline = Timeline(start: pageSnapshots)
+            plannerInputs = Self.plannerInputs(built)
         } catch {
             notice = "building the pools failed: \(error)"
             throw error
@@ -141,6 +144,7 @@ public final class DefragSession<Device: PageDevice> {
         history.removeAll()
         finalDecisions = nil
         timeline = Timeline()
+        plannerInputs = []
         runStats = DefragmentationStats()
         isFinished = true
         metricsAtStart = Metrics()

@@ -43,6 +43,8 @@ extension EventLoop {
         var dirty = true
         var nextStep = now() + 1 / state.passesPerSecond
         var keys = KeyWait()
+        // Plans asked for with `p` in a pane, computed off this thread; each answer goes to its pane.
+        let planner = PlanWorker()
 
         while true {
             let signal = screen.takeSignal()
@@ -76,6 +78,10 @@ extension EventLoop {
                 commands.append(.tick)
                 nextStep = max(nextStep + 1 / state.passesPerSecond, now())
             }
+            for answer in planner.takeAnswers() where answer.pane < state.panes.count {
+                state.panes[answer.pane] = update(state.panes[answer.pane], answer.command, snapshots[answer.pane]).0
+                dirty = true
+            }
 
             for command in commands {
                 let wasRunning = state.isRunning
@@ -85,6 +91,10 @@ extension EventLoop {
                 if state.isRunning && !wasRunning { nextStep = now() + 1 / state.passesPerSecond }
                 for effect in effects {
                     if effect.effect == .quit { return .quit }
+                    if case .computePlan(let request) = effect.effect {
+                        planner.start(drivers[effect.pane].startPlan, request: request, pane: effect.pane)
+                        continue
+                    }
                     if effect.effect == .screenshot {
                         state.message = "screenshots (s) are taken in watch without --compare, or with defragscope snapshot"
                         dirty = true

@@ -143,6 +143,8 @@ public enum EventLoop {
         var keys = KeyWait()
         // The frame on screen, for a screenshot.
         var shown = Canvas(width: 0, height: 0)
+        // Plans asked for with `p`, computed off this thread.
+        let planner = PlanWorker()
 
         while true {
             let signal = screen.takeSignal()
@@ -173,6 +175,7 @@ public enum EventLoop {
                 if let command = options.keyMap.command(for: key) { commands.append(command) }
                 if case .resize = key { screen.invalidate(); dirty = true }
             }
+            commands += planner.takeAnswers().map(\.command)
             if state.isRunning && now() >= nextStep {
                 commands.append(.tick)
                 nextStep = max(nextStep + 1 / state.passesPerSecond, now())
@@ -186,6 +189,10 @@ public enum EventLoop {
                 if state.isRunning && !wasRunning { nextStep = now() + 1 / state.passesPerSecond }
                 for effect in effects {
                     if effect == .quit { return .quit }
+                    if case .computePlan(let request) = effect {
+                        planner.start(driver.startPlan, request: request)
+                        continue
+                    }
                     if effect == .screenshot {
                         if let observer {
                             do { state.hint = try observer.screenshot(shown, snapshot: snapshot, monochrome: state.monochrome) } catch {

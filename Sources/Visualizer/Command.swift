@@ -39,6 +39,13 @@ public enum Command: Hashable, Sendable {
     case screenshot
     /// Show the pass before (`forward: false`) or after the one shown: the timeline. The pools stay as they are.
     case showPass(forward: Bool)
+    /// Show (computing it the first time) or hide the panel's plan: what the optimal algorithm reaches from
+    /// the run's start state, against this run.
+    case togglePlan
+    /// The planner's summary for request `request` (sent by the event loop when the background work ends).
+    case planComputed(PlanSummary, request: Int)
+    /// The session had nothing to plan for request `request`.
+    case planUnavailable(request: Int)
     /// Move mode: the next (`forward`) or previous move of the pass shown.
     case stepMove(forward: Bool)
     /// The page zoom: open it on the selected page, or halve the bytes per cell (`z`).
@@ -65,6 +72,9 @@ public enum Effect: Hashable, Sendable {
     case setBudget(maxPassBytes: Int, maxPassAllocations: Int)
     /// Save the frame on screen (handled by the event loop, like quit; never reaches the driver).
     case screenshot
+    /// Plan the run's start state off the drawing thread and answer with ``Command/planComputed(_:request:)``
+    /// (handled by the event loop; never reaches the driver).
+    case computePlan(request: Int)
     /// Show the layout and figures as they were after this pass (0: the start; the passes run or more: the
     /// newest). Nothing in the pools changes.
     case showPass(Int)
@@ -97,6 +107,7 @@ public struct KeyMap: Sendable {
         .character("c"): .toggleColourMode,
         .character("o"): .cycleOrder,
         .character("s"): .screenshot,
+        .character("p"): .togglePlan,
         .character("."): .stepMove(forward: true), .character(","): .stepMove(forward: false),
         .character("z"): .zoomIn, .character("Z"): .zoomOut,
         .left: .showPass(forward: false), .character("["): .showPass(forward: false),

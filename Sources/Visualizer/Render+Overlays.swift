@@ -54,7 +54,7 @@ extension Renderer {
         ("Esc", "close"),
         ("c", "colour by size / type"),
         ("o", "page order: fill, free, id, …"),
-        ("s", "save a screenshot (SVG)"),
+        ("s p", "screenshot (SVG) / optimal plan"),
         ("?", "this help"),
         ("q", "quit"),
     ]

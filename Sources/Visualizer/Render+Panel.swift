@@ -108,7 +108,10 @@ extension Renderer {
         let x = rect.x + 2
         let width = rect.width - 3
         var y = rect.y
-        for section in StatsPanel.sections(snapshot) {
+        var sections = StatsPanel.sections(snapshot)
+        // The plan (`p`) right under the pages it is about.
+        if let plan = StatsPanel.planSection(snapshot, state) { sections.insert(plan, at: 1) }
+        for section in sections {
             guard y < rect.maxY else { return }
             canvas.writeTruncated(section.title, x: x, y: y, maxWidth: width, foreground: .panelTitle, attributes: .bold, ascii: state.ascii)
             y += 1
@@ -127,7 +130,10 @@ extension Renderer {
     mutating func drawGridPanel(_ rect: Rect) {
         canvas.fill(x: rect.x, y: rect.y, width: rect.width, height: 1, with: Cell(glyphs.horizontal, foreground: .border))
         let title = snapshot.lastPass.map { " after pass \($0.number) " } ?? " before the first pass "
-        canvas.write(title, x: rect.x + 2, y: rect.y, maxWidth: rect.width - 2, foreground: .panelTitle, ascii: state.ascii)
+        let titleEnd = canvas.write(title, x: rect.x + 2, y: rect.y, maxWidth: rect.width - 2, foreground: .panelTitle, ascii: state.ascii)
+        if let plan = StatsPanel.planLine(snapshot, state) {
+            canvas.writeTruncated(" \(plan) ", x: titleEnd + 1, y: rect.y, maxWidth: rect.maxX - titleEnd - 2, foreground: .panelTitle, ascii: state.ascii)
+        }
         let items = StatsPanel.gridItems(snapshot)
         let columns = max(1, rect.width / Layout.gridItemWidth)
         let rows = (items.count + columns - 1) / columns

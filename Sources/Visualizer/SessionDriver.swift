@@ -17,6 +17,14 @@ public protocol SessionDriver: AnyObject {
     /// - Parameter effect: what to do.
     /// - Throws: a failure to show to the user (the loop keeps running and shows its description).
     func perform(_ effect: Effect) throws
+
+    /// The run's start state as the planner sees it, with the budget now, to plan on another thread
+    /// (``Effect/computePlan(request:)``); nil when there is nothing to plan.
+    var startPlan: StartPlan? { get }
+}
+
+extension SessionDriver {
+    public var startPlan: StartPlan? { nil }
 }
 
 /// Drives a `DefragSession` for the event loop. The snapshot is built once per change, not per redraw.
@@ -45,6 +53,8 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
     }
 
     public var snapshot: SessionSnapshot { cached }
+
+    public var startPlan: StartPlan? { session.startPlan() }
 
     public func perform(_ effect: Effect) throws {
         defer { refresh() }
@@ -78,7 +88,7 @@ public final class DefragSessionDriver<Device: PageDevice>: SessionDriver {
             failure = nil
         case .setBudget(let bytes, let allocations):
             try session.setBudget(maxPassBytes: bytes, maxPassAllocations: allocations)
-        case .quit, .screenshot, .showPass:
+        case .quit, .screenshot, .showPass, .computePlan:
             break
         }
     }

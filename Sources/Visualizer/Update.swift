@@ -51,18 +51,22 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
         state.isRunning = false
         state.message = nil
         effects.append(.reset)
+        replan(&state, &effects)
     case .cycleAlgorithm:
         let all = Algorithm.allCases
         let index = all.firstIndex(of: snapshot.configuration.algorithm) ?? 0
         effects.append(.setAlgorithm(all[(index + 1) % all.count]))
+        replan(&state, &effects)
     case .cycleDialect:
         let all = Dialect.allCases
         let index = all.firstIndex(of: snapshot.configuration.dialect) ?? 0
         effects.append(.setDialect(all[(index + 1) % all.count]))
+        replan(&state, &effects)
     case .cycleBudget(let forward):
         let budget = BudgetPresets.next(after: snapshot.configuration.maxPassBytes, snapshot.configuration.maxPassAllocations,
                                         forward: forward)
         effects.append(.setBudget(maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations))
+        replan(&state, &effects)
     case .scrollUp:
         if state.isDetailShown { state.detailScroll = max(0, state.detailScroll - 1) }
         else { state.selectedRow = selectableRow(state.selectedRow - 1, in: rowList, direction: -1); direction = -1 }
@@ -131,12 +135,23 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
         state.height = max(0, height)
     case .screenshot:
         effects.append(.screenshot)
+    case .togglePlan:
+        if state.planStatus == .none {
+            state.isPlanShown = true
+            requestPlan(&state, &effects)
+        } else {
+            state.isPlanShown.toggle()
+        }
+    case .planComputed(let plan, let request):
+        if state.planStatus == .computing(request: request) { state.planStatus = .ready(plan) }
+    case .planUnavailable(let request):
+        if state.planStatus == .computing(request: request) { state.planStatus = .unavailable }
     case .quit:
         effects.append(.quit)
     }
 
     // Whatever the driver does changes the pass shown or its moves: move mode ends.
-    if !effects.isEmpty { state.moveIndex = nil }
+    if effects.contains(where: { if case .computePlan = $0 { false } else { true } }) { state.moveIndex = nil }
 
     let relaid = Layout(width: state.width, height: state.height, snapshot: snapshot, state: state)
     (state.selectedRow, state.scrollOffset) = clampedSelection(selected: state.selectedRow, scroll: state.scrollOffset,
@@ -151,6 +166,21 @@ public func update(_ state: ViewState, _ command: Command, _ snapshot: SessionSn
     }
     if let zoom = state.zoom { state.zoom = normalisedZoom(zoom, state, snapshot) }
     return (state, effects)
+}
+
+/// The run is rebuilt or its budget changes: a plan asked for is dropped, and asked for again (after the
+/// rebuild, which `effects` carries first) when the panel shows it.
+private func replan(_ state: inout ViewState, _ effects: inout [Effect]) {
+    guard state.planStatus != .none else { return }
+    guard state.isPlanShown else { state.planStatus = .none; return }
+    requestPlan(&state, &effects)
+}
+
+/// Asks the event loop for a plan of the run's start state.
+private func requestPlan(_ state: inout ViewState, _ effects: inout [Effect]) {
+    state.planRequests += 1
+    state.planStatus = .computing(request: state.planRequests)
+    effects.append(.computePlan(request: state.planRequests))
 }
 
 /// Lines of the allocation list of row `row` of `rows`.

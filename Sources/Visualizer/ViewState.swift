@@ -57,6 +57,11 @@ public struct ViewState: Hashable, Sendable {
     public var hint: String?
     /// A transient message (an error from the driver), shown above the key bar.
     public var message: String?
+    /// The planner's summary of the run's start state (`p`), and whether the panel shows it.
+    public var planStatus: PlanStatus = .none
+    public var isPlanShown = false
+    /// Requests for a plan so far (an answer names its request; only the latest counts).
+    public var planRequests = 0
 
     /// Auto-step speeds in passes per second.
     public static let speeds: [Double] = [0.5, 1, 2, 4, 8, 16, 32, 60]

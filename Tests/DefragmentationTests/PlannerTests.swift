@@ -208,6 +208,10 @@ struct PlannerTests {
         let layout = try list.layout()
         #expect(nonEmptyPages(list) <= inPlace, "seed \(seed): \(start) → \(layout)")
         #expect(nonEmptyPages(list) >= fresh)
+        // Where the fewest pages are reachable keeping some pages' allocations in place, the planner reaches
+        // them (only a packing that rearranges every page, through staging moves, is beyond it: 9 of seeds
+        // 1–400, none of 1–60).
+        #expect(inPlace > fresh || nonEmptyPages(list) == fresh, "seed \(seed): \(start) → \(layout)")
         #expect(liveAllocations(list).count == allocations.count)
     }
 

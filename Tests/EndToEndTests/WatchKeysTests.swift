@@ -308,12 +308,12 @@ struct WatchKeysTests {
 /// `DEFRAGSCOPE_FUZZ_SECONDS` the time per input); a failure prints the seed and every key sent.
 @Suite("watch: key fuzz in tmux", .serialized, .requires(.tmux))
 struct WatchKeyFuzzTests {
-    /// Every key the UI binds (`s` saves screenshots in a temporary folder), keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
+    /// Every key the UI binds (`s` saves screenshots in a temporary folder, `p` plans in the background), keys it does not, Ctrl-S/Ctrl-Q, "resize" (a new window size), "click" (a
     /// left click at a random cell), "wheel" (the mouse wheel, either way) and "slow-click" (a click whose reports
     /// come in two parts, the Esc and 60 ms later the rest, as over a slow link).
     static let keys = ["Space", "n", "r", "+", "=", "-", "R", "a", "d", "b", "B", "Up", "k", "Down", "j", "PPage", "NPage",
                        "Home", "End", "g", "G", "Enter", "Escape", "?", "h", "c", "Left", "Right", "[", "]", ".", ",", "Tab", "BSpace", "x", "1",
-                       "C-s", "C-q", "s", "z", "Z", "o", "resize", "click", "click", "wheel", "slow-click"]
+                       "C-s", "C-q", "s", "p", "z", "Z", "o", "resize", "click", "click", "wheel", "slow-click"]
 
     /// A mouse event as the terminal reports it to the program (X10 encoding, what tmux-256color's `kmous`
     /// announces): ESC [ M, then 32 + the button, 33 + the column, 33 + the row (kept ASCII: up to 90), as

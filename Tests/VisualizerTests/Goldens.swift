@@ -169,7 +169,7 @@ enum Goldens {
                  │ Esc        close                           │
 ── after pass 1 ─│ c          colour by size / type           │─────────────────
  pages         3/│ o          page order: fill, free, id, …   │       148 KiB
- live            │ s          save a screenshot (SVG)         │             2
+ live            │ s p        screenshot (SVG) / optimal plan │             2
  free            │ ?          this help                       │   1 / 552 KiB
  largest free    │ q          quit                            │         81.4%
  pages per pass █└────────────────────────────────────────────┘

@@ -19,6 +19,10 @@ struct HoleList {
     private(set) var largest = 0
     /// Free bytes of the page.
     private(set) var freeBytes = 0
+    /// Requests known not to fit, by alignment: entry k is the smallest size that found no place at an
+    /// alignment of at most 2^k (so no larger request at 2^k or more does either). Carving only takes bytes
+    /// away, so it stays true until `free` gives some back, which forgets it.
+    private var noFit: [Int] = []
 
     init(_ holes: [Hole]) {
         var chunk: [Hole] = []
@@ -34,8 +38,11 @@ struct HoleList {
 
     /// Where a request of `size` bytes at `alignment` goes when the lowest free range that holds it takes
     /// it: the aligned offset, and the range's position.
-    func firstFit(size: Int, alignment: Int) -> (offset: Int, chunk: Int, index: Int)? {
+    mutating func firstFit(size: Int, alignment: Int) -> (offset: Int, chunk: Int, index: Int)? {
         guard size <= largest else { return nil }
+        // Powers of two only (an offset aligned to 2^k is aligned to every smaller power).
+        let power = alignment > 0 && alignment & (alignment - 1) == 0 ? alignment.trailingZeroBitCount : -1
+        if power >= 0 && power < noFit.count && noFit[power] <= size { return nil }
         let mask = alignment - 1
         for c in chunks.indices where chunkLargest[c] >= size {
             let chunk = chunks[c]
@@ -44,6 +51,10 @@ struct HoleList {
                 let offset = (hole.start + mask) & ~mask
                 if offset + size <= hole.end { return (offset, c, i) }
             }
+        }
+        if power >= 0 {
+            if noFit.isEmpty { noFit = Array(repeating: .max, count: Int.bitWidth) }
+            for k in power..<noFit.count where noFit[k] > size { noFit[k] = size }
         }
         return nil
     }
@@ -67,6 +78,7 @@ struct HoleList {
     /// Frees `[start, end)`, merging it with the free ranges it touches.
     mutating func free(start: Int, end: Int) {
         guard end > start else { return }
+        noFit.removeAll(keepingCapacity: true)
         freeBytes += end - start
         var merged = Hole(start: start, end: end)
         if chunks.isEmpty {

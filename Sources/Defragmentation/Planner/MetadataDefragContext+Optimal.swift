@@ -36,17 +36,53 @@ public struct PlanSummary: Sendable, Hashable {
     public var bytesMoved: Int
     /// Passes the plan takes within its budget.
     public var passes: Int
+
+    public init(lowerBound: Int, pagesBefore: Int, pagesAfter: Int, bytesMoved: Int, passes: Int) {
+        self.lowerBound = lowerBound
+        self.pagesBefore = pagesBefore
+        self.pagesAfter = pagesAfter
+        self.bytesMoved = bytesMoved
+        self.passes = passes
+    }
+}
+
+/// A pool's pages as the planner sees them, copied out of the pool: plan them later, on any thread, while
+/// the pool goes on changing.
+public struct PlannerInput: Sendable {
+    let pages: [PlanPage]
+    let granularity: Int
+
+    /// What the optimal algorithm would reach from these pages with this budget (``PlanSummary``).
+    public func summary(maxPassBytes: Int = .max, maxPassAllocations: Int = .max) -> PlanSummary {
+        let plan = PackingPlanner(pages: pages, maxPassBytes: maxPassBytes, maxPassAllocations: maxPassAllocations,
+                                  granularity: granularity).plan()
+        return PlanSummary(lowerBound: plan.lowerBound, pagesBefore: pages.filter { !$0.allocations.isEmpty }.count,
+                           pagesAfter: plan.pages, bytesMoved: plan.bytesMoved, passes: plan.passes.count)
+    }
+}
+
+extension PlanSummary {
+    /// The summaries of several pools together (pages, bytes and bounds add up; passes are the longest).
+    public static func combined(_ summaries: [PlanSummary]) -> PlanSummary {
+        summaries.reduce(PlanSummary(lowerBound: 0, pagesBefore: 0, pagesAfter: 0, bytesMoved: 0, passes: 0)) {
+            PlanSummary(lowerBound: $0.lowerBound + $1.lowerBound, pagesBefore: $0.pagesBefore + $1.pagesBefore,
+                        pagesAfter: $0.pagesAfter + $1.pagesAfter, bytesMoved: $0.bytesMoved + $1.bytesMoved,
+                        passes: max($0.passes, $1.passes))
+        }
+    }
 }
 
 extension MetadataDefragContext {
     /// Plans the pool as the optimal algorithm would at the start of a run with this budget, and tells what
     /// it would reach. Reads the pool only (no lock is taken: call it while nothing else changes the pool).
     public static func planSummary(_ blockList: List, maxPassBytes: Int = .max, maxPassAllocations: Int = .max) -> PlanSummary {
-        let pages = snapshot(blockList, sentinel: .min, immovable: [])
-        let plan = PackingPlanner(pages: pages, maxPassBytes: maxPassBytes, maxPassAllocations: maxPassAllocations,
-                                  granularity: blockList.bufferImageGranularity).plan()
-        return PlanSummary(lowerBound: plan.lowerBound, pagesBefore: pages.filter { !$0.allocations.isEmpty }.count,
-                           pagesAfter: plan.pages, bytesMoved: plan.bytesMoved, passes: plan.passes.count)
+        plannerInput(blockList).summary(maxPassBytes: maxPassBytes, maxPassAllocations: maxPassAllocations)
+    }
+
+    /// The pool's pages as the planner sees them at the start of a run (nothing planned yet, no page
+    /// immovable), to plan later. Reads the pool only, in time linear in its allocations.
+    public static func plannerInput(_ blockList: List) -> PlannerInput {
+        PlannerInput(pages: snapshot(blockList, sentinel: .min, immovable: []), granularity: blockList.bufferImageGranularity)
     }
 
     /// Every page as the planner sees it.

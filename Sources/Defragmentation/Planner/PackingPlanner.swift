@@ -126,15 +126,29 @@ struct PackingPlanner {
         let first = max(bound, forcedCount)
         guard first < nonEmpty else { return result }
         if nonEmpty <= Self.exhaustivePages {
-            // Few pages: every choice of pages to keep, the fewest pages first, then the fewest bytes.
+            // Few pages: every choice of pages to keep, the fewest pages first, then the fewest bytes. A choice
+            // is simulated only if it could do better than the best so far: its pages hold the live bytes, and
+            // the allocations it must move (every one of the pages it does not keep) weigh less than the
+            // best plan's moves. The simulations share a budget of work; when it runs out, the best plan
+            // found stands, or the search below decides.
             let forced = Array(order.prefix(forcedCount)), free = Array(order.dropFirst(forcedCount))
-            for k in first..<nonEmpty {
+            let live = pages.reduce(0) { $0 + $1.liveBytes }
+            let movedBytes = pages.map { $0.allocations.reduce(0) { $0 + $1.size } }
+            var work = Self.exhaustiveWork
+            var outOfWork = false
+            search: for k in first..<nonEmpty {
                 var best: Plan?
                 forEachSubset(of: free, size: k - forcedCount) { chosen in
+                    guard !outOfWork else { return }
+                    let keptPages = forced + chosen
+                    guard keptPages.reduce(0, { $0 + pages[$1].size }) >= live else { return }
+                    let leaving = free.reduce(0) { chosen.contains($1) ? $0 : $0 + movedBytes[$1] }
                     // Largest first, and (what fills a range whose lowest part a large allocation would leave
                     // unused) smallest first.
                     for smallestFirst in [false, true] {
-                        if let plan = simulate(kept: forced + chosen, smallestFirst: smallestFirst),
+                        if let best, leaving >= best.bytesMoved { return }
+                        guard work > 0 else { outOfWork = true; return }
+                        if let plan = simulate(kept: keptPages, smallestFirst: smallestFirst, work: &work),
                            best == nil || plan.bytesMoved < best!.bytesMoved { best = plan }
                     }
                 }
@@ -143,8 +157,10 @@ struct PackingPlanner {
                     best.lowerBound = bound
                     return best
                 }
+                if outOfWork { break search }
             }
-            return result
+            // Every choice was tried: no packing gets there.
+            if !outOfWork { return result }
         }
         // Gallop up from the bound, then narrow down between the last failure and the first success.
         var failed = first - 1, step = 1, k = first
@@ -170,8 +186,12 @@ struct PackingPlanner {
         return result
     }
 
-    /// Up to this many non-empty pages, the planner tries every choice of pages to keep.
+    /// Up to this many non-empty pages, the planner tries every choice of pages to keep, within
+    /// ``exhaustiveWork``.
     static let exhaustivePages = 10
+    /// The work (allocations placed plus pieces of pages searched for windows) all the choices of pages to
+    /// keep may take together; a simulation that would take more stops where it is.
+    static let exhaustiveWork = 4_000_000
 
     private func forEachSubset(of elements: [Int], size: Int, _ body: ([Int]) -> Void) {
         var chosen: [Int] = []
@@ -210,6 +230,16 @@ struct PackingPlanner {
     /// An allocation stays where it is, is still to move, moves in the pass being planned, or has moved.
     private enum Status { case stays, pending, leaving, moved }
 
+    /// A span of a kept page, for window searches: free (`size` 0), an allocation that may be cleared
+    /// (`size` its bytes, `cost` what clearing it costs), or fixed (`size` -1: kept allocations that may not
+    /// move, this run's destinations, reserved windows).
+    private struct WindowPiece {
+        var start: Int
+        var end: Int
+        var size: Int
+        var cost: Int
+    }
+
     private struct Window {
         var page: Int
         var start: Int
@@ -221,6 +251,15 @@ struct PackingPlanner {
     /// Plans the passes that move every allocation of the pages not in `kept` into `kept`, or nil when
     /// this packing does not get there.
     func simulate(kept: [Int], smallestFirst: Bool = false) -> Plan? {
+        var unlimited = Int.max
+        return simulate(kept: kept, smallestFirst: smallestFirst, work: &unlimited)
+    }
+
+    /// As `simulate(kept:smallestFirst:)`, taking its work (allocations placed, pieces of pages searched
+    /// for windows) out of `work`; nil as soon as `work` runs out.
+    func simulate(kept: [Int], smallestFirst: Bool, work: inout Int) -> Plan? {
+        var remaining = work
+        defer { work = remaining }
         var keptSlot = [Int](repeating: -1, count: pages.count)
         for (slot, p) in kept.enumerated() { keptSlot[p] = slot }
         var holes = kept.map { HoleList(pages[$0].holes) }
@@ -296,14 +335,13 @@ struct PackingPlanner {
             moves.count < maxPassAllocations && pages[items[item].page].allocations[items[item].index].size <= maxPassBytes - bytes
         }
 
-        // Per kept page, its allocations and reservations by offset, for window searches: (start, end, size
-        // of an allocation that may be cleared or -1, its cost). Dropped whenever the page changes.
-        var occupantCache: [[(start: Int, end: Int, size: Int, cost: Int)]?] = kept.map { _ in nil }
-        func changed(_ page: Int) { if keptSlot[page] >= 0 { occupantCache[keptSlot[page]] = nil } }
+        // Per kept page, the pieces that cover it, for window searches. Dropped whenever the page changes.
+        var pieceCache: [[WindowPiece]?] = kept.map { _ in nil }
+        func changed(_ page: Int) { if keptSlot[page] >= 0 { pieceCache[keptSlot[page]] = nil } }
 
         func place(_ item: Int, _ target: Target) {
             let it = items[item]
-            occupantCache[target.slot] = nil
+            pieceCache[target.slot] = nil
             changed(it.page)
             let allocation = pages[it.page].allocations[it.index]
             holes[target.slot].carve(chunk: target.chunk, index: target.index, offset: target.offset, size: it.size)
@@ -323,7 +361,7 @@ struct PackingPlanner {
             let it = items[item]
             let move = moves.removeLast()
             let slot = keptSlot[move.destination]
-            occupantCache[slot] = nil
+            pieceCache[slot] = nil
             changed(it.page)
             holes[slot].free(start: move.offset, end: move.offset + it.size)
             placed[slot].removeLast()
@@ -333,58 +371,52 @@ struct PackingPlanner {
             leaving.removeLast()
         }
 
+        /// Per kept page, pieces that cover it by offset (built when the cache was dropped).
+        func pieces(_ slot: Int) -> [WindowPiece] {
+            if let cached = pieceCache[slot] { return cached }
+            let p = kept[slot]
+            var occupants: [WindowPiece] = []
+            for (i, a) in pages[p].allocations.enumerated() {
+                let s = status[itemOf[p][i]]
+                if s == .moved { continue }
+                let evictable = s == .stays && a.movable
+                // The cost counts the padding the allocation may need where it goes: moving it must be
+                // possible.
+                occupants.append(WindowPiece(start: a.offset, end: a.offset + a.regionSize, size: evictable ? a.regionSize : -1,
+                                             cost: a.regionSize + a.alignment - 1))
+            }
+            for q in placed[slot] { occupants.append(WindowPiece(start: q.offset, end: q.offset + q.size, size: -1, cost: 0)) }
+            for w in slotWindows[slot] { occupants.append(WindowPiece(start: windows[w].start, end: windows[w].end, size: -1, cost: 0)) }
+            occupants.sort { $0.start < $1.start }
+            // The free bytes between them are pieces that cost nothing.
+            var pieces: [WindowPiece] = []
+            pieces.reserveCapacity(2 * occupants.count + 1)
+            var cursor = 0
+            for o in occupants {
+                if o.start > cursor { pieces.append(WindowPiece(start: cursor, end: o.start, size: 0, cost: 0)) }
+                if o.end > cursor {
+                    pieces.append(WindowPiece(start: max(o.start, cursor), end: o.end, size: o.size, cost: o.cost))
+                    cursor = o.end
+                }
+            }
+            if cursor < pages[p].size { pieces.append(WindowPiece(start: cursor, end: pages[p].size, size: 0, cost: 0)) }
+            pieceCache[slot] = pieces
+            return pieces
+        }
+
         /// The cheapest span of each kept page to clear for `item`, cheapest first.
-        var pieces: [(start: Int, end: Int, cost: Int)] = []
         func windowCandidates(_ item: Int, limit: Int) -> [(slot: Int, offset: Int, cost: Int)] {
             let it = items[item]
             var candidates: [(slot: Int, offset: Int, cost: Int)] = []
             for slot in kept.indices {
                 let p = kept[slot]
                 guard pages[p].movable, pages[p].size >= it.size else { continue }
-                if occupantCache[slot] == nil {
-                    var occupants: [(start: Int, end: Int, size: Int, cost: Int)] = []
-                    for (i, a) in pages[p].allocations.enumerated() {
-                        let s = status[itemOf[p][i]]
-                        if s == .moved { continue }
-                        let evictable = s == .stays && a.movable
-                        // The cost counts the padding the allocation may need where it goes: moving it must be
-                        // possible.
-                        occupants.append((a.offset, a.offset + a.regionSize, evictable ? a.regionSize : -1,
-                                          a.regionSize + a.alignment - 1))
-                    }
-                    for q in placed[slot] { occupants.append((q.offset, q.offset + q.size, -1, 0)) }
-                    for w in slotWindows[slot] { occupants.append((windows[w].start, windows[w].end, -1, 0)) }
-                    occupants.sort { $0.start < $1.start }
-                    occupantCache[slot] = occupants
+                let slotPieces = pieces(slot)
+                remaining -= slotPieces.count
+                if let best = Self.cheapestWindow(slotPieces, size: it.size,
+                                                  alignment: it.alignment, limit: limit) {
+                    candidates.append((slot, best.offset, best.cost))
                 }
-                // Pieces covering the page: (start, end, cost); cost -1 blocks.
-                pieces.removeAll(keepingCapacity: true)
-                var cursor = 0
-                for o in occupantCache[slot]! {
-                    if o.start > cursor { pieces.append((cursor, o.start, 0)) }
-                    if o.end > cursor {
-                        pieces.append((max(o.start, cursor), o.end, o.size >= 0 && o.size <= limit ? o.cost : -1))
-                        cursor = o.end
-                    }
-                }
-                if cursor < pages[p].size { pieces.append((cursor, pages[p].size, 0)) }
-                // Sliding window over the pieces: [i, j) with their cost.
-                var best: (offset: Int, cost: Int)?
-                var j = 0, cost = 0
-                let mask = it.alignment - 1
-                for i in pieces.indices {
-                    if pieces[i].cost < 0 { continue }
-                    if j <= i { j = i; cost = 0 }
-                    let offset = (pieces[i].start + mask) & ~mask
-                    let need = offset + it.size
-                    while j < pieces.count && (j == i || pieces[j - 1].end < need) && pieces[j].cost >= 0 {
-                        cost += pieces[j].cost
-                        j += 1
-                    }
-                    if j > i && pieces[j - 1].end >= need && (best == nil || cost < best!.cost) { best = (offset, cost) }
-                    if j > i { cost -= pieces[i].cost }
-                }
-                if let best { candidates.append((slot, best.offset, best.cost)) }
             }
             return candidates.sorted { $0.cost != $1.cost ? $0.cost < $1.cost : $0.slot < $1.slot }
         }
@@ -405,8 +437,10 @@ struct PackingPlanner {
                     if status[e] == .stays { evictees.append(e) }
                 }
                 evictees.sort(by: before)
+                // A failed attempt is taken back exactly: the pieces before it hold again.
+                let savedPieces = pieceCache
                 let w = windows.count
-                occupantCache[candidate.slot] = nil
+                pieceCache[candidate.slot] = nil
                 windows.append(Window(page: candidate.slot, start: candidate.offset, end: end, owner: item,
                                       outstanding: evictees.count))
                 slotWindows[candidate.slot].append(w)
@@ -423,8 +457,8 @@ struct PackingPlanner {
                 }
                 for e in moved.reversed() { unplace(e); status[e] = .stays }
                 windows.removeLast()
-                occupantCache[candidate.slot] = nil
                 slotWindows[candidate.slot].removeLast()
+                pieceCache = savedPieces
             }
             return false
         }
@@ -439,6 +473,8 @@ struct PackingPlanner {
             bytes = 0
             leaving.removeAll()
             for (position, item) in list.enumerated() {
+                remaining -= 1
+                if remaining < 0 { return nil }
                 if moves.count >= maxPassAllocations || bytes >= maxPassBytes {
                     // The pass is full: the rest waits, in order.
                     for rest in list[position...] {
@@ -459,7 +495,7 @@ struct PackingPlanner {
                 if let target = ready ? destination(item, onlySlot: windows[ownWindow].page) ?? destination(item) : destination(item) {
                     if ownWindow >= 0 {
                         slotWindows[windows[ownWindow].page].removeAll { $0 == ownWindow }
-                        occupantCache[windows[ownWindow].page] = nil
+                        pieceCache[windows[ownWindow].page] = nil
                         windows[ownWindow].page = -1
                         windowOf[item] = -1
                     }
@@ -493,5 +529,34 @@ struct PackingPlanner {
             plan.expected.append(totals)
         }
         return plan
+    }
+
+    /// The cheapest span `[offset, offset + size)` of a page to clear, `offset` aligned: free pieces cost
+    /// nothing, an allocation of at most `limit` bytes costs its `cost`, anything else blocks. Works on its
+    /// arguments only (no captured state, so no exclusivity checks in the loop).
+    private static func cheapestWindow(_ pieces: [WindowPiece], size: Int, alignment: Int, limit: Int) -> (offset: Int, cost: Int)? {
+        pieces.withUnsafeBufferPointer { pieces in
+            // A piece blocks when it is fixed (size -1, which is above any limit as unsigned) or too large.
+            let limit = UInt(limit)
+            func blocks(_ piece: WindowPiece) -> Bool { UInt(bitPattern: piece.size) > limit }
+            // Sliding window over the pieces: [i, j) with their cost.
+            var bestOffset = 0, bestCost = Int.max
+            var j = 0, cost = 0
+            let mask = alignment - 1
+            let count = pieces.count
+            for i in 0..<count {
+                if blocks(pieces[i]) { continue }
+                if j <= i { j = i; cost = 0 }
+                let offset = (pieces[i].start + mask) & ~mask
+                let need = offset + size
+                while j < count && (j == i || pieces[j - 1].end < need) && !blocks(pieces[j]) {
+                    cost += pieces[j].cost
+                    j += 1
+                }
+                if j > i && pieces[j - 1].end >= need && cost < bestCost { bestOffset = offset; bestCost = cost }
+                if j > i { cost -= pieces[i].cost }
+            }
+            return bestCost == Int.max ? nil : (bestOffset, bestCost)
+        }
     }
 }
