@@ -204,14 +204,36 @@ public enum EventLoop {
                         dirty = true
                         continue
                     }
-                    do {
-                        try driver.perform(effect)
-                        state.message = nil
-                    } catch let interrupted as LoadingInterrupted {
-                        return ending(for: interrupted)
-                    } catch {
-                        state.message = "\(error)"
+                    let failure: (any Error)?
+                    if effect == .step {
+                        // A pass runs on a thread of its own, so q is heard while it runs.
+                        let frame = state
+                        switch PassWait.perform({ try driver.perform(.step) }, screen: screen, keys: &keys, keyMap: options.keyMap,
+                                                whileSlow: {
+                            var busy = frame
+                            busy.hint = "pass \(snapshot.passesRun + 1) is running… (q quits)"
+                            screen.draw(render(snapshot, busy, width: busy.width, height: busy.height))
+                        }) {
+                        case .finished(let error): failure = error
+                        case .quit: return .quit
+                        case .signal(let number): return .signal(number)
+                        case .terminalGone: return .signal(SIGHUP)
+                        }
+                    } else {
+                        do {
+                            try driver.perform(effect)
+                            failure = nil
+                        } catch let interrupted as LoadingInterrupted {
+                            return ending(for: interrupted)
+                        } catch {
+                            failure = error
+                        }
+                    }
+                    if let failure {
+                        state.message = "\(failure)"
                         state.isRunning = false
+                    } else {
+                        state.message = nil
                     }
                     snapshot = driver.snapshot
                     dirty = true

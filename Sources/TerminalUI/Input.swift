@@ -161,6 +161,11 @@ struct KeyWait {
     /// Waits in a row that returned at once without a key.
     private var quickTimeouts = 0
 
+    /// Keys taken with ``next(waitingUpTo:keyMap:)`` but not handled yet go back, before those typed after.
+    mutating func putBack(_ keys: [Key]) {
+        typedAhead.insert(contentsOf: keys, at: 0)
+    }
+
     /// The next key, waiting up to `milliseconds` when none was typed ahead.
     mutating func next(waitingUpTo milliseconds: Int, keyMap: KeyMap) -> Outcome {
         let started = EventLoop.now()
