@@ -639,8 +639,46 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     // MARK: bytes
 
+    /// Between ``deferPatterns()`` and ``writeDeferredPatterns()``: new allocations get no content yet.
+    @exclusivity(unchecked) private var patternsDeferred = false
+
+    /// New allocations get their content only at ``writeDeferredPatterns()``, for pools built by a replay:
+    /// what the replay frees again never needed any, and what stays live is written once, page by page in
+    /// address order. Until then the pool must not be verified or defragmented. Does nothing when the pool
+    /// keeps no bytes.
+    public func deferPatterns() {
+        patternsDeferred = storesBytes
+    }
+
+    /// Writes the content of every allocation made since ``deferPatterns()`` (every live one, as
+    /// ``allocate(id:size:alignment:type:name:)`` would have) and ends the deferral. A device failure is a
+    /// ``PoolError/device(_:)``; the pool's records are intact, and allocations whose content was not
+    /// written fail verification.
+    public func writeDeferredPatterns() throws {
+        guard patternsDeferred else { return }
+        patternsDeferred = false
+        var slots: [Int] = []
+        for index in 0..<pages.count {
+            let page = pages[index]
+            slots.removeAll(keepingCapacity: true)
+            page.metadata.visitAllRegions { region in
+                if !region.isFree && region.userData >= 0 { slots.append(region.userData) }
+            }
+            // The regions come last to first; written first to last, a device of tokens keeps them in order.
+            for slot in slots.reversed() {
+                let place = slotPlace[slot]
+                do {
+                    slotPlace[slot].checksum = try writePattern(id: place.id, page: page.id, offset: place.offset, size: slotInfo[slot].size)
+                } catch {
+                    throw PoolError.device("\(error)")
+                }
+            }
+        }
+    }
+
     private func writePattern(id: Int, page: Int, offset: Int, size: Int) throws -> UInt64 {
-        if let token = try device.writeContentToken(ofAllocation: id, page: devicePage(page), offset: offset, size: size) { return token }
+        if patternsDeferred { return 0 }
+        if let token = try device.writeContent(ofAllocation: id, page: devicePage(page), offset: offset, size: size) { return token }
         let words = (size + 7) / 8
         if scratch.count < words { scratch = Array(repeating: 0, count: max(words, 1 << 13)) }
         return try scratch.withUnsafeMutableBytes { whole in
@@ -655,6 +693,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func verify(id: Int) throws {
         guard storesBytes else { return }
         guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
+        if patternsDeferred { throw PoolError.verification("allocation \(id): its content is not written yet (writeDeferredPatterns)") }
         let r = record(slot: slot)
         let actual: UInt64
         do { actual = try device.checksum(page: devicePage(r.page), offset: r.offset, size: r.size) } catch { throw PoolError.device("\(error)") }
