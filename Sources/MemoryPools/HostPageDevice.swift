@@ -59,6 +59,10 @@ public final class HostPageDevice: MappedPageDevice {
     public func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws {}
     public func unbindAllocation(_ allocation: Int) {}
 
+    /// True: a content write reads the page table and writes its own bytes (a page's first touch of its
+    /// memory, the kernel's page faults, is most of the cost of building a pool, and spreads over cores).
+    public var writesPagesConcurrently: Bool { true }
+
     public var errorPrefix: String { "host memory" }
     public func mappedBytes(ofPage page: Int) -> UnsafeMutableRawBufferPointer? { pages[page] }
 

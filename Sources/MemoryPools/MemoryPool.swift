@@ -2,6 +2,7 @@
 // the start of a run and the release of emptied pages follow VMA's VmaBlockVector (vk_mem_alloc.h:
 // AllocatePage, Free, IncrementallySortBlocks, SortByFreeSize) as ../shared/reference/README.md describes.
 import Defragmentation
+import Dispatch
 @_spi(Tables) import MemoryMetadata
 
 /// The pool's tables (pages, page indices, slots, the id table, the incremental sort's inversions) change
@@ -651,28 +652,80 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     }
 
     /// Writes the content of every allocation made since ``deferPatterns()`` (every live one, as
-    /// ``allocate(id:size:alignment:type:name:)`` would have) and ends the deferral. A device failure is a
-    /// ``PoolError/device(_:)``; the pool's records are intact, and allocations whose content was not
-    /// written fail verification.
-    public func writeDeferredPatterns() throws {
+    /// ``allocate(id:size:alignment:type:name:)`` would have) and ends the deferral. On a device whose pages
+    /// take contents concurrently (``PageDevice/writesPagesConcurrently``) several pages are written at once.
+    /// `progress` is called on the caller's thread after every few pages; what it throws stops the writing
+    /// and is rethrown. A device failure is a ``PoolError/device(_:)``. Either way the pool's records are
+    /// intact, and allocations whose content was not written fail verification.
+    public func writeDeferredPatterns(progress: (() throws -> Void)? = nil) throws {
         guard patternsDeferred else { return }
         patternsDeferred = false
+        // Every live allocation: slots page by page, each page's in address order (the regions come last to
+        // first), so that writes go forward through memory and a device of tokens keeps them in order.
         var slots: [Int] = []
+        var pageSlots: [(page: Int, slots: Range<Int>)] = []
+        var regions: [Int] = []
         for index in 0..<pages.count {
-            let page = pages[index]
-            slots.removeAll(keepingCapacity: true)
-            page.metadata.visitAllRegions { region in
-                if !region.isFree && region.userData >= 0 { slots.append(region.userData) }
+            regions.removeAll(keepingCapacity: true)
+            pages[index].metadata.visitAllRegions { region in
+                if !region.isFree && region.userData >= 0 { regions.append(region.userData) }
             }
-            // The regions come last to first; written first to last, a device of tokens keeps them in order.
-            for slot in slots.reversed() {
-                let place = slotPlace[slot]
+            let first = slots.count
+            slots.append(contentsOf: regions.reversed())
+            pageSlots.append((pages[index].id, first..<slots.count))
+        }
+        // Filled by the writers, each its own pages' entries.
+        let checksums = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: slots.count)
+        checksums.initialize(repeating: 0)
+        let concurrent = device.writesPagesConcurrently
+        let group = concurrent ? 8 : 1
+        var written = 0
+        defer {
+            // What was written counts (a failure or a stop leaves the rest unwritten, failing verification).
+            for k in 0..<written { slotPlace[slots[k]].checksum = checksums[k] }
+            checksums.deallocate()
+        }
+        var failures = [String?](repeating: nil, count: group)
+        for start in stride(from: 0, to: pageSlots.count, by: group) {
+            let batch = pageSlots[start..<min(start + group, pageSlots.count)]
+            let write = { (k: Int) -> String? in
+                let (page, range) = batch[batch.startIndex + k]
                 do {
-                    slotPlace[slot].checksum = try writePattern(id: place.id, page: page.id, offset: place.offset, size: slotInfo[slot].size)
+                    for n in range {
+                        let slot = slots[n]
+                        let place = self.slotPlace[slot], size = self.slotInfo[slot].size
+                        guard let checksum = try self.device.writeContent(ofAllocation: place.id, page: self.devicePage(page),
+                                                                          offset: place.offset, size: size) else {
+                            return "the device wrote no content for allocation \(place.id)"
+                        }
+                        checksums[n] = checksum
+                    }
                 } catch {
-                    throw PoolError.device("\(error)")
+                    return "\(error)"
+                }
+                return nil
+            }
+            if concurrent && batch.count > 1 {
+                failures.withUnsafeMutableBufferPointer { failures in
+                    DispatchQueue.concurrentPerform(iterations: batch.count) { k in failures[k] = write(k) }
+                }
+                if let failure = failures.prefix(batch.count).compactMap({ $0 }).first { throw PoolError.device(failure) }
+            } else {
+                for k in batch.indices {
+                    let (page, range) = pageSlots[k]
+                    for n in range {
+                        let slot = slots[n]
+                        do {
+                            checksums[n] = try writePattern(id: slotPlace[slot].id, page: page, offset: slotPlace[slot].offset,
+                                                            size: slotInfo[slot].size)
+                        } catch {
+                            throw PoolError.device("\(error)")
+                        }
+                    }
                 }
             }
+            written = batch.last!.slots.upperBound
+            try progress?()
         }
     }
 

@@ -67,10 +67,15 @@ public protocol PageDevice: AnyObject {
     /// (``MappedPageDevice``) writes the allocation's ``AllocationPattern`` in place, a device of tokens a
     /// token. nil (the default): the pool makes the pattern and hands it to ``write(page:offset:bytes:)``.
     func writeContent(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64?
+    /// Whether ``writeContent(ofAllocation:page:offset:size:)`` writes content (never returns nil) and may
+    /// run for different pages on several threads at once, while nothing else uses the device. False (the
+    /// default): one call at a time.
+    var writesPagesConcurrently: Bool { get }
 }
 
 extension PageDevice {
     public func writeContent(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64? { nil }
+    public var writesPagesConcurrently: Bool { false }
 }
 
 /// A device whose pages are bytes the process can address: host memory, or persistently mapped Vulkan

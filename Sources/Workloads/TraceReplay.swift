@@ -40,7 +40,8 @@ extension Trace {
         let pool = MemoryPool(options: settings, device: device, name: displayName)
         pool.deferPatterns()
         try replay(into: pool, progress: progress)
-        do { try pool.writeDeferredPatterns() } catch {
+        // Progress stays at the end meanwhile, but what it throws (a quit typed) is still heard.
+        do { try pool.writeDeferredPatterns { try progress?(operations.count, operations.count) } } catch let error as PoolError {
             throw WorkloadError(file: name, message: "cannot write the content of the live allocations: \(error)")
         }
         return pool

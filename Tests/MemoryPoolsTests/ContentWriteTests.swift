@@ -75,6 +75,50 @@ struct ContentWriteTests {
         try pool.verifyAll()
     }
 
+    @Test("deferred contents over many pages: written several pages at once, progress heard between them")
+    func deferredContentsConcurrently() throws {
+        let device = HostPageDevice()
+        #expect(device.writesPagesConcurrently)
+        let pool = MemoryPool(options: PoolOptions(pageSize: 64 << 10), device: device)
+        pool.deferPatterns()
+        for id in 0..<400 { try pool.allocate(id: id, size: 900 + id % 7 * 300, alignment: 64) }
+        for id in stride(from: 0, to: 400, by: 5) { try pool.free(id: id) }
+        #expect(device.pageCount > 8, "more than one batch of pages")
+        var calls = 0
+        try pool.writeDeferredPatterns { calls += 1 }
+        #expect(calls == (device.pageCount + 7) / 8)
+        try pool.verifyAll()
+        try pool.validate()
+    }
+
+    @Test("a stop thrown by progress leaves the pool valid; what was not written fails verification")
+    func stopWhileWriting() throws {
+        struct Stop: Error {}
+        let device = HostPageDevice()
+        let pool = MemoryPool(options: PoolOptions(pageSize: 64 << 10), device: device)
+        pool.deferPatterns()
+        for id in 0..<400 { try pool.allocate(id: id, size: 2000, alignment: 64) }
+        #expect(throws: Stop.self) { try pool.writeDeferredPatterns { throw Stop() } }
+        try pool.validate()
+        let pageOrder = pool.pageIDs
+        // The first batch of pages was written, the others were not.
+        let written = Set(pageOrder.prefix(8)), records = (0..<400).compactMap { pool.record(id: $0) }
+        for record in records {
+            if written.contains(record.page) { try pool.verify(id: record.id) } else {
+                #expect(throws: PoolError.self) { try pool.verify(id: record.id) }
+            }
+        }
+    }
+
+    @Test("deferred contents on a device of bytes that writes no content itself: the pool writes the pattern")
+    func deferredContentsThroughWrite() throws {
+        let device = PlainBytes()
+        let pool = try deferredReplay(on: device)
+        try pool.writeDeferredPatterns()
+        try pool.verifyAll()
+        #expect(device.writes == pool.liveAllocationCount)
+    }
+
     @Test("a freed allocation's bytes are never written when contents are deferred")
     func freedRangeUntouched() throws {
         let device = HostPageDevice()
@@ -136,4 +180,24 @@ struct ContentWriteTests {
         }
         #expect(device.pageCount == 0 && device.bytesInUse == 0)
     }
+}
+
+/// Host memory without its own content writes: writes and checks go through `write` and `checksum`, one
+/// call at a time.
+private final class PlainBytes: PageDevice {
+    let base = HostPageDevice()
+    var writes = 0
+    var name: String { "plain bytes" }
+    var storesBytes: Bool { true }
+    func createPage(_ page: Int, size: Int) throws { try base.createPage(page, size: size) }
+    func destroyPage(_ page: Int) { base.destroyPage(page) }
+    func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws {}
+    func unbindAllocation(_ allocation: Int) {}
+    func write(page: Int, offset: Int, bytes: UnsafeRawBufferPointer) throws {
+        writes += 1
+        try base.write(page: page, offset: offset, bytes: bytes)
+    }
+    func read(page: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws { try base.read(page: page, offset: offset, into: buffer) }
+    func copy(_ copies: [PageCopy]) throws { try base.copy(copies) }
+    func checksum(page: Int, offset: Int, size: Int) throws -> UInt64 { try base.checksum(page: page, offset: offset, size: size) }
 }
