@@ -736,9 +736,9 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         if scratch.count < words { scratch = Array(repeating: 0, count: max(words, 1 << 13)) }
         return try scratch.withUnsafeMutableBytes { whole in
             let buffer = UnsafeMutableRawBufferPointer(rebasing: whole[0..<size])
-            AllocationPattern.fill(buffer, id: id)
+            let checksum = AllocationPattern.fillReturningChecksum(buffer, id: id)
             try device.write(page: devicePage(page), offset: offset, bytes: UnsafeRawBufferPointer(buffer))
-            return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
+            return checksum
         }
     }
 

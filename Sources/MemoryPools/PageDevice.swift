@@ -148,7 +148,6 @@ public enum AllocationPattern {
     public static func checksum(id: Int, size: Int) -> UInt64 {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         defer { buffer.deallocate() }
-        fill(buffer, id: id)
-        return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
+        return fillReturningChecksum(buffer, id: id)
     }
 }
