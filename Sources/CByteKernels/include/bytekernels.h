@@ -1,6 +1,6 @@
-// The byte loops every allocation's verification runs: filling a pattern, checksumming a range, and both at once.
-// They live in C, written over four-word vectors so that they stay fast unoptimised too: verifying every
-// live byte after every pass in a debug-built `swift test` (the package sets no optimisation flags).
+// The byte loops every allocation's verification runs: filling a pattern, checksumming a range, and both
+// at once. They live in C, written over four-word vectors so that they stay fast unoptimised too: verifying
+// every live byte after every pass in a debug-built `swift test` (the package sets no optimisation flags).
 #ifndef DEFRAGSCOPE_BYTEKERNELS_H
 #define DEFRAGSCOPE_BYTEKERNELS_H
 #include <stddef.h>
