@@ -107,7 +107,8 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
         }
     }
 
-    /// Runs every configuration on `built`'s device (the first on the pools built), one after the other, writing each row as its run ends.
+    /// Runs every configuration on `built`'s device (the first on the pools built), one after the other,
+    /// writing each row as its run ends.
     private func execute<D: PageDevice>(_ workload: Workload, _ configurations: [EngineConfiguration], _ built: BuiltPools<D>,
                                         verification: Verification, to out: RecordSink) throws -> [ComparisonRun] {
         let device = built.device
