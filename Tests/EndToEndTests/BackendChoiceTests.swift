@@ -70,6 +70,21 @@ struct BackendChoiceTests {
         #expect(auto.stdout.contains("backend metadata"), "\(auto.stdout)")
     }
 
+    @Test("export chooses as run does: a 64 GiB page is exported from metadata, before and after defragmenting")
+    func exportChooses() throws {
+        let trace = try hugePageTrace()
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        for after in [[], ["--after", "--verify", "all"]] {
+            let result = try runDefragscope(["export", "--trace", trace, "-o", "-"] + after, timeout: 60)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("running on --backend metadata"), "\(result.stderr)")
+            #expect(result.stdout.contains("defragscope (metadata)"), "\(result.stdout.prefix(400))")
+            #expect(result.stdout.contains("\"BlockBytes\": 68719476736"), "\(result.stdout.prefix(800))")
+        }
+        let host = try runDefragscope(["export", "--trace", trace, "-o", "-", "--backend", "host"], timeout: 60)
+        #expect(host.status == 2 && host.stderr.contains("--backend host: the pages need 64 GiB"), "\(host.stderr)")
+    }
+
     @Test("a pool that fits stays on host memory without a note", arguments: ["checkerboard", "tiny"])
     func smallPoolStaysOnHost(trace: String) throws {
         let result = try runDefragscope(["run", "--trace", TestPaths.trace(trace)])
