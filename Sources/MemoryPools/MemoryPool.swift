@@ -2,6 +2,7 @@
 // the start of a run and the release of emptied pages follow VMA's VmaBlockVector (vk_mem_alloc.h:
 // AllocatePage, Free, IncrementallySortBlocks, SortByFreeSize) as ../shared/reference/README.md describes.
 import Defragmentation
+import Dispatch
 @_spi(Tables) import MemoryMetadata
 
 /// The pool's tables (pages, page indices, slots, the id table, the incremental sort's inversions) change
@@ -639,15 +640,105 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
 
     // MARK: bytes
 
+    /// Between ``deferPatterns()`` and ``writeDeferredPatterns()``: new allocations get no content yet.
+    @exclusivity(unchecked) private var patternsDeferred = false
+
+    /// New allocations get their content only at ``writeDeferredPatterns()``, for pools built by a replay:
+    /// what the replay frees again never needed any, and what stays live is written once, page by page in
+    /// address order. Until then the pool must not be verified or defragmented. Does nothing when the pool
+    /// keeps no bytes.
+    public func deferPatterns() {
+        patternsDeferred = storesBytes
+    }
+
+    /// Writes the content of every allocation made since ``deferPatterns()`` (every live one, as
+    /// ``allocate(id:size:alignment:type:name:)`` would have) and ends the deferral. On a device whose pages
+    /// take contents concurrently (``PageDevice/writesPagesConcurrently``) several pages are written at once.
+    /// `progress` is called on the caller's thread after every few pages; what it throws stops the writing
+    /// and is rethrown. A device failure is a ``PoolError/device(_:)``. Either way the pool's records are
+    /// intact, and allocations whose content was not written fail verification.
+    public func writeDeferredPatterns(progress: (() throws -> Void)? = nil) throws {
+        guard patternsDeferred else { return }
+        patternsDeferred = false
+        // Every live allocation: slots page by page, each page's in address order (the regions come last to
+        // first), so that writes go forward through memory and a device of tokens keeps them in order.
+        var slots: [Int] = []
+        var pageSlots: [(page: Int, slots: Range<Int>)] = []
+        var regions: [Int] = []
+        for index in 0..<pages.count {
+            regions.removeAll(keepingCapacity: true)
+            pages[index].metadata.visitAllRegions { region in
+                if !region.isFree && region.userData >= 0 { regions.append(region.userData) }
+            }
+            let first = slots.count
+            slots.append(contentsOf: regions.reversed())
+            pageSlots.append((pages[index].id, first..<slots.count))
+        }
+        // Filled by the writers, each its own pages' entries.
+        let checksums = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: slots.count)
+        checksums.initialize(repeating: 0)
+        let concurrent = device.writesPagesConcurrently
+        let group = concurrent ? 8 : 1
+        var written = 0
+        defer {
+            // What was written counts (a failure or a stop leaves the rest unwritten, failing verification).
+            for k in 0..<written { slotPlace[slots[k]].checksum = checksums[k] }
+            checksums.deallocate()
+        }
+        var failures = [String?](repeating: nil, count: group)
+        for start in stride(from: 0, to: pageSlots.count, by: group) {
+            let batch = pageSlots[start..<min(start + group, pageSlots.count)]
+            let write = { (k: Int) -> String? in
+                let (page, range) = batch[batch.startIndex + k]
+                do {
+                    for n in range {
+                        let slot = slots[n]
+                        let place = self.slotPlace[slot], size = self.slotInfo[slot].size
+                        guard let checksum = try self.device.writeContent(ofAllocation: place.id, page: self.devicePage(page),
+                                                                          offset: place.offset, size: size) else {
+                            return "the device wrote no content for allocation \(place.id)"
+                        }
+                        checksums[n] = checksum
+                    }
+                } catch {
+                    return "\(error)"
+                }
+                return nil
+            }
+            if concurrent && batch.count > 1 {
+                failures.withUnsafeMutableBufferPointer { failures in
+                    DispatchQueue.concurrentPerform(iterations: batch.count) { k in failures[k] = write(k) }
+                }
+                if let failure = failures.prefix(batch.count).compactMap({ $0 }).first { throw PoolError.device(failure) }
+            } else {
+                for k in batch.indices {
+                    let (page, range) = pageSlots[k]
+                    for n in range {
+                        let slot = slots[n]
+                        do {
+                            checksums[n] = try writePattern(id: slotPlace[slot].id, page: page, offset: slotPlace[slot].offset,
+                                                            size: slotInfo[slot].size)
+                        } catch {
+                            throw PoolError.device("\(error)")
+                        }
+                    }
+                }
+            }
+            written = batch.last!.slots.upperBound
+            try progress?()
+        }
+    }
+
     private func writePattern(id: Int, page: Int, offset: Int, size: Int) throws -> UInt64 {
-        if let token = try device.writeContentToken(ofAllocation: id, page: devicePage(page), offset: offset, size: size) { return token }
+        if patternsDeferred { return 0 }
+        if let token = try device.writeContent(ofAllocation: id, page: devicePage(page), offset: offset, size: size) { return token }
         let words = (size + 7) / 8
         if scratch.count < words { scratch = Array(repeating: 0, count: max(words, 1 << 13)) }
         return try scratch.withUnsafeMutableBytes { whole in
             let buffer = UnsafeMutableRawBufferPointer(rebasing: whole[0..<size])
-            AllocationPattern.fill(buffer, id: id)
+            let checksum = AllocationPattern.fillReturningChecksum(buffer, id: id)
             try device.write(page: devicePage(page), offset: offset, bytes: UnsafeRawBufferPointer(buffer))
-            return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
+            return checksum
         }
     }
 
@@ -655,6 +746,7 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func verify(id: Int) throws {
         guard storesBytes else { return }
         guard let slot = slotByID[id] else { throw PoolError.unknownID(id) }
+        if patternsDeferred { throw PoolError.verification("allocation \(id): its content is not written yet (writeDeferredPatterns)") }
         let r = record(slot: slot)
         let actual: UInt64
         do { actual = try device.checksum(page: devicePage(r.page), offset: r.offset, size: r.size) } catch { throw PoolError.device("\(error)") }

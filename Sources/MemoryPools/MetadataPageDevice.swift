@@ -47,7 +47,7 @@ public final class MetadataPageDevice: PageDevice {
     public func bindAllocation(_ allocation: Int, page: Int, offset: Int, size: Int) throws {}
     public func unbindAllocation(_ allocation: Int) {}
 
-    public func writeContentToken(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64? {
+    public func writeContent(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64? {
         let checksum = Self.token(id: id, size: size)
         try append(page, offset, size, checksum)
         return checksum

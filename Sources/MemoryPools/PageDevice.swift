@@ -62,14 +62,20 @@ public protocol PageDevice: AnyObject {
     func copy(_ copies: [PageCopy]) throws
     /// ``PageChecksum`` of `size` bytes at `offset` of `page`.
     func checksum(page: Int, offset: Int, size: Int) throws -> UInt64
-    /// Writes allocation `id`'s content without bytes and returns the checksum ``checksum(page:offset:size:)``
-    /// gives for it while it is intact; nil (the default) for a device of bytes, where the pool writes the
-    /// allocation's ``AllocationPattern``.
-    func writeContentToken(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64?
+    /// Writes allocation `id`'s content at `offset..<offset + size` of `page` and returns the checksum
+    /// ``checksum(page:offset:size:)`` gives for it while it is intact: a device of addressable bytes
+    /// (``MappedPageDevice``) writes the allocation's ``AllocationPattern`` in place, a device of tokens a
+    /// token. nil (the default): the pool makes the pattern and hands it to ``write(page:offset:bytes:)``.
+    func writeContent(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64?
+    /// Whether ``writeContent(ofAllocation:page:offset:size:)`` writes content (never returns nil) and may
+    /// run for different pages on several threads at once, while nothing else uses the device. False (the
+    /// default): one call at a time.
+    var writesPagesConcurrently: Bool { get }
 }
 
 extension PageDevice {
-    public func writeContentToken(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64? { nil }
+    public func writeContent(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64? { nil }
+    public var writesPagesConcurrently: Bool { false }
 }
 
 /// A device whose pages are bytes the process can address: host memory, or persistently mapped Vulkan
@@ -104,6 +110,12 @@ extension MappedPageDevice {
     public func checksum(page: Int, offset: Int, size: Int) throws -> UInt64 {
         PageChecksum.compute(UnsafeRawBufferPointer(try mappedRange(page, offset, size)))
     }
+
+    /// The pattern written straight into the page and hashed as it is written: one pass over the bytes
+    /// (instead of making it aside, copying it in and reading it again).
+    public func writeContent(ofAllocation id: Int, page: Int, offset: Int, size: Int) throws -> UInt64? {
+        AllocationPattern.fillReturningChecksum(try mappedRange(page, offset, size), id: id)
+    }
 }
 
 /// The checksum every device computes the same way: 64-bit FNV-1a over 8-byte little-endian words, then
@@ -126,11 +138,16 @@ public enum AllocationPattern {
         dscope_fill_pattern(base, buffer.count, Int64(id))
     }
 
+    /// Fills `buffer` with the pattern of allocation `id` and returns its ``PageChecksum``.
+    public static func fillReturningChecksum(_ buffer: UnsafeMutableRawBufferPointer, id: Int) -> UInt64 {
+        guard let base = buffer.baseAddress else { return PageChecksum.seed }
+        return dscope_fill_pattern_checksum(base, buffer.count, Int64(id), PageChecksum.seed)
+    }
+
     /// The checksum of allocation `id`'s pattern over `size` bytes.
     public static func checksum(id: Int, size: Int) -> UInt64 {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         defer { buffer.deallocate() }
-        fill(buffer, id: id)
-        return PageChecksum.compute(UnsafeRawBufferPointer(buffer))
+        return fillReturningChecksum(buffer, id: id)
     }
 }

@@ -222,9 +222,11 @@ private struct TraceParser {
         return true
     }
 
-    func expectFields(_ expected: Int, form: String, names: [String]) throws {
+    /// `names` (of the fields after the first) is made only for the message: an array a line would cost a
+    /// heap allocation.
+    func expectFields(_ expected: Int, form: String, names: @autoclosure () -> [String]) throws {
         if fieldCount < expected {
-            throw syntax(form, "missing \(names[fieldCount - 1])")
+            throw syntax(form, "missing \(names()[fieldCount - 1])")
         }
         if fieldCount > expected {
             throw syntax(form, "extra field \(quoted(field(expected)))")

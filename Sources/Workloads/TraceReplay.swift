@@ -31,13 +31,19 @@ extension Trace {
         try progress?(operations.count, operations.count)
     }
 
-    /// A new pool with this trace's page size, filled by replaying the trace.
+    /// A new pool with this trace's page size, filled by replaying the trace. Allocations get their content
+    /// when the replay is over (only those still live need it: ``MemoryPool/deferPatterns()``).
     public func makePool<Device: PageDevice>(device: Device, options: PoolOptions? = nil,
                                              progress: ((Int, Int) throws -> Void)? = nil) throws -> MemoryPool<Device> {
         var settings = options ?? PoolOptions(pageSize: blockSize)
         settings.pageSize = blockSize
         let pool = MemoryPool(options: settings, device: device, name: displayName)
+        pool.deferPatterns()
         try replay(into: pool, progress: progress)
+        // Progress stays at the end meanwhile, but what it throws (a quit typed) is still heard.
+        do { try pool.writeDeferredPatterns { try progress?(operations.count, operations.count) } } catch let error as PoolError {
+            throw WorkloadError(file: name, message: "cannot write the content of the live allocations: \(error)")
+        }
         return pool
     }
 }

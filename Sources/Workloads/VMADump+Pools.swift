@@ -110,6 +110,9 @@ extension VMADump {
             if let heapSize = heap(ofMemoryType: dumpPool.memoryType)?.size, heapSize > 0 { options.heapSize = heapSize }
             options.bufferImageGranularity = granularity
             let pool = MemoryPool(options: options, device: device, name: slot.name)
+            pools.append(pool)
+            // Contents are written once every pool is placed (a device found too small has written none).
+            pool.deferPatterns()
             if slot.dedicated {
                 for (k, a) in dumpPool.dedicatedAllocations.enumerated() {
                     let itemPath = JSONPath.index(JSONPath.member(path, "DedicatedAllocations"), k)
@@ -134,8 +137,8 @@ extension VMADump {
                     }
                 }
             }
-            pools.append(pool)
         }
+        for pool in pools { try pool.writeDeferredPatterns() }
         return pools
     }
 

@@ -6,11 +6,12 @@ import MemoryPools
 import VulkanPageDevice
 import Workloads
 
-/// Host memory or metadata, as `--backend` asks or, left out, as the pages' size decides.
-struct HostOrMetadata {
-    var metadata: Bool
-    /// Why metadata was chosen without being asked for (for the header and `run`'s output).
-    var note: String?
+/// A workload's pools built on host memory or on metadata, as `--backend` asks or, left out, as the pages'
+/// size decides: host memory unless the pages would need more than half of the machine's memory.
+enum HostOrMetadata {
+    case host(BuiltPools<HostPageDevice>)
+    /// `note`: why metadata was chosen without being asked for (for the header and `run`'s output).
+    case metadata(BuiltPools<MetadataPageDevice>, note: String?)
 
     /// Half of MemTotal in /proc/meminfo; nil when it cannot be read.
     static func hostLimit(meminfo: String? = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) -> (limit: Int, total: Int)? {
@@ -23,21 +24,58 @@ struct HostOrMetadata {
         return nil
     }
 
-    /// `requested` is .host, .metadata or nil (not given). Without .metadata, the workload is first built on
-    /// a device of no bytes to learn the most page bytes it needs; more than half of the machine's memory
-    /// chooses metadata, or with `--backend host` is refused.
-    static func choose(_ workload: Workload, requested: Backend?) throws -> HostOrMetadata {
-        if requested == .metadata { return HostOrMetadata(metadata: true) }
-        guard let (limit, total) = hostLimit() else { return HostOrMetadata(metadata: false) }
-        let probe = MetadataPageDevice()
-        _ = try workload.makePools(device: probe, keepBytes: false)
-        let needed = probe.peakPageBytes
-        guard needed > limit else { return HostOrMetadata(metadata: false) }
-        let why = "the pages need \(ByteFormat.short(needed)) of memory, more than half of this machine's \(ByteFormat.short(total))"
-        if requested == .host {
-            throw CLIError("--backend host: \(why) (MemTotal in /proc/meminfo); use --backend metadata, which keeps no page bytes, or leave --backend out")
+    /// Builds `workload`'s pools once, on the device the choice makes. `requested` is .host, .metadata or nil
+    /// (not given). Without .metadata the pools are built on host memory whose pages may take at most half of
+    /// the machine's memory: the contents are written only once the build is over, so a build that crosses
+    /// that line has written nothing and is dropped at once. The workload is then built on metadata, which
+    /// measures what the pages need: those pools are the choice, or with `--backend host` the figure is the
+    /// refusal's. `progress` is as for ``Workload/makePools(device:keepBytes:progress:)`` (a build on metadata
+    /// after a dropped one counts from 0 again).
+    static func build(_ workload: Workload, requested: Backend?, keepBytes: Bool,
+                      progress: ((Int, Int) throws -> Void)? = nil) throws -> HostOrMetadata {
+        if requested == .metadata {
+            return .metadata(try BuiltPools(workload, on: MetadataPageDevice(), keepBytes: keepBytes, progress: progress), note: nil)
         }
-        return HostOrMetadata(metadata: true, note: "\(why): running on --backend metadata (no page bytes; moves checked by content tokens)")
+        let host = HostPageDevice()
+        let machine = hostLimit()
+        host.byteLimit = machine?.limit
+        do {
+            return .host(try BuiltPools(workload, on: host, keepBytes: keepBytes, progress: progress))
+        } catch where host.exceededByteLimit {
+            guard let (_, total) = machine else { throw error }
+            // A refusal needs only the figure: no contents then.
+            let sized = try BuiltPools(workload, on: MetadataPageDevice(), keepBytes: keepBytes && requested == nil, progress: progress)
+            let why = "the pages need \(ByteFormat.short(sized.device.peakPageBytes)) of memory, more than half of this machine's \(ByteFormat.short(total))"
+            if requested == .host {
+                throw CLIError("--backend host: \(why) (MemTotal in /proc/meminfo); use --backend metadata, which keeps no page bytes, or leave --backend out")
+            }
+            return .metadata(sized, note: "\(why): running on --backend metadata (no page bytes; moves checked by content tokens)")
+        }
+    }
+}
+
+/// A workload's pools built on `device` ahead of its session: the session's first start takes them, a later
+/// one (a reset, the next configuration of `compare`) builds them again.
+final class BuiltPools<Device: PageDevice> {
+    let device: Device
+    let workload: Workload
+    let keepBytes: Bool
+    private var first: [MemoryPool<Device>]?
+
+    init(_ workload: Workload, on device: Device, keepBytes: Bool, progress: ((Int, Int) throws -> Void)?) throws {
+        self.device = device
+        self.workload = workload
+        self.keepBytes = keepBytes
+        first = try workload.makePools(device: device, keepBytes: keepBytes, progress: progress)
+    }
+
+    /// The pools built ahead the first time (kept no longer, so that a reset can release them), then new ones.
+    func take(progress: ((Int, Int) throws -> Void)? = nil) throws -> [MemoryPool<Device>] {
+        if let pools = first {
+            first = nil
+            return pools
+        }
+        return try workload.makePools(device: device, keepBytes: keepBytes, progress: progress)
     }
 }
 

@@ -96,24 +96,34 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
 
     /// `--session`: the device is chosen as `run` chooses it, and the choice is part of the load time.
     private func runSession(to out: FileDescriptorSink) throws {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = SessionBenchmark.now()
         let workload = Workload.trace(try Trace.load(path: traces[0]))
-        let budget = budgets.first.flatMap(Budget.init(argument:)) ?? .unlimited
-        let configuration = EngineConfiguration(algorithm: algorithms.first ?? .full, dialect: dialect,
-                                                maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations)
+        let parsed = SessionBenchmark.now()
         let result: SessionBenchmark.Result
         switch backend.backend {
         case .host, .metadata, nil:
-            let choice = try HostOrMetadata.choose(workload, requested: backend.backend)
-            if let note = choice.note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
-            result = choice.metadata
-                ? try SessionBenchmark.run(workload: workload, device: MetadataPageDevice(), configuration: configuration, started: started, maxSteps: `repeat`)
-                : try SessionBenchmark.run(workload: workload, device: HostPageDevice(), configuration: configuration, started: started, maxSteps: `repeat`)
+            switch try HostOrMetadata.build(workload, requested: backend.backend, keepBytes: true) {
+            case .host(let built): result = try session(built, started: started, parsed: parsed)
+            case .metadata(let built, let note):
+                if let note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
+                result = try session(built, started: started, parsed: parsed)
+            }
         case .lavapipe:
-            result = try SessionBenchmark.run(workload: workload, device: try makeVulkanDevice(backend), configuration: configuration,
-                                              started: started, maxSteps: `repeat`)
+            result = try session(try BuiltPools(workload, on: try makeVulkanDevice(backend), keepBytes: true, progress: nil),
+                                 started: started, parsed: parsed)
         }
         try out.write(record: (json ? try JSONLineEncoder().encode(result) : result.line) + "\n")
+    }
+
+    /// `--session` on the pools `built` holds: the time since `parsed` was spent building them.
+    private func session<D: PageDevice>(_ built: BuiltPools<D>, started: UInt64, parsed: UInt64) throws -> SessionBenchmark.Result {
+        let budget = budgets.first.flatMap(Budget.init(argument:)) ?? .unlimited
+        let configuration = EngineConfiguration(algorithm: algorithms.first ?? .full, dialect: dialect,
+                                                maxPassBytes: budget.bytes, maxPassAllocations: budget.allocations)
+        let phases = SessionBenchmark.LoadPhases(inputSeconds: Double(parsed - started) / 1e9,
+                                                 poolsSeconds: Double(SessionBenchmark.now() - parsed) / 1e9)
+        return try SessionBenchmark.run(title: built.workload.title, configuration: configuration, started: started, phases: phases,
+                                        maxSteps: `repeat`) { try built.take() }
     }
 
     /// Every trace of ../shared/traces, looked for beside the working directory and above the executable.

@@ -80,16 +80,20 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
         let out = FileDescriptorSink.standardOutput()
         let results: [ComparisonRun]
         if planOnly {
-            results = try execute(workload, configurations, device: MetadataOnlyPageDevice(), verification: .none, to: out)
+            let built = try BuiltPools(workload, on: MetadataOnlyPageDevice(), keepBytes: false, progress: nil)
+            results = try execute(workload, configurations, built, verification: .none, to: out)
         } else {
             switch backend.backend {
             case .host, .metadata, nil:
-                let choice = try HostOrMetadata.choose(workload, requested: backend.backend)
-                if let note = choice.note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
-                results = choice.metadata
-                    ? try execute(workload, configurations, device: MetadataPageDevice(), verification: .moved, to: out)
-                    : try execute(workload, configurations, device: HostPageDevice(), verification: .moved, to: out)
-            case .lavapipe: results = try execute(workload, configurations, device: try makeVulkanDevice(backend), verification: .moved, to: out)
+                switch try HostOrMetadata.build(workload, requested: backend.backend, keepBytes: true) {
+                case .host(let built): results = try execute(workload, configurations, built, verification: .moved, to: out)
+                case .metadata(let built, let note):
+                    if let note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
+                    results = try execute(workload, configurations, built, verification: .moved, to: out)
+                }
+            case .lavapipe:
+                let built = try BuiltPools(workload, on: try makeVulkanDevice(backend), keepBytes: true, progress: nil)
+                results = try execute(workload, configurations, built, verification: .moved, to: out)
             }
         }
         let chart = Chart.comparison(results, kind: plot, title: "\(workload.title): " + (plot == .convergence ? "convergence" : "pages per pass"))
@@ -103,9 +107,11 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
         }
     }
 
-    /// Runs every configuration on `device`, one after the other, writing each row as its run ends.
-    private func execute<D: PageDevice>(_ workload: Workload, _ configurations: [EngineConfiguration], device: D,
+    /// Runs every configuration on `built`'s device (the first on the pools built), one after the other,
+    /// writing each row as its run ends.
+    private func execute<D: PageDevice>(_ workload: Workload, _ configurations: [EngineConfiguration], _ built: BuiltPools<D>,
                                         verification: Verification, to out: RecordSink) throws -> [ComparisonRun] {
+        let device = built.device
         let labels = SessionComparison.labels(for: configurations)
         let width = ComparisonTable.labelWidth(labels)
         if format == .text {
@@ -114,7 +120,7 @@ struct Compare: ParsableCommand, RefusesRepeatedOptions {
         }
         return try SessionComparison.run(configurations, makeSession: { configuration in
             try DefragSession(title: workload.title, configuration: configuration, verification: verification) {
-                try workload.makePools(device: device, keepBytes: verification != .none)
+                try built.take()
             }
         }, resultReady: { result in
             let line = format == .json ? try ComparisonTable.json(result, trace: workload.title) : ComparisonTable.row(result, labelWidth: width)

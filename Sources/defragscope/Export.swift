@@ -20,6 +20,8 @@ struct Export: ParsableCommand, RefusesRepeatedOptions {
         says) and the result is written: the same allocations, each named as before; an unnamed one gets
         CustomData P<pool>B<block>O<offset> telling where it was (pool: index in the dump, default pools first,
         then custom pools), followed by C<original CustomData> if it had one.
+        The pages live where --backend says (left out: host memory, or metadata when they would need more than
+        half of the machine's memory, which stderr says); a trace's dump names that device as its GPU.
         OUT is written, never replaced by something else: `-` is standard output; a symbolic link is followed
         to its target; a device or FIFO is written to directly; an existing file keeps its mode (and owner) and
         is replaced through a temporary file beside it and a rename, so it is never half written — unless it
@@ -31,6 +33,7 @@ struct Export: ParsableCommand, RefusesRepeatedOptions {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var engine: EngineOptions
+    @OptionGroup var backend: BackendOptions
 
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Where to write the dump (- for standard output).", valueName: "FILE"))
     var output: String
@@ -45,14 +48,28 @@ struct Export: ParsableCommand, RefusesRepeatedOptions {
         let workload = try input.load()
         let out = try OutputFile.open(output)
         defer { out.abandon() }
-        let device = HostPageDevice()
         let keepBytes = after && verify != .none
-        var pools: [MemoryPool<HostPageDevice>]
+        switch backend.backend {
+        case .host, .metadata, nil:
+            switch try HostOrMetadata.build(workload, requested: backend.backend, keepBytes: keepBytes) {
+            case .host(let built): try export(workload, built, to: out)
+            case .metadata(let built, let note):
+                if let note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
+                try export(workload, built, to: out)
+            }
+        case .lavapipe:
+            try export(workload, try BuiltPools(workload, on: try makeVulkanDevice(backend), keepBytes: keepBytes, progress: nil), to: out)
+        }
+    }
+
+    /// Writes the pools `built` holds, defragmented first with --after.
+    private func export<D: PageDevice>(_ workload: Workload, _ built: BuiltPools<D>, to out: OutputFile) throws {
+        var pools: [MemoryPool<D>]
         var summary = ""
-        var session: DefragSession<HostPageDevice>?
+        var session: DefragSession<D>?
         if after {
             let s = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
-                try workload.makePools(device: device, keepBytes: keepBytes)
+                try built.take()
             }
             try engine.applyFaults(to: s)
             let pagesBefore = s.metrics.pages
@@ -63,7 +80,7 @@ struct Export: ParsableCommand, RefusesRepeatedOptions {
             summary = "\(reports.count) passes, pages \(pagesBefore) -> \(s.metrics.pages), "
             session = s
         } else {
-            pools = try workload.makePools(device: device, keepBytes: false)
+            pools = try built.take()
         }
         // What was read is written back in its own format: a D3D12MA dump as D3D12MA, anything else as VMA.
         let bytes: [UInt8]
@@ -80,7 +97,7 @@ struct Export: ParsableCommand, RefusesRepeatedOptions {
             counts = "\(dump.blockCount) blocks, \(dump.dedicatedAllocationCount) dedicated, \(dump.allocationCount) allocations"
         case .trace:
             guard pools.count == 1 else { throw CLIError("export: expected one pool, found \(pools.count)") }
-            let dump = try VMADump.template(title: workload.title, pool: pools[0].options, gpu: "defragscope (\(device.name))")
+            let dump = try VMADump.template(title: workload.title, pool: pools[0].options, gpu: "defragscope (\(built.device.name))")
                 .exported(pools: pools, slots: VMADump.templateSlots)
             bytes = dump.serialized()
             counts = "\(dump.blockCount) blocks, \(dump.dedicatedAllocationCount) dedicated, \(dump.allocationCount) allocations"

@@ -48,16 +48,20 @@ struct Run: ParsableCommand, RefusesRepeatedOptions {
         let workload = try input.load()
         switch backend.backend {
         case .host, .metadata, nil:
-            let choice = try HostOrMetadata.choose(workload, requested: backend.backend)
-            if let note = choice.note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
-            if choice.metadata { try execute(workload, device: MetadataPageDevice()) } else { try execute(workload, device: HostPageDevice()) }
-        case .lavapipe: try execute(workload, device: try makeVulkanDevice(backend))
+            switch try HostOrMetadata.build(workload, requested: backend.backend, keepBytes: verify != .none) {
+            case .host(let built): try execute(workload, built)
+            case .metadata(let built, let note):
+                if let note { FileHandle.standardError.write(Data("defragscope: \(note)\n".utf8)) }
+                try execute(workload, built)
+            }
+        case .lavapipe:
+            try execute(workload, try BuiltPools(workload, on: try makeVulkanDevice(backend), keepBytes: verify != .none, progress: nil))
         }
     }
 
-    private func execute<D: PageDevice>(_ workload: Workload, device: D) throws {
+    private func execute<D: PageDevice>(_ workload: Workload, _ built: BuiltPools<D>) throws {
         let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
-            try workload.makePools(device: device, keepBytes: verify != .none)
+            try built.take()
         }
         try engine.applyFaults(to: session)
         session.explains = format == .json || explain != nil

@@ -69,16 +69,22 @@ struct Watch: ParsableCommand {
         }
         // A crash report must not wait for a key (Backtracer): this may start the program again.
         Backtracer.restartWithoutInteractiveReport()
-        let workload = try input.load()
-        let capture = try WatchCapture(recording: record, title: workload.title,
+        let loading = loadingProgress
+        let capture = try WatchCapture(recording: record, title: loading.title,
                                        directory: screenshotDirectory ?? FileManager.default.currentDirectoryPath)
         let options = EventLoopOptions(environment: environment, ascii: ascii, mouse: !noMouse, startRunning: startRunning)
         let exit: EventLoopExit
+        let keepBytes = verify != .none
+        // The input is read, and the pools built, behind the loading frame.
         switch backend.backend {
         case .host, .metadata, nil:
-            let choice = try HostOrMetadata.choose(workload, requested: backend.backend)
-            exit = choice.metadata ? try show(workload, device: MetadataPageDevice(), notice: choice.note, options: options, capture: capture)
-                : try show(workload, device: HostPageDevice(), notice: nil, options: options, capture: capture)
+            exit = try show(loading, options: options, capture: capture) { reporter in
+                let workload = try input.load()
+                switch try HostOrMetadata.build(workload, requested: backend.backend, keepBytes: keepBytes, progress: reporter.report) {
+                case .host(let built): return try driver(built, notice: nil, reporter: reporter)
+                case .metadata(let built, let note): return try driver(built, notice: note, reporter: reporter)
+                }
+            }
         case .lavapipe:
             // A device that cannot be opened is shown in the UI (the UI owns the screen, so nothing goes to
             // stderr), which goes on with host memory. Driver messages are dropped for the same reason.
@@ -86,35 +92,49 @@ struct Watch: ParsableCommand {
             do {
                 device = try openVulkanDevice(backend).device
             } catch {
-                exit = try show(workload, device: HostPageDevice(), notice: "\(error) — showing host memory instead", options: options, capture: capture)
+                exit = try show(loading, options: options, capture: capture) { reporter in
+                    try driver(try BuiltPools(try input.load(), on: HostPageDevice(), keepBytes: keepBytes, progress: reporter.report),
+                               notice: "\(error) — showing host memory instead", reporter: reporter)
+                }
                 break
             }
-            exit = try show(workload, device: device, notice: nil, options: options, capture: capture)
+            exit = try show(loading, options: options, capture: capture) { reporter in
+                try driver(try BuiltPools(try input.load(), on: device, keepBytes: keepBytes, progress: reporter.report),
+                           notice: nil, reporter: reporter)
+            }
         }
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
     }
 
-    private func show<D: PageDevice>(_ workload: Workload, device: D, notice: String?, options: EventLoopOptions,
-                                     capture: WatchCapture) throws -> EventLoopExit {
-        let unit: String
-        switch workload {
-        case .trace: unit = "operations"
-        case .dump, .d3d12maDump: unit = "allocations"
+    /// The loading frame's first state, before the input is read: its name (the workload's title: a file's
+    /// name without folders, or the scenario's) and what a step of its build is; the total is not known yet.
+    private var loadingProgress: LoadingProgress {
+        if let path = input.trace { return LoadingProgress(title: (path as NSString).lastPathComponent, unit: "operations") }
+        if let path = input.vmaDump ?? input.d3d12maDump ?? input.dump {
+            return LoadingProgress(title: (path as NSString).lastPathComponent, unit: "allocations")
         }
-        let loading = LoadingProgress(title: workload.title, unit: unit, total: workload.buildSteps)
+        return LoadingProgress(title: input.scenario ?? Scenario.allCases[0].rawValue, unit: "operations")
+    }
+
+    /// Runs the UI on the driver `makeDriver` builds while the loading frame shows.
+    private func show(_ loading: LoadingProgress, options: EventLoopOptions, capture: WatchCapture,
+                      makeDriver: (LoadingReporter) throws -> SessionDriver) throws -> EventLoopExit {
         do {
-            return try EventLoop.run(options: options, loading: loading, observer: capture) { reporter in
-                let session = try DefragSession(title: workload.title, configuration: engine.configuration, verification: verify) {
-                    try workload.makePools(device: device, keepBytes: verify != .none, progress: reporter.report)
-                }
-                try engine.applyFaults(to: session)
-                // The page detail says why a page's allocations stay: the engine reports its decisions.
-                session.explains = true
-                return DefragSessionDriver(session: session, notice: notice)
-            }
+            return try EventLoop.run(options: options, loading: loading, observer: capture, makeDriver: makeDriver)
         } catch let error as TerminalUIError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    /// The session on the pools `built` holds (a reset builds them again, its progress on the loading frame).
+    private func driver<D: PageDevice>(_ built: BuiltPools<D>, notice: String?, reporter: LoadingReporter) throws -> SessionDriver {
+        let session = try DefragSession(title: built.workload.title, configuration: engine.configuration, verification: verify) {
+            try built.take(progress: reporter.report)
+        }
+        try engine.applyFaults(to: session)
+        // The page detail says why a page's allocations stay: the engine reports its decisions.
+        session.explains = true
+        return DefragSessionDriver(session: session, notice: notice)
     }
 }

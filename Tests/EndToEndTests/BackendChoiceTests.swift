@@ -44,6 +44,47 @@ struct BackendChoiceTests {
         #expect(auto.stdout.contains("1 allocations moved"), "\(auto.stdout)")
     }
 
+    @Test("pages that outgrow half of memory one by one: the host build stops at the limit having written nothing; the figure is the whole need")
+    func manyPagesOverTheLimit() throws {
+        let total = try #require(memTotal(), "/proc/meminfo has MemTotal")
+        // Pages of 1 GiB, each filled by one allocation, as many as half of memory and 3 more, then all freed
+        // but the first: only the build's peak is over the limit, not what is left.
+        let pages = total / 2 / (1 << 30) + 3
+        var text = "block-size 1073741824\n"
+        for id in 1...pages { text += "a \(id) 1073741824 4096\n" }
+        for id in 2...pages { text += "f \(id)\n" }
+        text += "a \(pages + 1) 4096 256\n"
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-pages-\(UUID().uuidString.prefix(6)).trace").path
+        try text.write(toFile: trace, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+
+        let start = Date()
+        let host = try runDefragscope(["run", "--trace", trace, "--backend", "host"], timeout: 60)
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(host.status == 2)
+        #expect(host.stderr.contains("--backend host: the pages need \(pages) GiB of memory, more than half of this machine's"), "\(host.stderr)")
+
+        let auto = try runDefragscope(["run", "--trace", trace, "--verify", "all"], timeout: 60)
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stderr.contains("the pages need \(pages) GiB of memory"), "\(auto.stderr)")
+        #expect(auto.stdout.contains("backend metadata"), "\(auto.stdout)")
+    }
+
+    @Test("export chooses as run does: a 64 GiB page is exported from metadata, before and after defragmenting")
+    func exportChooses() throws {
+        let trace = try hugePageTrace()
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        for after in [[], ["--after", "--verify", "all"]] {
+            let result = try runDefragscope(["export", "--trace", trace, "-o", "-"] + after, timeout: 60)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("running on --backend metadata"), "\(result.stderr)")
+            #expect(result.stdout.contains("defragscope (metadata)"), "\(result.stdout.prefix(400))")
+            #expect(result.stdout.contains("\"BlockBytes\": 68719476736"), "\(result.stdout.prefix(800))")
+        }
+        let host = try runDefragscope(["export", "--trace", trace, "-o", "-", "--backend", "host"], timeout: 60)
+        #expect(host.status == 2 && host.stderr.contains("--backend host: the pages need 64 GiB"), "\(host.stderr)")
+    }
+
     @Test("a pool that fits stays on host memory without a note", arguments: ["checkerboard", "tiny"])
     func smallPoolStaysOnHost(trace: String) throws {
         let result = try runDefragscope(["run", "--trace", TestPaths.trace(trace)])

@@ -19,6 +19,11 @@ struct SessionBenchTests {
         let rss = try #require(object["peakRSSBytes"] as? Int)
         #expect(load > 0 && load < 60 && step > 0 && step < 60, "\(result.stdout)")
         #expect(rss > 1 << 20 && rss < 8 << 30, "\(result.stdout)")
+        // The phases of the load add up to it (the rest: the process's start-up and option parsing).
+        let phases = try #require(object["loadPhases"] as? [String: Double], "\(result.stdout)")
+        #expect(Set(phases.keys) == ["inputSeconds", "poolsSeconds", "sessionSeconds", "snapshotSeconds", "renderSeconds"])
+        let sum = phases.values.reduce(0, +)
+        #expect(phases.values.allSatisfy { $0 >= 0 } && phases["poolsSeconds"]! > 0 && sum <= load && sum > load * 0.5, "\(result.stdout)")
         // The checkerboard finishes in a few passes: at most --repeat steps, at least one.
         #expect((1...3).contains(object["steps"] as? Int ?? 0), "\(result.stdout)")
     }

@@ -32,7 +32,7 @@ struct MetadataPageDeviceTests {
         let device = MetadataPageDevice()
         try device.createPage(0, size: 1 << 20)
         try device.createPage(1, size: 1 << 20)
-        let token = try #require(try device.writeContentToken(ofAllocation: 7, page: 0, offset: 4096, size: 1000))
+        let token = try #require(try device.writeContent(ofAllocation: 7, page: 0, offset: 4096, size: 1000))
         #expect(try device.checksum(page: 0, offset: 4096, size: 1000) == token)
         try device.copy([PageCopy(sourceAllocation: 7, destinationAllocation: 8, sourcePage: 0, sourceOffset: 4096,
                                   destinationPage: 1, destinationOffset: 0, size: 1000)])
@@ -42,7 +42,7 @@ struct MetadataPageDeviceTests {
         #expect(try device.checksum(page: 1, offset: 256, size: 1000) != token)
         #expect(try device.checksum(page: 1, offset: 0, size: 999) != token)
         // Another allocation of the same size has another token.
-        #expect(try device.writeContentToken(ofAllocation: 9, page: 0, offset: 8192, size: 1000) != token)
+        #expect(try device.writeContent(ofAllocation: 9, page: 0, offset: 8192, size: 1000) != token)
         device.destroyPage(1)
         #expect(device.pageBytes == 1 << 20 && device.peakPageBytes == 2 << 20)
         #expect(throws: PageDeviceError.self) { try device.checksum(page: 1, offset: 0, size: 1000) }
@@ -76,8 +76,8 @@ struct MetadataPageDeviceTests {
         try device.createPage(0, size: 1 << 20)
         try device.createPage(1, size: 1 << 20)
         var tokens: [Int: UInt64] = [:]
-        for k in 0..<8 { tokens[k] = try device.writeContentToken(ofAllocation: k, page: 0, offset: k * 1024, size: 1024) }
-        for k in 0..<8 { _ = try device.writeContentToken(ofAllocation: 100 + k, page: 1, offset: k * 1024, size: 1024) }
+        for k in 0..<8 { tokens[k] = try device.writeContent(ofAllocation: k, page: 0, offset: k * 1024, size: 1024) }
+        for k in 0..<8 { _ = try device.writeContent(ofAllocation: 100 + k, page: 1, offset: k * 1024, size: 1024) }
         // 0, 2 and 4 go to page 1 over 100..101 (half of each), 103 and 106; given out of order.
         func move(_ k: Int, to offset: Int) -> PageCopy {
             PageCopy(sourceAllocation: k, destinationAllocation: 50 + k, sourcePage: 0, sourceOffset: k * 1024,
@@ -91,7 +91,7 @@ struct MetadataPageDeviceTests {
         let expected = try [2, 4, 5, 7].map { k -> UInt64 in
             let probe = MetadataPageDevice()
             try probe.createPage(1, size: 1 << 20)
-            return try #require(try probe.writeContentToken(ofAllocation: 100 + k, page: 1, offset: k * 1024, size: 1024))
+            return try #require(try probe.writeContent(ofAllocation: 100 + k, page: 1, offset: k * 1024, size: 1024))
         }
         #expect(intact == expected, "100+k for k in 2, 4, 5, 7 untouched")
         #expect(device.spanCount == 8 + 7, "page 0's 8, page 1's 4 untouched and 3 arrived")
@@ -106,7 +106,7 @@ struct MetadataPageDeviceTests {
         let device = MetadataPageDevice()
         try device.createPage(3, size: 4096)
         #expect(throws: PageDeviceError("metadata: range 4000+200 is outside page 3 of 4096 bytes")) {
-            try device.writeContentToken(ofAllocation: 1, page: 3, offset: 4000, size: 200)
+            try device.writeContent(ofAllocation: 1, page: 3, offset: 4000, size: 200)
         }
         #expect(throws: PageDeviceError("metadata: page 4 does not exist")) { try device.checksum(page: 4, offset: 0, size: 1) }
         #expect(throws: PageDeviceError("metadata: page 3 exists already")) { try device.createPage(3, size: 1) }

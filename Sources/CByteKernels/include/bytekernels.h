@@ -1,6 +1,6 @@
-// The two byte loops every allocation's verification runs: filling a pattern and checksumming a range.
-// They live in C, written over four-word vectors so that they stay fast unoptimised too: verifying every
-// live byte after every pass in a debug-built `swift test` (the package sets no optimisation flags).
+// The byte loops every allocation's verification runs: filling a pattern, checksumming a range, and both
+// at once. They live in C, written over four-word vectors so that they stay fast unoptimised too: verifying
+// every live byte after every pass in a debug-built `swift test` (the package sets no optimisation flags).
 #ifndef DEFRAGSCOPE_BYTEKERNELS_H
 #define DEFRAGSCOPE_BYTEKERNELS_H
 #include <stddef.h>
@@ -11,5 +11,9 @@ uint64_t dscope_checksum(const void *bytes, size_t count, uint64_t seed);
 
 /// Fills `count` bytes with the pattern of allocation `id` (SplitMix64 stream per 8-byte word).
 void dscope_fill_pattern(void *bytes, size_t count, int64_t id);
+
+/// `dscope_fill_pattern` and then `dscope_checksum` of the bytes written, in one pass over them: the
+/// pattern goes straight to its destination and is hashed while still in registers.
+uint64_t dscope_fill_pattern_checksum(void *bytes, size_t count, int64_t id, uint64_t seed);
 
 #endif
