@@ -214,6 +214,8 @@ extension TLSFMetadata {
     /// the first that holds the request. A scan that finds nothing measures the most any range of the list
     /// holds at this alignment (see ``failExponents``): a later request above it skips the list.
     /// `checked`: the caller already looked up whether the list is known to fail.
+    /// A long walk is remembered as the list's stretch, which later scans jump over when none of its ranges
+    /// can hold their request (see TLSFMetadata+SkipStretches.swift).
     private func scanList(_ list: Int, _ r: Int, _ allocSize: Int, _ alignment: Int, _ type: SuballocationType,
                           checked: Bool = false) -> AllocationRequest? {
         let exponent = alignment.trailingZeroBitCount
@@ -225,16 +227,70 @@ extension TLSFMetadata {
         }
         var b = lists[r].head, most = 0
         let mask = alignment - 1
+        if !cacheable {
+            while b != Self.none {
+                // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
+                let n = nodes[Int(b)]
+                let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
+                if holds >= allocSize, let request = checkBlock(b, r, allocSize, alignment, type) { return request }
+                b = n.nextFree
+            }
+            return nil
+        }
+        let column = failColumn(exponent)
+        // The list's stretch, when this request can jump over it; the walk then starts at its end, after
+        // checking the ranges in front of it.
+        let stretch = column >= 0 ? skipStretch(ofList: list) : -1
+        let jump = stretch >= 0 && allocSize >= skipStretches[stretch].bound(column)
+        var jumped = false
+        var start = Self.none
+        if jump {
+            let s = skipStretches[stretch]
+            if s.after == Self.none {
+                b = s.end
+                jumped = true
+            } else {
+                // The ranges in front of the stretch (those that joined since), up to and with `after`.
+                while true {
+                    let n = nodes[Int(b)]
+                    let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
+                    if holds >= allocSize, let request = checkBlock(b, r, allocSize, alignment, type) { return request }
+                    most = max(most, holds)
+                    if b == s.after { break }
+                    b = n.nextFree
+                }
+                b = s.end
+                jumped = true
+            }
+            start = s.after
+            most = max(most, s.bound(column) - 1)
+        }
+        // The walk, measuring what each range holds at every column's alignment, for the stretch it forms.
+        let masks = failColumnMasks()
+        var walked = 0
+        var most5 = (0, 0, 0, 0, 0)
         while b != Self.none {
             // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
             let n = nodes[Int(b)]
             let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
-            if holds >= allocSize, let request = checkBlock(b, r, allocSize, alignment, type) { return request }
+            if holds >= allocSize {
+                if walked >= Self.minSkipStretchLength || jumped {
+                    keepSkipStretch(list: list, after: start, end: b, walked: walked, most: most5, extending: jumped)
+                }
+                if let request = checkBlock(b, r, allocSize, alignment, type) { return request }
+            }
             most = max(most, holds)
+            @inline(__always) func held(_ m: Int) -> Int { n.size - (((n.offset + m) & ~m) - n.offset) }
+            most5 = (max(most5.0, held(masks.0)), max(most5.1, held(masks.1)), max(most5.2, held(masks.2)),
+                     max(most5.3, held(masks.3)), max(most5.4, held(masks.4)))
+            walked += 1
             b = n.nextFree
         }
+        if walked >= Self.minSkipStretchLength || jumped {
+            keepSkipStretch(list: list, after: start, end: Self.none, walked: walked, most: most5, extending: jumped)
+        }
         // Every range holds at most `most` < allocSize bytes at this alignment.
-        if cacheable { rememberFailure(r, memoryClass, second, most + 1, exponent) }
+        rememberFailure(r, memoryClass, second, most + 1, exponent)
         return nil
     }
 
@@ -261,6 +317,7 @@ extension TLSFMetadata {
         let request = AllocationRequest(handle: handle(block), size: allocSize, offset: alignedOffset, kind: .tlsf, type: type)
 
         if r >= 0 && nodes[b].prevFree != Self.none {
+            if !skipStretches.isEmpty { skipStretchesLose(block) }
             let prev = nodes[b].prevFree, next = nodes[b].nextFree, head = lists[r].head
             nodes[Int(prev)].nextFree = next
             if next != Self.none { nodes[Int(next)].prevFree = prev }
@@ -268,6 +325,7 @@ extension TLSFMetadata {
             nodes[b].nextFree = head
             if head != Self.none { nodes[Int(head)].prevFree = block }
             lists[r].head = block
+            if !skipStretches.isEmpty { skipStretchesGainFront(block, list: listIndex(forSize: blockSize)) }
         }
         return request
     }
@@ -308,6 +366,7 @@ extension TLSFMetadata {
                     // scans must see it.
                     let (memoryClass, second) = Self.classAndSecond(ofList: oldList)
                     raiseFailThresholds(rank(memoryClass, second), memoryClass, second, prev)
+                    if !skipStretches.isEmpty { dropSkipStretch(ofList: oldList) }
                     if offsetIndex != nil {
                         nodes[p].size -= missingAlignment
                         indexRemove(prev)
