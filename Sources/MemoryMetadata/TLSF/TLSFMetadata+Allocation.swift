@@ -237,7 +237,7 @@ extension TLSFMetadata {
             }
             return nil
         }
-        let column = failColumn(exponent)
+        let column = claimFailColumn(exponent)
         // The list's stretch, when this request can jump over it; the walk then starts at its end, after
         // checking the ranges in front of it.
         let stretch = column >= 0 ? skipStretch(ofList: list) : -1

@@ -132,6 +132,18 @@ extension TLSFMetadata {
         return (mask(0), mask(1), mask(2), mask(3), mask(4))
     }
 
+    /// The failed-scan column of alignment 2^`exponent`, taking a free one if needed (-1: all are taken by
+    /// other alignments). A scan claims it before it walks, so that its stretch bounds its alignment.
+    func claimFailColumn(_ exponent: Int) -> Int {
+        let column = failColumn(exponent)
+        if column >= 0 { return column }
+        let used = (64 - failExponents.leadingZeroBitCount + 7) / 8
+        guard used < Self.failColumns else { return -1 }
+        // A stretch's bound in an unused column is on bytes: it bounds what its ranges hold at any alignment.
+        failExponents |= UInt64(exponent + 1) << UInt64(used * 8)
+        return used
+    }
+
     /// Checks every stretch against its list (for `validate()`).
     func validateSkipStretches(_ fail: (String) -> MetadataError) throws {
         if skipStretches.count > Self.maxSkipStretches { throw fail("\(skipStretches.count) stretches kept") }

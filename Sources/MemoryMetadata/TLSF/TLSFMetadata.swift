@@ -699,13 +699,8 @@ public final class TLSFMetadata: BlockMetadata {
     /// `threshold` - 1 at this alignment exponent (`threshold`: one more than the most any of its ranges
     /// holds). A page whose columns are all taken by other alignments does not remember it.
     func rememberFailure(_ r: Int, _ memoryClass: Int, _ second: Int, _ threshold: Int, _ exponent: Int) {
-        var column = failColumn(exponent)
-        if column < 0 {
-            let used = (64 - failExponents.leadingZeroBitCount + 7) / 8
-            guard used < Self.failColumns else { return }
-            column = used
-            failExponents |= UInt64(exponent + 1) << UInt64(column * 8)
-        }
+        let column = claimFailColumn(exponent)
+        guard column >= 0 else { return }
         let shift = UInt64(column * 8)
         let code = Self.encodeFailThreshold(threshold, top: Self.listTop(memoryClass, second))
         lists[r].failCodes = lists[r].failCodes & ~(0xFF << shift) | code << shift
