@@ -227,7 +227,9 @@ extension TLSFMetadata {
         }
         var b = lists[r].head, most = 0
         let mask = alignment - 1
-        if !cacheable {
+        let column = cacheable ? claimFailColumn(exponent) : -1
+        if column < 0 {
+            // With granularity (no memory), or every column taken by other alignments: the plain walk.
             while b != Self.none {
                 // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
                 let n = nodes[Int(b)]
@@ -237,47 +239,52 @@ extension TLSFMetadata {
             }
             return nil
         }
-        let column = claimFailColumn(exponent)
-        // The list's stretch, when this request can jump over it; the walk then starts at its end, after
-        // checking the ranges in front of it.
-        let stretch = column >= 0 ? skipStretch(ofList: list) : -1
-        let jump = stretch >= 0 && allocSize >= skipStretches[stretch].bound(column)
-        var jumped = false
-        var start = Self.none
-        if jump {
-            let s = skipStretches[stretch]
-            if s.after == Self.none {
-                b = s.end
-                jumped = true
-            } else {
-                // The ranges in front of the stretch (those that joined since), up to and with `after`.
-                while true {
-                    let n = nodes[Int(b)]
-                    let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
-                    if holds >= allocSize, let request = checkBlock(b, r, allocSize, alignment, type) { return request }
-                    most = max(most, holds)
-                    if b == s.after { break }
-                    b = n.nextFree
-                }
-                b = s.end
-                jumped = true
-            }
-            start = s.after
-            most = max(most, s.bound(column) - 1)
-        }
-        // The walk, measuring what each range holds at every column's alignment, for the stretch it forms.
+        // The list's stretches (k..<kEnd in skipStretches, in list order): the walk jumps those whose bound
+        // at this alignment the request reaches, and walks through the others.
+        var (k, kEnd) = skipStretches(ofList: list)
+        var inside = false
+        // The run walked since the front or the last jump, for the stretch it becomes.
         let masks = failColumnMasks()
-        var walked = 0
+        var runFirst = b, runFrom = k, walked = 0
         var most5 = (0, 0, 0, 0, 0)
         while b != Self.none {
+            if k < kEnd {
+                if inside {
+                    if b == skipStretches[k].end {
+                        inside = false
+                        k += 1
+                        continue
+                    }
+                } else if b == skipStretches[k].first {
+                    let bound = skipStretches[k].bound(column)
+                    if allocSize >= bound {
+                        keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: false)
+                        // The table may have changed around this stretch: find it again (it is the list's
+                        // first one at or after the run's start).
+                        (k, kEnd) = skipStretches(ofList: list)
+                        while skipStretches[k].first != b { k += 1 }
+                        most = max(most, bound - 1)
+                        b = skipStretches[k].end
+                        k += 1
+                        runFirst = b
+                        runFrom = k
+                        walked = 0
+                        most5 = (0, 0, 0, 0, 0)
+                        continue
+                    }
+                    inside = true
+                }
+            }
             // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
             let n = nodes[Int(b)]
             let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
             if holds >= allocSize {
-                if walked >= Self.minSkipStretchLength || jumped {
-                    keepSkipStretch(list: list, after: start, end: b, walked: walked, most: most5, extending: jumped)
+                keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: inside)
+                // Without granularity, holding the request is all checkBlock asks.
+                guard let request = checkBlock(b, r, allocSize, alignment, type) else {
+                    preconditionFailure("TLSF: the range at offset \(n.offset) holds the request but was refused")
                 }
-                if let request = checkBlock(b, r, allocSize, alignment, type) { return request }
+                return request
             }
             most = max(most, holds)
             @inline(__always) func held(_ m: Int) -> Int { n.size - (((n.offset + m) & ~m) - n.offset) }
@@ -286,9 +293,9 @@ extension TLSFMetadata {
             walked += 1
             b = n.nextFree
         }
-        if walked >= Self.minSkipStretchLength || jumped {
-            keepSkipStretch(list: list, after: start, end: Self.none, walked: walked, most: most5, extending: jumped)
-        }
+        // At the list's end: a stretch it was inside ran to the end too, and the run replaces it.
+        keepSkipStretch(list: list, first: runFirst, end: Self.none, walked: walked, most: most5, from: runFrom,
+                        through: inside ? k + 1 : k, inside: false)
         // Every range holds at most `most` < allocSize bytes at this alignment.
         rememberFailure(r, memoryClass, second, most + 1, exponent)
         return nil
@@ -325,7 +332,6 @@ extension TLSFMetadata {
             nodes[b].nextFree = head
             if head != Self.none { nodes[Int(head)].prevFree = block }
             lists[r].head = block
-            if !skipStretches.isEmpty { skipStretchesGainFront(block, list: listIndex(forSize: blockSize)) }
         }
         return request
     }
@@ -366,7 +372,7 @@ extension TLSFMetadata {
                     // scans must see it.
                     let (memoryClass, second) = Self.classAndSecond(ofList: oldList)
                     raiseFailThresholds(rank(memoryClass, second), memoryClass, second, prev)
-                    if !skipStretches.isEmpty { dropSkipStretch(ofList: oldList) }
+                    if !skipStretches.isEmpty { dropSkipStretches(ofList: oldList) }
                     if offsetIndex != nil {
                         nodes[p].size -= missingAlignment
                         indexRemove(prev)

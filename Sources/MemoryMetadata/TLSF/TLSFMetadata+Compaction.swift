@@ -124,7 +124,7 @@ extension TLSFMetadata {
             }
             for r in lists.indices { lists[r].head = map(lists[r].head) }
             for i in skipStretches.indices {
-                skipStretches[i].after = map(skipStretches[i].after)
+                skipStretches[i].first = map(skipStretches[i].first)
                 skipStretches[i].end = map(skipStretches[i].end)
             }
             var aside: [Int32: Int] = [:]
@@ -167,7 +167,7 @@ extension TLSFMetadata {
             }
             if offsetIndex != nil { indexInsert(to) }
             for i in skipStretches.indices {
-                if skipStretches[i].after == from { skipStretches[i].after = to }
+                if skipStretches[i].first == from { skipStretches[i].first = to }
                 if skipStretches[i].end == from { skipStretches[i].end = to }
             }
         } else if node.taken {

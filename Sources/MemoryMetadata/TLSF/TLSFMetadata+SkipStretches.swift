@@ -1,30 +1,33 @@
-// Long free lists whose front holds little: skipping what earlier scans already walked.
+// Long free lists whose ranges hold little: skipping what earlier scans already walked.
 //
 // VMA scans a free list from its first range and takes the first that holds the request. A page filled
 // with small, variously aligned allocations (`huge`: 57,000 a page) gets tens of thousands of alignment
-// gaps in its smallest lists; the gaps that hold a request are taken one after the other, so the front
-// of such a list becomes a long run of gaps that hold nothing asked for, and every scan walked it again
-// (thousands of ranges, each a cache miss: the replay of `huge` spent most of its time there).
+// gaps in its smallest lists; the gaps that hold a request are taken one after the other, so such a list
+// becomes a long run of gaps that hold nothing asked for, and every scan walked it again (thousands of
+// ranges, each a cache miss, on every full page a request tries: most of the replay of `huge`).
 //
-// A stretch remembers such a run: the ranges of a list after range `after` (or from the list's first)
-// up to range `end` (or to the list's end), and, per failed-scan column (alignment), one more than the
-// most any of them holds after padding. A scan whose request is at or above the bound of its alignment
-// jumps over the stretch: none of those ranges holds it, so the first range that does, VMA's answer, is
-// the same. The scan that walks past the stretch extends it up to the range it takes.
+// A stretch remembers a run of consecutive ranges of a list, from range `first` up to range `end`
+// (excluded; none: to the list's end), and, per failed-scan column (alignment), one more than the most
+// any of them holds after padding. A scan whose request is at or above the bound of its alignment jumps
+// from `first` to `end`: none of those ranges holds it, so the first range that does, VMA's answer, is
+// the same. A list has a few stretches, disjoint and in list order (kept together in
+// ``TLSFMetadata/skipStretches``, in that order). The run a scan walks (from the list's front or from the
+// end of the stretch it last jumped, to the range it takes or the list's end) becomes a stretch with
+// exact bounds, replacing the stretches it walked through: small requests split a stretch that large
+// ones made, and each size finds the bounds it can jump.
 //
-// The stretch stays true as the list changes: ranges join a list at its front (before the stretch; when
-// the stretch starts at the front, the joining range becomes `after`), a range taken from the middle
-// moves to the front (likewise), a range leaving the list leaves the stretch smaller (when it is `after`
-// or `end`, its neighbour in the list takes its place), a range growing in place drops its list's
-// stretch, and clearing or compacting the page (which renumbers nodes) drops them all. `validate()`
-// checks every stretch.
+// The stretches stay true as the lists change: ranges join a list at its front (before every stretch),
+// a range taken from the middle moves to the front (it leaves its stretch), a range leaving a list or
+// moving to its front leaves the stretch smaller (when it is `first` or `end`, the next range takes its
+// place; a stretch left empty goes), a range growing in place drops its list's stretches, and clearing
+// the page drops them all; compaction renames their nodes. `validate()` checks every stretch.
 
 extension TLSFMetadata {
     /// A stretch of free list `list` (see the top of this file).
     struct SkipStretch: BitwiseCopyable {
         var list: Int32
-        /// The stretch starts after this range (``TLSFMetadata/none``: at the list's first range).
-        var after: Int32
+        /// The first range of the stretch.
+        var first: Int32
         /// The first range past the stretch (``TLSFMetadata/none``: the stretch runs to the list's end).
         var end: Int32
         /// Ranges walked to build it (ranges that left since are not subtracted): which stretch to keep.
@@ -46,79 +49,83 @@ extension TLSFMetadata {
     }
 
     /// Stretches kept per page: the long lists of a page are its few smallest.
-    static let maxSkipStretches = 4
-    /// A scan walking fewer ranges than this keeps no stretch (short lists cost little to walk).
+    static let maxSkipStretches = 16
+    /// A run shorter than this is not kept as a stretch (short runs cost little to walk).
     static let minSkipStretchLength = 32
 
-    /// The stretch of free list `list`, if any (index into ``skipStretches``, or -1).
+    /// The first stretch of free list `list` in ``skipStretches`` and the index past its last (equal when
+    /// the list has none).
     @inline(__always)
-    func skipStretch(ofList list: Int) -> Int {
+    func skipStretches(ofList list: Int) -> (start: Int, end: Int) {
+        let count = skipStretches.count
         var i = 0
-        while i < skipStretches.count {
-            if Int(skipStretches[i].list) == list { return i }
-            i += 1
-        }
-        return -1
+        while i < count && Int(skipStretches[i].list) != list { i += 1 }
+        var j = i
+        while j < count && Int(skipStretches[j].list) == list { j += 1 }
+        return (i, j)
     }
 
-    /// Range `block` leaves its free list or moves to its front: a stretch it starts after or ends at
-    /// takes its neighbour instead. Called before the list's links change.
+    /// Range `block` leaves its free list or moves to its front: a stretch it starts or ends takes the
+    /// next range instead, and a stretch left empty goes. Called before the list's links change.
     @inline(__always)
     func skipStretchesLose(_ block: Int32) {
-        var i = 0
-        while i < skipStretches.count {
-            if skipStretches[i].after == block { skipStretches[i].after = nodes[Int(block)].prevFree }
-            if skipStretches[i].end == block { skipStretches[i].end = nodes[Int(block)].nextFree }
-            i += 1
+        var i = skipStretches.count - 1
+        while i >= 0 {
+            if skipStretches[i].first == block || skipStretches[i].end == block {
+                let next = nodes[Int(block)].nextFree
+                if skipStretches[i].first == block { skipStretches[i].first = next }
+                if skipStretches[i].end == block { skipStretches[i].end = next }
+                if skipStretches[i].first == skipStretches[i].end { _ = skipStretches.remove(at: i) }
+            }
+            i -= 1
         }
     }
 
-    /// Range `block` became the first of free list `list` (it joined, or a check moved it there): a
-    /// stretch of that list starting at the list's front now starts after it.
-    @inline(__always)
-    func skipStretchesGainFront(_ block: Int32, list: Int) {
-        let i = skipStretch(ofList: list)
-        if i >= 0 && skipStretches[i].after == Self.none { skipStretches[i].after = block }
+    /// A range of free list `list` grew in place, or the list emptied: its stretches go.
+    func dropSkipStretches(ofList list: Int) {
+        let (start, end) = skipStretches(ofList: list)
+        var i = end
+        while i > start {
+            i -= 1
+            _ = skipStretches.remove(at: i)
+        }
     }
 
-    /// A range of free list `list` grew in place: its stretch may no longer bound it.
-    func dropSkipStretch(ofList list: Int) {
-        let i = skipStretch(ofList: list)
-        if i >= 0 { _ = skipStretches.remove(at: i) }
-    }
-
-    /// After a scan of `list` walked `walked` ranges that held less than `most` (per column) and stopped
-    /// before `end` (none: at the list's end): keeps the stretch they form, starting after `after`. When
-    /// `extending`, they continue the list's stretch (whose bounds still hold for its part); otherwise
-    /// they start at the list's front, and replace a stretch of the list only when longer than half of it.
-    func keepSkipStretch(list: Int, after: Int32, end: Int32, walked: Int, most: (Int, Int, Int, Int, Int), extending: Bool) {
-        let existing = skipStretch(ofList: list)
-        let length = Int32(clamping: walked)
-        if extending {
-            precondition(existing >= 0, "TLSF: extending a stretch that is gone")
-            var s = skipStretches[existing]
+    /// A scan of `list` walked `walked` ranges from `first` up to `end` (none: the list's end), measuring
+    /// `most` per column, after jumping the list's stretches before index `from` (or from the list's
+    /// front); on the way it walked through the stretches at `from..<through`, and, when `inside`, it
+    /// stopped inside the stretch at `through`. The run becomes a stretch in their place (the one it
+    /// stopped inside keeps its part from `end` on). When the table is full, the run extends the stretch
+    /// it follows if it can, or is not kept.
+    func keepSkipStretch(list: Int, first: Int32, end: Int32, walked: Int, most: (Int, Int, Int, Int, Int),
+                         from: Int, through: Int, inside: Bool) {
+        guard walked >= Self.minSkipStretchLength else { return }
+        let bounds = (most.0 + 1, most.1 + 1, most.2 + 1, most.3 + 1, most.4 + 1)
+        if skipStretches.count - (through - from) >= Self.maxSkipStretches {
+            // Full: extend the stretch just before the run, if the run starts where it ends.
+            guard from > 0, Int(skipStretches[from - 1].list) == list, skipStretches[from - 1].end == first else { return }
+            if inside { skipStretches[through].first = end }
+            var s = skipStretches[from - 1]
             s.end = end
             s.length = Int32(clamping: Int(s.length) + walked)
-            s.bounds = (max(s.bounds.0, most.0 + 1), max(s.bounds.1, most.1 + 1), max(s.bounds.2, most.2 + 1),
-                        max(s.bounds.3, most.3 + 1), max(s.bounds.4, most.4 + 1))
-            skipStretches[existing] = s
+            s.bounds = (max(s.bounds.0, bounds.0), max(s.bounds.1, bounds.1), max(s.bounds.2, bounds.2),
+                        max(s.bounds.3, bounds.3), max(s.bounds.4, bounds.4))
+            skipStretches[from - 1] = s
+            var i = through
+            while i > from {
+                i -= 1
+                _ = skipStretches.remove(at: i)
+            }
             return
         }
-        guard walked >= Self.minSkipStretchLength else { return }
-        let s = SkipStretch(list: Int32(list), after: after, end: end, length: length,
-                            bounds: (most.0 + 1, most.1 + 1, most.2 + 1, most.3 + 1, most.4 + 1))
-        if existing >= 0 {
-            if Int(skipStretches[existing].length) <= walked * 2 { skipStretches[existing] = s }
-            return
+        if inside { skipStretches[through].first = end }
+        var i = through
+        while i > from {
+            i -= 1
+            _ = skipStretches.remove(at: i)
         }
-        if skipStretches.count < Self.maxSkipStretches {
-            skipStretches.append(s)
-            return
-        }
-        // Replace the shortest, if this one is longer.
-        var shortest = 0
-        for i in skipStretches.indices where skipStretches[i].length < skipStretches[shortest].length { shortest = i }
-        if skipStretches[shortest].length < length { skipStretches[shortest] = s }
+        skipStretches.insert(SkipStretch(list: Int32(list), first: first, end: end, length: Int32(clamping: walked), bounds: bounds),
+                             at: from) { $0 + 4 }
     }
 
     /// The masks of the failed-scan columns' alignments (0 for a column not in use: its bound is then on
@@ -146,32 +153,37 @@ extension TLSFMetadata {
 
     /// Checks every stretch against its list (for `validate()`).
     func validateSkipStretches(_ fail: (String) -> MetadataError) throws {
-        if skipStretches.count > Self.maxSkipStretches { throw fail("\(skipStretches.count) stretches kept") }
+        if skipStretches.count > Self.maxSkipStretches { throw fail("\(skipStretches.count) stretches kept, above \(Self.maxSkipStretches)") }
         if granularity.isEnabled && !skipStretches.isEmpty { throw fail("stretches kept on a page that tracks granularity") }
-        let masks = failColumnMasks()
-        for i in skipStretches.indices {
-            let s = skipStretches[i], list = Int(s.list)
-            if skipStretch(ofList: list) != i { throw fail("free list \(list) has two stretches") }
+        let masks = [failColumnMasks().0, failColumnMasks().1, failColumnMasks().2, failColumnMasks().3, failColumnMasks().4]
+        var seen = Set<Int32>()
+        var i = 0
+        while i < skipStretches.count {
+            let list = Int(skipStretches[i].list)
+            if !seen.insert(skipStretches[i].list).inserted { throw fail("the stretches of free list \(list) are not together") }
             let (memoryClass, second) = Self.classAndSecond(ofList: list)
             guard list >= 0, list < listsCount, innerIsFreeBitmap[memoryClass] & (1 << UInt32(second)) != 0 else {
                 throw fail("stretch of free list \(list), which is empty")
             }
+            // The list's stretches, in list order, each from its first range to its end.
             var b = lists[rank(memoryClass, second)].head
-            if s.after != Self.none {
-                while b != Self.none && b != s.after { b = nodes[Int(b)].nextFree }
-                if b == Self.none { throw fail("stretch of free list \(list) starts after a range not in it") }
-                b = nodes[Int(b)].nextFree
-            }
-            while b != s.end {
-                if b == Self.none { throw fail("stretch of free list \(list) ends at a range not after its start") }
-                let n = nodes[Int(b)]
-                for (column, mask) in [masks.0, masks.1, masks.2, masks.3, masks.4].enumerated() {
-                    let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
-                    if holds >= s.bound(column) {
-                        throw fail("range at offset \(n.offset) of free list \(list) holds \(holds) bytes at alignment \(mask + 1), not below its stretch's bound \(s.bound(column))")
+            while i < skipStretches.count && Int(skipStretches[i].list) == list {
+                let s = skipStretches[i]
+                while b != Self.none && b != s.first { b = nodes[Int(b)].nextFree }
+                if b == Self.none { throw fail("stretch \(i) of free list \(list) starts at a range not in the list after the stretch before it") }
+                if s.first == s.end { throw fail("stretch \(i) of free list \(list) is empty") }
+                while b != s.end {
+                    if b == Self.none { throw fail("stretch \(i) of free list \(list) ends at a range not after its first") }
+                    let n = nodes[Int(b)]
+                    for (column, mask) in masks.enumerated() {
+                        let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
+                        if holds >= s.bound(column) {
+                            throw fail("range at offset \(n.offset) of free list \(list) holds \(holds) bytes at alignment \(mask + 1), not below its stretch's bound \(s.bound(column))")
+                        }
                     }
+                    b = n.nextFree
                 }
-                b = n.nextFree
+                i += 1
             }
         }
     }

@@ -523,7 +523,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// its failed scans taught (an empty list fails everything; a range joining later starts afresh).
     func dropList(_ memoryClass: Int, _ second: Int, at r: Int) {
         lists.remove(at: r)
-        if !skipStretches.isEmpty { dropSkipStretch(ofList: listIndex(memoryClass, second)) }
+        if !skipStretches.isEmpty { dropSkipStretches(ofList: listIndex(memoryClass, second)) }
         // Give back storage when a quarter of it is unused (a page busy earlier keeps its high-water mark
         // otherwise); the growth room keeps this from happening on every change.
         if lists.capacity > 8 && lists.count * 4 < lists.capacity * 3 { lists.resize(to: lists.count + lists.count / 8 + 2) }
@@ -597,7 +597,6 @@ public final class TLSFMetadata: BlockMetadata {
         nodes[b].taken = false
         nodes[b].type = .free
         if next != Self.none { nodes[Int(next)].prevFree = block }
-        if !skipStretches.isEmpty { skipStretchesGainFront(block, list: listIndex(memClass, secondIndex)) }
         blocksFreeCount += 1
         blocksFreeSize += size
         if offsetIndex != nil { indexInsert(block) }
