@@ -1,15 +1,17 @@
 // The replay's floor: the same operations against bare TLSF pages, without a pool.
 //
-// `bench --baseline` runs each trace's operations on an array of TLSFMetadata pages and a table from
-// allocation id to handle, nothing else: no slot table, no device, no page order kept by free bytes, no
-// cached page bounds. What the pool's replay costs beyond this loop is the pool's; what this loop costs
-// is the metadata's. Pages are tried in the order they were made (first fit over pages), skipping those
-// whose largest free range is too small, and a page is made when none holds the request: the placements
-// can differ from the pool's (which tries the fullest page first, as VMA does), the work per operation
-// is of the same kind.
+// `bench --baseline` replays each trace into a pool once, untimed, to learn the page the pool gives each
+// allocation (VMA's choice: the fullest page that holds it, else a new one). The timed loop then applies
+// the operations to bare TLSFMetadata pages, one per page the pool made, each allocation straight to its
+// page, with a table from allocation id to handle, nothing else: no slot table, no device, no page order
+// kept by free bytes, no requests to pages that cannot take it. Every page sees the operations the pool's
+// page saw, in the same order, so the placements are the pool's (checked: a different offset is an
+// error). What the pool's replay costs beyond this loop is the pool's and its page choice; what this loop
+// costs is the metadata's.
 import Dispatch
 import Foundation
 import MemoryMetadata
+import MemoryPools
 import Reports
 import Workloads
 
@@ -26,7 +28,7 @@ public struct TLSFBaseline: Sendable {
         public var operations: Int
         public var allocations: Int
         public var frees: Int
-        /// Pages made by the last run.
+        /// Pages the pool made (the loop makes the same).
         public var pages: Int
         /// Operations per second of the median run.
         public var opsPerSecond: Double
@@ -36,27 +38,64 @@ public struct TLSFBaseline: Sendable {
     }
 
     /// - Parameter count: runs (at least 1).
-    /// - Throws: `BenchmarkError` for a count below 1, or for an operation the metadata refuses (named by
-    ///   the trace's file and line).
+    /// - Throws: `BenchmarkError` for a count below 1, or for an operation the metadata refuses or places
+    ///   elsewhere than the pool (named by the trace's file and line); what the pool's replay throws.
     public func run(repeat count: Int) throws -> Result {
         guard count >= 1 else { throw BenchmarkError("a benchmark needs at least one run, not \(count)") }
-        var times: [Double] = [], pages = 0
+        let placements = try poolPlacements()
+        var times: [Double] = []
         for _ in 0..<count {
             let start = DispatchTime.now().uptimeNanoseconds
-            pages = try replay()
+            try replay(placements)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         let spread = RunSpread(times)
         return Result(trace: trace.displayName, operations: trace.operations.count, allocations: trace.allocationCount,
-                      frees: trace.freeCount, pages: pages, opsPerSecond: Double(trace.operations.count) / spread.median,
+                      frees: trace.freeCount, pages: placements.pages, opsPerSecond: Double(trace.operations.count) / spread.median,
                       secondsMedian: spread.median, secondsMin: spread.min, secondsMax: spread.max)
     }
 
-    /// One run of the loop; the pages it made.
-    func replay() throws -> Int {
-        var pages: [TLSFMetadata] = []
-        // By allocation id: the page's index + 1 (0: not live) and the handle.
+    /// Where the pool puts each allocation of the trace, in order: page id and offset; and how many pages
+    /// it made.
+    struct Placements {
+        var page: [Int32] = []
+        var offset: [Int] = []
+        var pages = 0
+    }
+
+    func poolPlacements() throws -> Placements {
+        var options = PoolOptions(pageSize: trace.blockSize)
+        options.verifiesBytes = false
+        let pool = MemoryPool(options: options, device: MetadataOnlyPageDevice(), name: trace.displayName)
+        var placements = Placements()
+        placements.page.reserveCapacity(trace.allocationCount)
+        placements.offset.reserveCapacity(trace.allocationCount)
+        for operation in trace.operations {
+            switch operation {
+            case .allocate(let id, let size, let alignment, let line):
+                do {
+                    let record = pool.record(slot: try pool.allocateSlot(id: id, size: size, alignment: alignment, type: .unknown))
+                    placements.page.append(Int32(record.page))
+                    placements.offset.append(record.offset)
+                    placements.pages = max(placements.pages, record.page + 1)
+                } catch {
+                    throw WorkloadError(file: trace.name, line: line, message: "cannot allocate \(id): \(error)")
+                }
+            case .free(let id, let line):
+                do { try pool.free(id: id) } catch {
+                    throw WorkloadError(file: trace.name, line: line, message: "cannot free \(id): \(error)")
+                }
+            }
+        }
+        return placements
+    }
+
+    /// One run of the loop.
+    func replay(_ placements: Placements) throws {
+        var pages: [TLSFMetadata?] = Array(repeating: nil, count: placements.pages)
+        // By allocation id: the page's id + 1 (0: not live) and the handle.
         var pageOf: [Int32] = [], handles: [AllocationHandle] = []
+        var next = 0
         func fail(_ line: Int, _ message: String) -> BenchmarkError { BenchmarkError("\(trace.name):\(line): \(message)") }
         for operation in trace.operations {
             switch operation {
@@ -66,34 +105,26 @@ public struct TLSFBaseline: Sendable {
                     pageOf += repeatElement(0, count: grown - pageOf.count)
                     handles += repeatElement(AllocationHandle(index: 0, generation: 0), count: grown - handles.count)
                 }
-                guard pageOf[id] == 0 else { throw fail(line, "allocation \(id) is already live") }
-                guard size <= trace.blockSize else { throw fail(line, "allocation \(id) of \(size) bytes is larger than a page") }
-                var placed: (page: Int, request: AllocationRequest)?
-                for (index, page) in pages.enumerated() where page.largestFreeRangeBound >= size {
-                    if let request = try page.createAllocationRequest(size: size, alignment: alignment, upperAddress: false, type: .unknown,
-                                                                      strategy: .default, maxOffset: .max) {
-                        placed = (index, request)
-                        break
-                    }
+                let p = Int(placements.page[next])
+                let page: TLSFMetadata
+                if let made = pages[p] { page = made } else {
+                    page = TLSFMetadata(size: trace.blockSize)
+                    pages[p] = page
                 }
-                if placed == nil {
-                    let page = TLSFMetadata(size: trace.blockSize)
-                    pages.append(page)
-                    guard let request = try page.createAllocationRequest(size: size, alignment: alignment, upperAddress: false, type: .unknown,
-                                                                         strategy: .default, maxOffset: .max) else {
-                        throw fail(line, "allocation \(id) does not fit an empty page")
-                    }
-                    placed = (pages.count - 1, request)
+                guard let request = try page.createAllocationRequest(size: size, alignment: alignment, upperAddress: false, type: .unknown,
+                                                                     strategy: .default, maxOffset: .max),
+                      request.offset == placements.offset[next] else {
+                    throw fail(line, "allocation \(id) is not where the pool put it (page \(p), offset \(placements.offset[next]))")
                 }
-                handles[id] = try pages[placed!.page].alloc(placed!.request, type: .unknown, userData: id)
-                pageOf[id] = Int32(placed!.page + 1)
+                handles[id] = try page.alloc(request, type: .unknown, userData: id)
+                pageOf[id] = Int32(p + 1)
+                next += 1
             case .free(let id, let line):
-                guard id < pageOf.count, pageOf[id] != 0 else { throw fail(line, "allocation \(id) is not live") }
-                try pages[Int(pageOf[id]) - 1].free(handles[id])
+                guard id < pageOf.count, pageOf[id] != 0, let page = pages[Int(pageOf[id]) - 1] else { throw fail(line, "allocation \(id) is not live") }
+                try page.free(handles[id])
                 pageOf[id] = 0
             }
         }
-        return pages.count
     }
 }
 

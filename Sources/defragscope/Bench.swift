@@ -22,11 +22,12 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
         With --backend lavapipe: copy throughput instead, Vulkan against memcpy of the same bytes, side by
         side (median of --repeat runs), for synthetic batches and for every pass of each trace (default:
         checkerboard and textures, algorithm full, unlimited budget).
-        With --baseline: the replay's floor instead: each trace's operations on bare TLSF pages (first fit
-        over the pages in the order made, allocation ids mapped to handles, no pool, slot table or device),
-        one record per trace: operations, allocations, frees, pages, opsPerSecond (of the median of --repeat
-        runs), secondsMedian, secondsMin, secondsMax. Compare opsPerSecond with the planning rows' replay
-        ops/s: the difference is what the pool costs.
+        With --baseline: the replay's floor instead: each trace's operations on bare TLSF pages, each
+        allocation sent straight to the page the pool gives it (learnt by an untimed replay into a pool;
+        the offsets are checked to be the pool's), allocation ids mapped to handles, no pool, slot table or
+        device; one record per trace: operations, allocations, frees, pages, opsPerSecond (of the median of
+        --repeat runs), secondsMedian, secondsMin, secondsMax. Compare opsPerSecond with the planning rows'
+        replay ops/s: the difference is what the pool and its page choice cost.
         """
     )
 
@@ -56,7 +57,7 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
     @Flag(help: "The performance issue's table instead: its seven cases on scale and churn (dialect vma) beside VMA 3.4.0's figures and the targets, and metadata bytes per live allocation.")
     var targets = false
 
-    @Flag(help: "The replay's floor instead: each trace's operations on bare TLSF pages, without a pool (ops/s, median of --repeat runs).")
+    @Flag(help: "The replay's floor instead: each trace's operations on bare TLSF pages, on the pages the pool chooses, without a pool (ops/s, median of --repeat runs).")
     var baseline = false
 
     @Flag(help: "One session as `watch` runs it instead: load time, median step time with a 200×60 render, peak RSS (needs one --trace).")
