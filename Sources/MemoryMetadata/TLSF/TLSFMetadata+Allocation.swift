@@ -214,8 +214,8 @@ extension TLSFMetadata {
     /// the first that holds the request. A scan that finds nothing measures the most any range of the list
     /// holds at this alignment (see ``failExponents``): a later request above it skips the list.
     /// `checked`: the caller already looked up whether the list is known to fail.
-    /// A long walk is remembered as the list's stretch, which later scans jump over when none of its ranges
-    /// can hold their request (see TLSFMetadata+SkipStretches.swift).
+    /// A long walk is remembered as a stretch of the list, which later scans jump over when none of its
+    /// ranges can hold their request (see TLSFMetadata+SkipStretches.swift).
     private func scanList(_ list: Int, _ r: Int, _ allocSize: Int, _ alignment: Int, _ type: SuballocationType,
                           checked: Bool = false) -> AllocationRequest? {
         let exponent = alignment.trailingZeroBitCount

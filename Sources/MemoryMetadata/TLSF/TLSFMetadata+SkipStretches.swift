@@ -30,8 +30,6 @@ extension TLSFMetadata {
         var first: Int32
         /// The first range past the stretch (``TLSFMetadata/none``: the stretch runs to the list's end).
         var end: Int32
-        /// Ranges walked to build it (ranges that left since are not subtracted): which stretch to keep.
-        var length: Int32
         /// Per failed-scan column: no range of the stretch holds this many bytes after padding to the
         /// column's alignment (for a column not in use yet, its bytes: a bound at every alignment).
         var bounds: (Int, Int, Int, Int, Int)
@@ -107,7 +105,6 @@ extension TLSFMetadata {
             if inside { skipStretches[through].first = end }
             var s = skipStretches[from - 1]
             s.end = end
-            s.length = Int32(clamping: Int(s.length) + walked)
             s.bounds = (max(s.bounds.0, bounds.0), max(s.bounds.1, bounds.1), max(s.bounds.2, bounds.2),
                         max(s.bounds.3, bounds.3), max(s.bounds.4, bounds.4))
             skipStretches[from - 1] = s
@@ -124,7 +121,7 @@ extension TLSFMetadata {
             i -= 1
             _ = skipStretches.remove(at: i)
         }
-        skipStretches.insert(SkipStretch(list: Int32(list), first: first, end: end, length: Int32(clamping: walked), bounds: bounds),
+        skipStretches.insert(SkipStretch(list: Int32(list), first: first, end: end, bounds: bounds),
                              at: from) { $0 + 4 }
     }
 
