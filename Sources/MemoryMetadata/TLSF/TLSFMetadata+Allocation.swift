@@ -243,10 +243,17 @@ extension TLSFMetadata {
         // at this alignment the request reaches, and walks through the others.
         var (k, kEnd) = skipStretches(ofList: list)
         var inside = false
-        // The run walked since the front or the last jump, for the stretch it becomes.
-        let masks = failColumnMasks()
+        // The run walked since the front or the last jump, for the stretch it becomes. What its ranges hold
+        // at every column's alignment is measured once it is long enough to be kept (short walks, the
+        // usual ones, pay nothing for it).
+        var masks = (0, 0, 0, 0, 0)
         var runFirst = b, runFrom = k, walked = 0
         var most5 = (0, 0, 0, 0, 0)
+        @inline(__always) func measure(_ n: Node) {
+            @inline(__always) func held(_ m: Int) -> Int { n.size - (((n.offset + m) & ~m) - n.offset) }
+            most5 = (max(most5.0, held(masks.0)), max(most5.1, held(masks.1)), max(most5.2, held(masks.2)),
+                     max(most5.3, held(masks.3)), max(most5.4, held(masks.4)))
+        }
         while b != Self.none {
             if k < kEnd {
                 if inside {
@@ -287,10 +294,19 @@ extension TLSFMetadata {
                 return request
             }
             most = max(most, holds)
-            @inline(__always) func held(_ m: Int) -> Int { n.size - (((n.offset + m) & ~m) - n.offset) }
-            most5 = (max(most5.0, held(masks.0)), max(most5.1, held(masks.1)), max(most5.2, held(masks.2)),
-                     max(most5.3, held(masks.3)), max(most5.4, held(masks.4)))
             walked += 1
+            if walked > Self.minSkipStretchLength {
+                measure(n)
+            } else if walked == Self.minSkipStretchLength {
+                // Long enough to keep: measure the run so far (its ranges are in cache).
+                masks = failColumnMasks()
+                most5 = (0, 0, 0, 0, 0)
+                var m = runFirst
+                for _ in 0..<walked {
+                    measure(nodes[Int(m)])
+                    m = nodes[Int(m)].nextFree
+                }
+            }
             b = n.nextFree
         }
         // At the list's end: a stretch it was inside ran to the end too, and the run replaces it.
