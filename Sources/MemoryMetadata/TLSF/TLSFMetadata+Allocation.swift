@@ -265,11 +265,13 @@ extension TLSFMetadata {
                 } else if b == skipStretches[k].first {
                     let bound = skipStretches[k].bound(column)
                     if allocSize >= bound {
-                        keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: false)
-                        // The table may have changed around this stretch: find it again (it is the list's
-                        // first one at or after the run's start).
-                        (k, kEnd) = skipStretches(ofList: list)
-                        while skipStretches[k].first != b { k += 1 }
+                        if walked >= Self.minSkipStretchLength {
+                            keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: false)
+                            // The table changed around this stretch: find it again (the list's first one
+                            // at or after the run's start).
+                            (k, kEnd) = skipStretches(ofList: list)
+                            while skipStretches[k].first != b { k += 1 }
+                        }
                         most = max(most, bound - 1)
                         b = skipStretches[k].end
                         k += 1
@@ -286,7 +288,9 @@ extension TLSFMetadata {
             let n = nodes[Int(b)]
             let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
             if holds >= allocSize {
-                keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: inside)
+                if walked >= Self.minSkipStretchLength {
+                    keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: inside)
+                }
                 // Without granularity, holding the request is all checkBlock asks.
                 guard let request = checkBlock(b, r, allocSize, alignment, type) else {
                     preconditionFailure("TLSF: the range at offset \(n.offset) holds the request but was refused")
@@ -310,8 +314,10 @@ extension TLSFMetadata {
             b = n.nextFree
         }
         // At the list's end: a stretch it was inside ran to the end too, and the run replaces it.
-        keepSkipStretch(list: list, first: runFirst, end: Self.none, walked: walked, most: most5, from: runFrom,
-                        through: inside ? k + 1 : k, inside: false)
+        if walked >= Self.minSkipStretchLength {
+            keepSkipStretch(list: list, first: runFirst, end: Self.none, walked: walked, most: most5, from: runFrom,
+                            through: inside ? k + 1 : k, inside: false)
+        }
         // Every range holds at most `most` < allocSize bytes at this alignment.
         rememberFailure(r, memoryClass, second, most + 1, exponent)
         return nil

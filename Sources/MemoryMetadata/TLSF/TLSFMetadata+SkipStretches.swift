@@ -48,7 +48,7 @@ extension TLSFMetadata {
 
     /// Stretches kept per page: the long lists of a page are its few smallest.
     static let maxSkipStretches = 16
-    /// A run shorter than this is not kept as a stretch (short runs cost little to walk).
+    /// A run shorter than this is not kept as a stretch (short runs cost little to walk); callers check.
     static let minSkipStretchLength = 32
 
     /// The first stretch of free list `list` in ``skipStretches`` and the index past its last (equal when
@@ -97,7 +97,7 @@ extension TLSFMetadata {
     /// it follows if it can, or is not kept.
     func keepSkipStretch(list: Int, first: Int32, end: Int32, walked: Int, most: (Int, Int, Int, Int, Int),
                          from: Int, through: Int, inside: Bool) {
-        guard walked >= Self.minSkipStretchLength else { return }
+        precondition(walked >= Self.minSkipStretchLength, "TLSF: a run of \(walked) ranges is too short to keep")
         let bounds = (most.0 + 1, most.1 + 1, most.2 + 1, most.3 + 1, most.4 + 1)
         if skipStretches.count - (through - from) >= Self.maxSkipStretches {
             // Full: extend the stretch just before the run, if the run starts where it ends.
