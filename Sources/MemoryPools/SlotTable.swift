@@ -1,7 +1,8 @@
 @_spi(Tables) import MemoryMetadata
 
-/// The pool's map from caller ids to allocation slots: an array for ids below 2^20 (traces number their
-/// allocations from 1; a lookup is one load instead of hashing), a dictionary above.
+/// The pool's map from caller ids to allocation slots: an array for ids below 2^20 or below twice the ids
+/// in use (traces number their allocations from 1, and `huge` past a million; a lookup is one load instead
+/// of hashing), a dictionary for the others (sparse ids cannot make the array large).
 struct SlotTable: ~Copyable {
     static let denseLimit = 1 << 20
     /// Slot + 1 per id (0: none).
@@ -38,13 +39,23 @@ struct SlotTable: ~Copyable {
     }
 
     /// The setter for ids the dense array does not hold yet (it grows) and ids above it (the dictionary).
+    /// Invariant: the dictionary holds no id the array covers, and none below ``denseLimit``.
     @inline(never)
     private mutating func set(_ newValue: Int?, beyondDenseEntries id: Int) {
-        if id >= 0 && id < Self.denseLimit {
-            guard newValue != nil else { return }
-            let newCount = min(Self.denseLimit, max(id + 1, dense.count * 2, 1024))
+        if id >= 0 && newValue != nil && id < max(Self.denseLimit, 2 * (count + 1)) {
+            let newCount = max(id + 1, min(dense.count * 2, max(Self.denseLimit, 2 * (count + 1))), 1024)
             while dense.count < newCount { dense.append(0) }
+            // Ids the array covers now leave the dictionary.
+            if !sparse.isEmpty {
+                for (key, slot) in sparse where key < newCount {
+                    sparse[key] = nil
+                    dense[key] = Int32(slot + 1)
+                }
+            }
             self[id] = newValue
+        } else if id >= 0 && id < Self.denseLimit {
+            // Not in the array, so in neither.
+            return
         } else {
             let old: Int?
             if let newValue { old = sparse.updateValue(newValue, forKey: id) } else { old = sparse.removeValue(forKey: id) }
@@ -60,6 +71,9 @@ struct SlotTable: ~Copyable {
         result.append(contentsOf: sparse.keys.sorted())
         return result
     }
+
+    /// Whether `id` is held by the array (for tests: the dictionary holds ids the array cannot).
+    func isInArray(_ id: Int) -> Bool { id >= 0 && id < dense.count && dense[id] != 0 }
 
     var footprintBytes: Int { dense.capacity * 4 + sparse.capacity * (MemoryLayout<Int>.stride * 2 + 1) }
 }

@@ -22,6 +22,12 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
         With --backend lavapipe: copy throughput instead, Vulkan against memcpy of the same bytes, side by
         side (median of --repeat runs), for synthetic batches and for every pass of each trace (default:
         checkerboard and textures, algorithm full, unlimited budget).
+        With --baseline: the replay's floor instead: each trace's operations on bare TLSF pages, each
+        allocation sent straight to the page the pool gives it (learnt by an untimed replay into a pool;
+        the offsets are checked to be the pool's), allocation ids mapped to handles, no pool, slot table or
+        device; one record per trace: operations, allocations, frees, pages, opsPerSecond (of the median of
+        --repeat runs), secondsMedian, secondsMin, secondsMax. Compare opsPerSecond with the planning rows'
+        replay ops/s: the difference is what the pool and its page choice cost.
         """
     )
 
@@ -51,6 +57,9 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
     @Flag(help: "The performance issue's table instead: its seven cases on scale and churn (dialect vma) beside VMA 3.4.0's figures and the targets, and metadata bytes per live allocation.")
     var targets = false
 
+    @Flag(help: "The replay's floor instead: each trace's operations on bare TLSF pages, on the pages the pool chooses, without a pool (ops/s, median of --repeat runs).")
+    var baseline = false
+
     @Flag(help: "One session as `watch` runs it instead: load time, median step time with a 200×60 render, peak RSS (needs one --trace).")
     var session = false
 
@@ -60,12 +69,18 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
     func validate() throws {
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1, not \(`repeat`)") }
         for b in budgets where Budget(argument: b) == nil { throw ValidationError("--budget '\(b)': expected BYTES:ALLOCS, e.g. 67108864:256 or 0:0") }
+        if baseline && (session || render || targets || backend.backend == .lavapipe) {
+            throw ValidationError("--baseline measures the plain TLSF loop alone: not with --session, --render, --targets or --backend lavapipe")
+        }
         if session {
             if render || targets { throw ValidationError("choose one of --session, --render and --targets") }
             if traces.count != 1 { throw ValidationError("--session measures one input: give exactly one --trace FILE") }
             if algorithms.count > 1 || budgets.count > 1 { throw ValidationError("--session runs one session: give at most one --algorithm and one --budget") }
         } else if [render, targets, backend.backend == .lavapipe].filter({ $0 }).count > 1 {
             throw ValidationError("choose one of --render, --targets and --backend lavapipe")
+        }
+        if baseline && (!algorithms.isEmpty || !budgets.isEmpty) {
+            throw ValidationError("--baseline replays traces only: --algorithm and --budget do not apply")
         }
     }
 
@@ -81,6 +96,17 @@ struct Bench: ParsableCommand, RefusesRepeatedOptions {
         }
         let paths = traces.isEmpty ? Self.defaultTraces() : traces
         if targets { return try PerformanceTargets.run(paths: paths, repeat: `repeat`, json: json, to: out) }
+        if baseline {
+            if paths.isEmpty { throw CLIError("bench: no traces: run it beside ../shared/traces, or name files with --trace") }
+            // Every trace is read first, so that a bad one is refused before anything is written.
+            let loaded = try paths.map { try Trace.load(path: $0) }
+            if !json { try out.write(record: TLSFBaseline.Result.tableHeading + "\n") }
+            for trace in loaded {
+                let result = try TLSFBaseline(trace: trace).run(repeat: `repeat`)
+                try out.write(record: (json ? try JSONLineEncoder().encode(result) : result.tableRow) + "\n")
+            }
+            return
+        }
         let budgetList = budgets.compactMap(Budget.init(argument:))
         if backend.backend == .lavapipe {
             let copyTraces = traces.isEmpty ? paths.filter { $0.hasSuffix("/checkerboard.trace") || $0.hasSuffix("/textures.trace") } : traces

@@ -214,6 +214,8 @@ extension TLSFMetadata {
     /// the first that holds the request. A scan that finds nothing measures the most any range of the list
     /// holds at this alignment (see ``failExponents``): a later request above it skips the list.
     /// `checked`: the caller already looked up whether the list is known to fail.
+    /// A long walk is remembered as a stretch of the list, which later scans jump over when none of its
+    /// ranges can hold their request (see TLSFMetadata+SkipStretches.swift).
     private func scanList(_ list: Int, _ r: Int, _ allocSize: Int, _ alignment: Int, _ type: SuballocationType,
                           checked: Bool = false) -> AllocationRequest? {
         let exponent = alignment.trailingZeroBitCount
@@ -225,16 +227,99 @@ extension TLSFMetadata {
         }
         var b = lists[r].head, most = 0
         let mask = alignment - 1
+        let column = cacheable ? claimFailColumn(exponent) : -1
+        if column < 0 {
+            // With granularity (no memory), or every column taken by other alignments: the plain walk.
+            while b != Self.none {
+                // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
+                let n = nodes[Int(b)]
+                let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
+                if holds >= allocSize, let request = checkBlock(b, r, allocSize, alignment, type) { return request }
+                b = n.nextFree
+            }
+            return nil
+        }
+        // The list's stretches (k..<kEnd in skipStretches, in list order): the walk jumps those whose bound
+        // at this alignment the request reaches, and walks through the others.
+        var (k, kEnd) = skipStretches(ofList: list)
+        var inside = false
+        // The run walked since the front or the last jump, for the stretch it becomes. What its ranges hold
+        // at every column's alignment is measured once it is long enough to be kept (short walks, the
+        // usual ones, pay nothing for it).
+        var masks = (0, 0, 0, 0, 0)
+        var runFirst = b, runFrom = k, walked = 0
+        var most5 = (0, 0, 0, 0, 0)
+        @inline(__always) func measure(_ n: Node) {
+            @inline(__always) func held(_ m: Int) -> Int { n.size - (((n.offset + m) & ~m) - n.offset) }
+            most5 = (max(most5.0, held(masks.0)), max(most5.1, held(masks.1)), max(most5.2, held(masks.2)),
+                     max(most5.3, held(masks.3)), max(most5.4, held(masks.4)))
+        }
         while b != Self.none {
+            if k < kEnd {
+                if inside {
+                    if b == skipStretches[k].end {
+                        inside = false
+                        k += 1
+                        continue
+                    }
+                } else if b == skipStretches[k].first {
+                    let bound = skipStretches[k].bound(column)
+                    if allocSize >= bound {
+                        if walked >= Self.minSkipStretchLength {
+                            keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: false)
+                            // The table changed around this stretch: find it again (the list's first one
+                            // at or after the run's start).
+                            (k, kEnd) = skipStretches(ofList: list)
+                            while skipStretches[k].first != b { k += 1 }
+                        }
+                        most = max(most, bound - 1)
+                        b = skipStretches[k].end
+                        k += 1
+                        runFirst = b
+                        runFrom = k
+                        walked = 0
+                        most5 = (0, 0, 0, 0, 0)
+                        continue
+                    }
+                    inside = true
+                }
+            }
             // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
             let n = nodes[Int(b)]
             let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
-            if holds >= allocSize, let request = checkBlock(b, r, allocSize, alignment, type) { return request }
+            if holds >= allocSize {
+                if walked >= Self.minSkipStretchLength {
+                    keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: inside)
+                }
+                // Without granularity, holding the request is all checkBlock asks.
+                guard let request = checkBlock(b, r, allocSize, alignment, type) else {
+                    preconditionFailure("TLSF: the range at offset \(n.offset) holds the request but was refused")
+                }
+                return request
+            }
             most = max(most, holds)
+            walked += 1
+            if walked > Self.minSkipStretchLength {
+                measure(n)
+            } else if walked == Self.minSkipStretchLength {
+                // Long enough to keep: measure the run so far (its ranges are in cache).
+                masks = failColumnMasks()
+                most5 = (0, 0, 0, 0, 0)
+                var m = runFirst
+                for _ in 0..<walked {
+                    measure(nodes[Int(m)])
+                    m = nodes[Int(m)].nextFree
+                }
+            }
             b = n.nextFree
         }
+        // At the list's end: a stretch it was inside ran to the end too, and the run replaces it.
+        if walked >= Self.minSkipStretchLength {
+            keepSkipStretch(list: list, first: runFirst, end: Self.none, walked: walked, most: most5, from: runFrom,
+                            through: inside ? k + 1 : k, inside: false)
+        }
         // Every range holds at most `most` < allocSize bytes at this alignment.
-        if cacheable { rememberFailure(r, memoryClass, second, most + 1, exponent) }
+        rememberFailure(r, memoryClass, second, most + 1, exponent)
         return nil
     }
 
@@ -261,6 +346,7 @@ extension TLSFMetadata {
         let request = AllocationRequest(handle: handle(block), size: allocSize, offset: alignedOffset, kind: .tlsf, type: type)
 
         if r >= 0 && nodes[b].prevFree != Self.none {
+            if !skipStretches.isEmpty { skipStretchesLose(block) }
             let prev = nodes[b].prevFree, next = nodes[b].nextFree, head = lists[r].head
             nodes[Int(prev)].nextFree = next
             if next != Self.none { nodes[Int(next)].prevFree = prev }
@@ -308,6 +394,7 @@ extension TLSFMetadata {
                     // scans must see it.
                     let (memoryClass, second) = Self.classAndSecond(ofList: oldList)
                     raiseFailThresholds(rank(memoryClass, second), memoryClass, second, prev)
+                    if !skipStretches.isEmpty { dropSkipStretches(ofList: oldList) }
                     if offsetIndex != nil {
                         nodes[p].size -= missingAlignment
                         indexRemove(prev)

@@ -123,6 +123,10 @@ extension TLSFMetadata {
                 }
             }
             for r in lists.indices { lists[r].head = map(lists[r].head) }
+            for i in skipStretches.indices {
+                skipStretches[i].first = map(skipStretches[i].first)
+                skipStretches[i].end = map(skipStretches[i].end)
+            }
             var aside: [Int32: Int] = [:]
             for (old, value) in largeUserData { aside[map(old)] = value }
             largeUserData = aside
@@ -162,6 +166,10 @@ extension TLSFMetadata {
                 lists[r].head = to
             }
             if offsetIndex != nil { indexInsert(to) }
+            for i in skipStretches.indices {
+                if skipStretches[i].first == from { skipStretches[i].first = to }
+                if skipStretches[i].end == from { skipStretches[i].end = to }
+            }
         } else if node.taken {
             if node.inlineUserData == Node.userDataAside { largeUserData[to] = largeUserData.removeValue(forKey: from) }
             reissue(userData(ofNode: to), handle(to))

@@ -122,6 +122,7 @@ extension TLSFMetadata {
         try validateLastResortFailures(columns: columns)
         try granularity.validate(allocations: taken)
         try validateOffsetIndex()
+        try validateSkipStretches(fail)
     }
 }
 

@@ -201,6 +201,8 @@ public final class TLSFMetadata: BlockMetadata {
     let nodeLimit: Int
     /// Free ranges by offset, built at the first min-offset request (see TLSFMetadata+OffsetIndex.swift).
     @exclusivity(unchecked) var offsetIndex: OffsetIndex?
+    /// Runs of long free lists that earlier scans found to hold little (see TLSFMetadata+SkipStretches.swift).
+    @exclusivity(unchecked) var skipStretches = Table<SkipStretch>(capacity: 0)
     /// What failed list scans taught. Without granularity, a range holds a request exactly when the
     /// request fits in the range's bytes after alignment padding, so a list fails for every size above the
     /// most any of its ranges holds at that alignment: a failed scan measures that maximum, a range joining
@@ -267,6 +269,7 @@ public final class TLSFMetadata: BlockMetadata {
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + retiredGenerations.capacity * 2 + largeUserData.capacity * 16 + lists.capacity * MemoryLayout<ListEntry>.stride
             + classBase.capacity * 8 + innerIsFreeBitmap.capacity * 4 + (offsetIndex?.footprintBytes ?? 0)
+            + skipStretches.capacity * MemoryLayout<SkipStretch>.stride
     }
 
     /// The granularity this page was made with.
@@ -500,6 +503,7 @@ public final class TLSFMetadata: BlockMetadata {
         failExponents = 0
         freeRangeVersion &+= 1
         offsetIndex = nil
+        skipStretches.removeAll()
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
     }
@@ -519,6 +523,7 @@ public final class TLSFMetadata: BlockMetadata {
     /// its failed scans taught (an empty list fails everything; a range joining later starts afresh).
     func dropList(_ memoryClass: Int, _ second: Int, at r: Int) {
         lists.remove(at: r)
+        if !skipStretches.isEmpty { dropSkipStretches(ofList: listIndex(memoryClass, second)) }
         // Give back storage when a quarter of it is unused (a page busy earlier keeps its high-water mark
         // otherwise); the growth room keeps this from happening on every change.
         if lists.capacity > 8 && lists.count * 4 < lists.capacity * 3 { lists.resize(to: lists.count + lists.count / 8 + 2) }
@@ -553,6 +558,7 @@ public final class TLSFMetadata: BlockMetadata {
         precondition(isFree(block), "TLSF: block at offset \(nodes[Int(block)].offset) is not free")
         let b = Int(block)
         if offsetIndex != nil { indexRemove(block) }
+        if !skipStretches.isEmpty { skipStretchesLose(block) }
         let next = nodes[b].nextFree, prev = nodes[b].prevFree, size = nodes[b].size
         if next != Self.none { nodes[Int(next)].prevFree = prev }
         if prev != Self.none { nodes[Int(prev)].nextFree = next }
@@ -692,13 +698,8 @@ public final class TLSFMetadata: BlockMetadata {
     /// `threshold` - 1 at this alignment exponent (`threshold`: one more than the most any of its ranges
     /// holds). A page whose columns are all taken by other alignments does not remember it.
     func rememberFailure(_ r: Int, _ memoryClass: Int, _ second: Int, _ threshold: Int, _ exponent: Int) {
-        var column = failColumn(exponent)
-        if column < 0 {
-            let used = (64 - failExponents.leadingZeroBitCount + 7) / 8
-            guard used < Self.failColumns else { return }
-            column = used
-            failExponents |= UInt64(exponent + 1) << UInt64(column * 8)
-        }
+        let column = claimFailColumn(exponent)
+        guard column >= 0 else { return }
         let shift = UInt64(column * 8)
         let code = Self.encodeFailThreshold(threshold, top: Self.listTop(memoryClass, second))
         lists[r].failCodes = lists[r].failCodes & ~(0xFF << shift) | code << shift
