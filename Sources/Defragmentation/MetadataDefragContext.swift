@@ -238,30 +238,41 @@ public final class MetadataDefragContext<List: BlockList> {
     @inlinable func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
                                    _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
         var index = start
-        let size = data.move.size
         while index < end {
-            // A page with fewer free bytes, or no range as large, answers nil at once and changes nothing
-            // (TLSF's own first check), in both dialects; skip it without visiting its metadata.
-            let space = blockList.freeSpace(forBlock: index)
-            if space.free < size || space.largestRangeBound < size { index += 1; continue }
-            let destination = blockList.metadata(forBlock: index)
-            if dialect == .vma || mightFit(destination, data) {
-                let request: AllocationRequest?
-                do {
-                    request = try destination.createAllocationRequest(
-                        size: data.move.size, alignment: data.alignment, upperAddress: false,
-                        type: data.suballocationType, strategy: .default, maxOffset: .max)
-                } catch {
-                    recordFailure(data, .requestRefused(page: index, size: size, underlying: error))
-                    return (true, false)
-                }
-                if let request, let passOver = commit(request, index, destination, &data, &pass) {
-                    return (true, passOver)
-                }
-            }
+            if let result = allocInBlock(index, &data, &pass) { return result }
             index += 1
         }
         return (false, false)
+    }
+
+    /// ``allocInOtherBlock(_:_:_:_:)`` over the pages `candidates` (ascending) only.
+    @inlinable func allocInBlocks(_ candidates: [Int], _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
+        for index in candidates {
+            if let result = allocInBlock(index, &data, &pass) { return result }
+        }
+        return (false, false)
+    }
+
+    /// One page of ``allocInOtherBlock(_:_:_:_:)``: nil when it has no room, else (done, pass over).
+    @inlinable func allocInBlock(_ index: Int, _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool)? {
+        let size = data.move.size
+        // A page with fewer free bytes, or no range as large, answers nil at once and changes nothing
+        // (TLSF's own first check), in both dialects; skip it without visiting its metadata.
+        let space = blockList.freeSpace(forBlock: index)
+        if space.free < size || space.largestRangeBound < size { return nil }
+        let destination = blockList.metadata(forBlock: index)
+        guard dialect == .vma || mightFit(destination, data) else { return nil }
+        let request: AllocationRequest?
+        do {
+            request = try destination.createAllocationRequest(
+                size: data.move.size, alignment: data.alignment, upperAddress: false,
+                type: data.suballocationType, strategy: .default, maxOffset: .max)
+        } catch {
+            recordFailure(data, .requestRefused(page: index, size: size, underlying: error))
+            return (true, false)
+        }
+        if let request, let passOver = commit(request, index, destination, &data, &pass) { return (true, passOver) }
+        return nil
     }
 
     /// Commits `request` in page `blockIndex` as the move's destination, records the move and counts it;
@@ -376,8 +387,8 @@ public final class MetadataDefragContext<List: BlockList> {
     /// its own page (the same page answers the same), and none in a page before it that has not grown since
     /// that walk began (a search that failed fails again while the page's `growth` stands still, and a
     /// failing search changes nothing). So the next walk of the page visits, in walk order, only the
-    /// allocations no larger than the largest free-range bound of a page before it that grew since; the
-    /// others would be visited to no effect.
+    /// allocations no larger than the largest free-range bound of a page before it that grew since, and
+    /// tries for each only those pages, in order: the rest of the walk would end as before, to no effect.
     ///
     /// Used only in passes whose visits have no effect of their own: limited by a count of moves (a run
     /// without limits walks a page again only after the moves of a whole pass), no byte budget (the budget's
@@ -487,14 +498,16 @@ public final class MetadataDefragContext<List: BlockList> {
         guard let changes = metadata.changeCounters?.changes else { preconditionFailure("defragmentation: a page stopped keeping change counters") }
         let movesBefore = _moves.count, failuresBefore = _collectFailures.count
         if let page = walkMemory.pages[blockIndex], page.changes == changes {
-            // The largest request a page before this one may hold now and did not when the walk began.
-            var reach = 0
+            // The pages before this one that grew since that walk began, and the largest request one of them
+            // may hold now.
+            var grown: [Int] = [], reach = 0
             for i in 0..<blockIndex where walkMemory.grownAt[i] >= page.walkedAt {
+                grown.append(i)
                 let space = blockList.freeSpace(forBlock: i)
                 reach = max(reach, min(space.free, space.largestRangeBound))
             }
             let n = page.sizes.count
-            var visited = 0, k = 0, over = false
+            var visited = 0, k = 0, over = false, moves = movesBefore, failures = failuresBefore
             while k < n && !over {
                 if page.sizes[k] <= reach {
                     visited += 1
@@ -503,13 +516,17 @@ public final class MetadataDefragContext<List: BlockList> {
                     case .skip: break
                     case .end: over = true
                     case .move(var data):
-                        // Balanced's state: the free range after the allocation visited before.
-                        var pageState = algorithm == .balanced && k > 0 ? freeRegionSize(after: page.handles[k - 1], metadata) : 0
-                        over = body(blockIndex, metadata, h, &data, &pass, &pageState)
-                        // A move or a failed commit may have made room (an allocation's padding joins the free
-                        // range before it): the rest of the page is visited whole.
-                        if _moves.count != movesBefore || _collectFailures.count != failuresBefore
-                            || metadata.changeCounters?.changes != changes {
+                        // Its own page answers as before, to no effect, and so does every page before it that
+                        // has not grown (whatever the algorithm: fast, full and balanced try the pages before
+                        // it first, and move within the page only when none takes it).
+                        over = allocInBlocks(grown, &data, &pass).passOver
+                        if _moves.count != moves || _collectFailures.count != failures {
+                            // A commit may have grown its page (an allocation's padding joins the free range
+                            // before it): the pages that grew and the reach are taken again.
+                            moves = _moves.count
+                            failures = _collectFailures.count
+                            grown.removeAll(keepingCapacity: true)
+                            for i in 0..<blockIndex where walkMemory.grownAt[i] >= page.walkedAt { grown.append(i) }
                             reach = .max
                         }
                     }
