@@ -547,18 +547,12 @@ public final class MetadataDefragContext<List: BlockList> {
         handles.reserveCapacity(metadata.allocationCount)
         sizes.reserveCapacity(metadata.allocationCount)
         var pageState = 0
-        var handle = firstAllocation(metadata)
-        while let h = handle {
-            switch visit(h, metadata, &pass) {
-            case .skip: break
-            case .end: return true
-            case .move(var data):
-                handles.append(h)
-                sizes.append(data.move.size)
-                if body(blockIndex, metadata, h, &data, &pass, &pageState) { return true }
-            }
-            handle = nextAllocation(h, metadata)
+        let over = walkPage(blockIndex, metadata, &pass, &pageState) { blockIndex, metadata, handle, data, pass, pageState in
+            handles.append(handle)
+            sizes.append(data.move.size)
+            return body(blockIndex, metadata, handle, &data, &pass, &pageState)
         }
+        if over { return true }
         if _moves.count == movesBefore && _collectFailures.count == failuresBefore && metadata.changeCounters?.changes == changes {
             walkMemory.pages[blockIndex] = WalkMemory.Page(changes: changes, walkedAt: startedAt, handles: handles, sizes: sizes)
         }

@@ -41,23 +41,10 @@ private func fragmentedList(seed: UInt64, pages: Int = 6, pageSize: Int = 1 << 1
 /// every collect and completion; `between` runs between passes (changes from outside the engine).
 private func run(_ list: FakeBlockList, _ context: MetadataDefragContext<FakeBlockList>, maxPassAllocations: Int,
                  limit: Int = 2000, between: (Int, FakeBlockList) throws -> Void = { _, _ in }) throws -> [[ExpectedMove]] {
-    var passes: [[ExpectedMove]] = []
-    while passes.count < limit {
-        var pass = PassContext(maxPassAllocations: maxPassAllocations)
-        context.collectMoves(&pass)
-        try context.checkWalkMemory()
-        if context.moves.isEmpty { break }
-        passes.append(try context.moves.map { move in
-            let s = list.items[move.sourceAllocation], d = list.items[move.destinationAllocation!]
-            return ExpectedMove(s.id, list.name(move.sourceMetadata), try s.page.offset(of: s.handle),
-                                list.name(move.destinationMetadata!), try d.page.offset(of: d.handle))
-        })
-        try context.completePass(&pass)
-        try list.validate()
-        try context.checkWalkMemory()
-        try between(passes.count, list)
-    }
-    return passes
+    let result = try runPasses(list, context, maxPassAllocations: maxPassAllocations, limit: limit,
+                               check: { try context.checkWalkMemory() }, between: between)
+    #expect(result.errors.isEmpty)
+    return result.moves
 }
 
 /// The index of the first pass where the two runs differ.
