@@ -238,7 +238,12 @@ public final class MetadataDefragContext<List: BlockList> {
     @inlinable func allocInOtherBlock(_ start: Int, _ end: Int, _ data: inout MoveData,
                                    _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
         var index = start
+        let size = data.move.size
         while index < end {
+            // A page with fewer free bytes, or no range as large, answers nil at once and changes nothing
+            // (TLSF's own first check), in both dialects; skip it without visiting its metadata.
+            let space = blockList.freeSpace(forBlock: index)
+            if space.free < size || space.largestRangeBound < size { index += 1; continue }
             if let result = allocInBlock(index, &data, &pass) { return result }
             index += 1
         }
@@ -247,19 +252,19 @@ public final class MetadataDefragContext<List: BlockList> {
 
     /// ``allocInOtherBlock(_:_:_:_:)`` over the pages `candidates` (ascending) only.
     @inlinable func allocInBlocks(_ candidates: [Int], _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
+        let size = data.move.size
         for index in candidates {
+            let space = blockList.freeSpace(forBlock: index)
+            if space.free < size || space.largestRangeBound < size { continue }
             if let result = allocInBlock(index, &data, &pass) { return result }
         }
         return (false, false)
     }
 
-    /// One page of ``allocInOtherBlock(_:_:_:_:)``: nil when it has no room, else (done, pass over).
-    @inlinable func allocInBlock(_ index: Int, _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool)? {
-        let size = data.move.size
-        // A page with fewer free bytes, or no range as large, answers nil at once and changes nothing
-        // (TLSF's own first check), in both dialects; skip it without visiting its metadata.
-        let space = blockList.freeSpace(forBlock: index)
-        if space.free < size || space.largestRangeBound < size { return nil }
+    /// One page of ``allocInOtherBlock(_:_:_:_:)`` past the free-space check: nil when it has no room, else
+    /// (done, pass over). Always inlined: the walk of an unlimited pass runs through it for every page.
+    @inline(__always) @inlinable
+    func allocInBlock(_ index: Int, _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool)? {
         let destination = blockList.metadata(forBlock: index)
         guard dialect == .vma || mightFit(destination, data) else { return nil }
         let request: AllocationRequest?
@@ -268,7 +273,7 @@ public final class MetadataDefragContext<List: BlockList> {
                 size: data.move.size, alignment: data.alignment, upperAddress: false,
                 type: data.suballocationType, strategy: .default, maxOffset: .max)
         } catch {
-            recordFailure(data, .requestRefused(page: index, size: size, underlying: error))
+            recordFailure(data, .requestRefused(page: index, size: data.move.size, underlying: error))
             return (true, false)
         }
         if let request, let passOver = commit(request, index, destination, &data, &pass) { return (true, passOver) }
