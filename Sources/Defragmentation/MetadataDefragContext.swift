@@ -85,6 +85,17 @@ public final class MetadataDefragContext<List: BlockList> {
     @usableFromInline @exclusivity(unchecked) var extensive = ExtensiveState()
     // Optimal (Planner/).
     @usableFromInline @exclusivity(unchecked) var planner = PlannerState()
+    // What earlier walks learned (``WalkMemory``); whether this pass uses it.
+    @usableFromInline @exclusivity(unchecked) var walkMemory = WalkMemory()
+    @usableFromInline @exclusivity(unchecked) var walkMemoryActive = false
+
+    /// Whether passes limited by a count of moves skip the allocations whose answer cannot have changed
+    /// since an earlier walk (see ``WalkMemory``); the moves are the same either way. On by default; off
+    /// only to compare.
+    public var remembersWalks = true
+    /// Allocations this run did not visit again thanks to ``remembersWalks``.
+    @inlinable public var visitsSkipped: Int { _visitsSkipped }
+    @usableFromInline @exclusivity(unchecked) var _visitsSkipped = 0
 
     /// Makes a context for runs over `blockList`; call ``initialize()`` before each run.
     ///
@@ -116,6 +127,8 @@ public final class MetadataDefragContext<List: BlockList> {
         averageFreeSize = 0
         extensive = ExtensiveState()
         planner = PlannerState()
+        walkMemory = WalkMemory()
+        _visitsSkipped = 0
     }
 
     // MARK: collecting a pass
@@ -127,6 +140,7 @@ public final class MetadataDefragContext<List: BlockList> {
         defer { blockList.unlock() }
         _moves.removeAll(keepingCapacity: true)
         _collectFailures.removeAll()
+        walkMemoryActive = false
         // The counters end a pass exactly at its budget; one that starts at or past it has no room.
         guard pass.stats.allocationsMoved < pass.maxPassAllocations && pass.stats.bytesMoved < pass.maxPassBytes else { return }
         if dialect == .vma { pass.ignoredAllocations = carriedIgnoredAllocations }
@@ -230,24 +244,40 @@ public final class MetadataDefragContext<List: BlockList> {
             // (TLSF's own first check), in both dialects; skip it without visiting its metadata.
             let space = blockList.freeSpace(forBlock: index)
             if space.free < size || space.largestRangeBound < size { index += 1; continue }
-            let destination = blockList.metadata(forBlock: index)
-            if dialect == .vma || mightFit(destination, data) {
-                let request: AllocationRequest?
-                do {
-                    request = try destination.createAllocationRequest(
-                        size: data.move.size, alignment: data.alignment, upperAddress: false,
-                        type: data.suballocationType, strategy: .default, maxOffset: .max)
-                } catch {
-                    recordFailure(data, .requestRefused(page: index, size: size, underlying: error))
-                    return (true, false)
-                }
-                if let request, let passOver = commit(request, index, destination, &data, &pass) {
-                    return (true, passOver)
-                }
-            }
+            if let result = allocInBlock(index, &data, &pass) { return result }
             index += 1
         }
         return (false, false)
+    }
+
+    /// ``allocInOtherBlock(_:_:_:_:)`` over the pages `candidates` (ascending) only.
+    @inlinable func allocInBlocks(_ candidates: [Int], _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool) {
+        let size = data.move.size
+        for index in candidates {
+            let space = blockList.freeSpace(forBlock: index)
+            if space.free < size || space.largestRangeBound < size { continue }
+            if let result = allocInBlock(index, &data, &pass) { return result }
+        }
+        return (false, false)
+    }
+
+    /// One page of ``allocInOtherBlock(_:_:_:_:)`` past the free-space check: nil when it has no room, else
+    /// (done, pass over). Always inlined: the walk of an unlimited pass runs through it for every page.
+    @inline(__always) @inlinable
+    func allocInBlock(_ index: Int, _ data: inout MoveData, _ pass: inout PassContext) -> (done: Bool, passOver: Bool)? {
+        let destination = blockList.metadata(forBlock: index)
+        guard dialect == .vma || mightFit(destination, data) else { return nil }
+        let request: AllocationRequest?
+        do {
+            request = try destination.createAllocationRequest(
+                size: data.move.size, alignment: data.alignment, upperAddress: false,
+                type: data.suballocationType, strategy: .default, maxOffset: .max)
+        } catch {
+            recordFailure(data, .requestRefused(page: index, size: data.move.size, underlying: error))
+            return (true, false)
+        }
+        if let request, let passOver = commit(request, index, destination, &data, &pass) { return (true, passOver) }
+        return nil
     }
 
     /// Commits `request` in page `blockIndex` as the move's destination, records the move and counts it;
@@ -261,9 +291,12 @@ public final class MetadataDefragContext<List: BlockList> {
                 request, blockIndex: blockIndex, alignment: data.alignment, flags: data.flags, userData: sentinel,
                 type: data.suballocationType)
         } catch {
+            if walkMemoryActive { noteGrowth(blockIndex, metadata) }
             recordFailure(data, .commitFailed(page: blockIndex, size: data.move.size, underlying: error))
             return nil
         }
+        // An allocation can grow the free range before it (its padding).
+        if walkMemoryActive { noteGrowth(blockIndex, metadata) }
         data.move.destinationMetadata = metadata
         data.move.destinationAllocation = allocation
         _moves.append(data.move)
@@ -330,16 +363,233 @@ public final class MetadataDefragContext<List: BlockList> {
     /// lowest movable one, skipping immovable pages, each walked by ``walkPage``; `body` also gets a per-page
     /// state reset to 0 at every page. Returns true when the pass ended early.
     @inlinable func walkAllocations(_ pass: inout PassContext, _ body: WalkBody) -> Bool {
+        walkMemoryActive = prepareWalkMemory(pass)
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
             if !isImmovable(metadata) {
-                var pageState = 0
-                if walkPage(blockIndex, metadata, &pass, &pageState, body) { return true }
+                if walkMemoryActive {
+                    if walkRemembering(blockIndex, metadata, &pass, body) { return true }
+                } else {
+                    var pageState = 0
+                    if walkPage(blockIndex, metadata, &pass, &pageState, body) { return true }
+                }
             }
             blockIndex -= 1
         }
         return false
+    }
+
+    // MARK: remembering walks
+
+    /// What earlier walks of a run learned, so that a pass does not visit again allocations whose answer
+    /// cannot have changed (the walk of every pass starts at the last page, so a run of small passes
+    /// visited the same settled pages again and again).
+    ///
+    /// A page whose walk collected no move and no failure, and left its
+    /// ``MemoryMetadata/MetadataChangeCounters/changes`` where they were, is remembered with its allocations
+    /// in walk order and their sizes. While that counter stands still, each of them finds again no room in
+    /// its own page (the same page answers the same), and none in a page before it that has not grown since
+    /// that walk began (a search that failed fails again while the page's `growth` stands still, and a
+    /// failing search changes nothing). So the next walk of the page visits, in walk order, only the
+    /// allocations no larger than the largest free-range bound of a page before it that grew since, and
+    /// tries for each only those pages, in order: the rest of the walk would end as before, to no effect.
+    ///
+    /// Used only in passes whose visits have no effect of their own: limited by a count of moves (a run
+    /// without limits walks a page again only after the moves of a whole pass), no byte budget (the budget's
+    /// skips and their count), no observer (it is told of every visit), pages without buffer/image
+    /// granularity (a neighbour's type can make room) and metadata that keeps the counters.
+    ///
+    /// Invariants (checked by ``checkWalkMemory()``): the arrays run parallel to `order`, the pages in list
+    /// order at the last pass; `growth[i]` is the growth counter of page `order[i]` as last seen and
+    /// `grownAt[i]` the clock when it was seen to move; a remembered page's handles are allocations of that
+    /// page, in walk order, not this run's destinations, with their sizes.
+    @usableFromInline struct WalkMemory {
+        @usableFromInline struct Page {
+            /// The page's change counter when its walk ended (the same as when it began).
+            @usableFromInline var changes: Int
+            /// The clock when that walk began.
+            @usableFromInline var walkedAt: Int
+            @usableFromInline var handles: [AllocationHandle]
+            @usableFromInline var sizes: [Int]
+
+            @inlinable init(changes: Int, walkedAt: Int, handles: [AllocationHandle], sizes: [Int]) {
+                self.changes = changes
+                self.walkedAt = walkedAt
+                self.handles = handles
+                self.sizes = sizes
+            }
+        }
+
+        /// Moves on at the start of every pass and of every page's walk.
+        @usableFromInline var clock = 0
+        @usableFromInline var order: [ObjectIdentifier] = []
+        @usableFromInline var growth: [Int] = []
+        @usableFromInline var grownAt: [Int] = []
+        @usableFromInline var pages: [Page?] = []
+
+        @inlinable init() {}
+    }
+
+    /// Brings ``walkMemory`` to the pages as they are at the start of a pass and notes which grew; returns
+    /// whether this pass may use it.
+    @inlinable func prepareWalkMemory(_ pass: PassContext) -> Bool {
+        guard remembersWalks && !observing && pass.maxPassAllocations != .max && pass.maxPassBytes == .max
+                && pass.ignoredAllocations == 0 && blockList.bufferImageGranularity <= 1 else {
+            if !walkMemory.order.isEmpty { walkMemory = WalkMemory() }
+            return false
+        }
+        let count = blockList.blockCount
+        walkMemory.clock += 1
+        let now = walkMemory.clock
+        var same = walkMemory.order.count == count
+        var index = 0
+        while same && index < count {
+            same = ObjectIdentifier(blockList.metadata(forBlock: index)) == walkMemory.order[index]
+            index += 1
+        }
+        if !same {
+            // Pages released keep the others' memory (a page before a remembered one can only have gone);
+            // from the first page not found in order on (added or moved), nothing is remembered.
+            var order: [ObjectIdentifier] = [], growth: [Int] = [], grownAt: [Int] = [], pages: [WalkMemory.Page?] = []
+            var old = 0
+            for i in 0..<count {
+                let id = ObjectIdentifier(blockList.metadata(forBlock: i))
+                while old < walkMemory.order.count && walkMemory.order[old] != id { old += 1 }
+                order.append(id)
+                if old < walkMemory.order.count {
+                    growth.append(walkMemory.growth[old])
+                    grownAt.append(walkMemory.grownAt[old])
+                    pages.append(walkMemory.pages[old])
+                    old += 1
+                } else {
+                    growth.append(blockList.metadata(forBlock: i).changeCounters?.growth ?? 0)
+                    grownAt.append(now)
+                    pages.append(nil)
+                }
+            }
+            walkMemory.order = order
+            walkMemory.growth = growth
+            walkMemory.grownAt = grownAt
+            walkMemory.pages = pages
+        }
+        for i in 0..<count {
+            guard let counters = blockList.metadata(forBlock: i).changeCounters else {
+                walkMemory = WalkMemory()
+                return false
+            }
+            if counters.growth != walkMemory.growth[i] {
+                walkMemory.growth[i] = counters.growth
+                walkMemory.grownAt[i] = now
+            }
+        }
+        return true
+    }
+
+    /// Notes whether page `blockIndex` grew (after a commit in it, while ``walkMemoryActive``).
+    @inlinable func noteGrowth(_ blockIndex: Int, _ metadata: List.Metadata) {
+        guard let growth = metadata.changeCounters?.growth, growth != walkMemory.growth[blockIndex] else { return }
+        walkMemory.growth[blockIndex] = growth
+        walkMemory.grownAt[blockIndex] = walkMemory.clock
+    }
+
+    /// ``walkPage(_:_:_:_:_:)`` with ``walkMemory``: a remembered page that has not changed is walked over the
+    /// allocations that may have found room since; any other page is walked whole and remembered when its
+    /// walk collected nothing and changed nothing. Returns true when the pass is over.
+    @inlinable func walkRemembering(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext,
+                                    _ body: WalkBody) -> Bool {
+        walkMemory.clock += 1
+        let startedAt = walkMemory.clock
+        guard let changes = metadata.changeCounters?.changes else { preconditionFailure("defragmentation: a page stopped keeping change counters") }
+        let movesBefore = _moves.count, failuresBefore = _collectFailures.count
+        if let page = walkMemory.pages[blockIndex], page.changes == changes {
+            // The pages before this one that grew since that walk began, and the largest request one of them
+            // may hold now.
+            var grown: [Int] = [], reach = 0
+            for i in 0..<blockIndex where walkMemory.grownAt[i] >= page.walkedAt {
+                grown.append(i)
+                let space = blockList.freeSpace(forBlock: i)
+                reach = max(reach, min(space.free, space.largestRangeBound))
+            }
+            let n = page.sizes.count
+            var visited = 0, k = 0, over = false, moves = movesBefore, failures = failuresBefore
+            while k < n && !over {
+                if page.sizes[k] <= reach {
+                    visited += 1
+                    let h = page.handles[k]
+                    switch visit(h, metadata, &pass) {
+                    case .skip: break
+                    case .end: over = true
+                    case .move(var data):
+                        // Its own page answers as before, to no effect, and so does every page before it that
+                        // has not grown (whatever the algorithm: fast, full and balanced try the pages before
+                        // it first, and move within the page only when none takes it).
+                        over = allocInBlocks(grown, &data, &pass).passOver
+                        if _moves.count != moves || _collectFailures.count != failures {
+                            // A commit may have grown its page (an allocation's padding joins the free range
+                            // before it): the pages that grew and the reach are taken again.
+                            moves = _moves.count
+                            failures = _collectFailures.count
+                            grown.removeAll(keepingCapacity: true)
+                            for i in 0..<blockIndex where walkMemory.grownAt[i] >= page.walkedAt { grown.append(i) }
+                            reach = .max
+                        }
+                    }
+                }
+                k += 1
+            }
+            _visitsSkipped += k - visited
+            if !over && _moves.count == movesBefore && _collectFailures.count == failuresBefore
+                && metadata.changeCounters?.changes == changes {
+                walkMemory.pages[blockIndex]!.walkedAt = startedAt
+            } else {
+                walkMemory.pages[blockIndex] = nil
+            }
+            return over
+        }
+        walkMemory.pages[blockIndex] = nil
+        var handles: [AllocationHandle] = [], sizes: [Int] = []
+        handles.reserveCapacity(metadata.allocationCount)
+        sizes.reserveCapacity(metadata.allocationCount)
+        var pageState = 0
+        let over = walkPage(blockIndex, metadata, &pass, &pageState) { blockIndex, metadata, handle, data, pass, pageState in
+            handles.append(handle)
+            sizes.append(data.move.size)
+            return body(blockIndex, metadata, handle, &data, &pass, &pageState)
+        }
+        if over { return true }
+        if _moves.count == movesBefore && _collectFailures.count == failuresBefore && metadata.changeCounters?.changes == changes {
+            walkMemory.pages[blockIndex] = WalkMemory.Page(changes: changes, walkedAt: startedAt, handles: handles, sizes: sizes)
+        }
+        return false
+    }
+
+    /// Checks ``walkMemory``'s invariants against the pages (tests): throws naming the first broken one.
+    public func checkWalkMemory() throws {
+        let memory = walkMemory
+        guard !memory.order.isEmpty else { return }
+        guard memory.growth.count == memory.order.count && memory.grownAt.count == memory.order.count
+                && memory.pages.count == memory.order.count else {
+            throw DefragmentationError.walkMemory("its arrays do not run parallel to its \(memory.order.count) pages")
+        }
+        for (i, page) in memory.pages.enumerated() {
+            guard let page else { continue }
+            guard i < blockList.blockCount, ObjectIdentifier(blockList.metadata(forBlock: i)) == memory.order[i] else { continue }
+            let metadata = blockList.metadata(forBlock: i)
+            guard metadata.changeCounters?.changes == page.changes else { continue }
+            // Unchanged page: the remembered allocations are its own non-destination allocations, in walk order.
+            var expected: [(AllocationHandle, Int)] = []
+            var handle = firstAllocation(metadata)
+            while let h = handle {
+                let userData = try metadata.userData(of: h)
+                if userData != sentinel { expected.append((h, blockList.moveData(forUserData: userData).move.size)) }
+                handle = nextAllocation(h, metadata)
+            }
+            guard expected.count == page.handles.count && page.sizes.count == page.handles.count
+                    && zip(expected, zip(page.handles, page.sizes)).allSatisfy({ $0.0 == $1.0 && $0.1 == $1.1 }) else {
+                throw DefragmentationError.walkMemory("page \(i) remembers \(page.handles.count) allocations that are not its \(expected.count) in walk order")
+            }
+        }
     }
 
     /// Fast: only between pages. Returns true when the pass is over.

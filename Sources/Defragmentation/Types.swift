@@ -171,6 +171,9 @@ public enum DefragmentationError: Error, CustomStringConvertible {
     /// list described it (``BlockList/moveData(forUserData:)``: an alignment that is not a power of two, …):
     /// the block list's mistake.
     case requestRefused(page: Int, size: Int, underlying: Error)
+    /// What the engine remembers of earlier walks disagrees with the pages (a bug; see
+    /// `MetadataDefragContext.checkWalkMemory()`).
+    case walkMemory(String)
 
     public var description: String {
         switch self {
@@ -178,6 +181,8 @@ public enum DefragmentationError: Error, CustomStringConvertible {
             return "committing a destination of \(size) bytes in page \(page) failed: \(error)"
         case .requestRefused(let page, let size, let error):
             return "page \(page) refused a request for \(size) bytes: \(error)"
+        case .walkMemory(let what):
+            return "defragmentation's memory of earlier walks: \(what)"
         case .randomAccessNotSupported(let page):
             return "page \(page) does not support random access: linear pages cannot be, and need not be, defragmented"
         case .handlerFailures(let errors):

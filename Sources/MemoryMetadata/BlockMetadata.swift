@@ -258,9 +258,28 @@ public protocol BlockMetadata: AnyObject {
     func alloc(_ request: AllocationRequest, type: SuballocationType, userData: Int) throws -> AllocationHandle
     /// Frees a live allocation; its range merges with free neighbours.
     func free(_ handle: AllocationHandle) throws
+    /// Counters for a caller that remembers answers while the page does not change (the defragmentation
+    /// engine skips pages whose allocations cannot have a new answer); nil (the default): not kept.
+    var changeCounters: MetadataChangeCounters? { get }
+}
+
+/// Two counters of one page that only move forward (wrapping). `growth` moves whenever a request that
+/// failed might now fit (a range freed, joined or grown, the tail grown, the page cleared): while it
+/// stands still, a request that found no room still finds none. `changes` moves with every change a
+/// caller could see (allocations, frees, user data, reissued handles, a free range moved to the front of
+/// its list by a search): while it stands still, every query answers as before and changes nothing.
+public struct MetadataChangeCounters: Hashable, Sendable {
+    public var growth: Int
+    public var changes: Int
+
+    @inlinable public init(growth: Int, changes: Int) {
+        self.growth = growth
+        self.changes = changes
+    }
 }
 
 extension BlockMetadata {
+    public var changeCounters: MetadataChangeCounters? { nil }
     public var vmaFreeRegionsCount: Int { freeRegionsCount }
     public var largestFreeRangeBound: Int { sumFreeSize }
 

@@ -80,14 +80,17 @@ let scenarios: [Scenario] = {
     return list
 }()
 
-/// Runs passes until one collects nothing, validating after every collect and every completion.
+/// Runs passes until one collects nothing, validating after every collect and every completion (the pages,
+/// and `check`); `between` runs after each completed pass (given the number of passes so far).
 func runPasses(_ list: FakeBlockList, _ context: MetadataDefragContext<FakeBlockList>, maxPassBytes: Int = .max,
-               maxPassAllocations: Int = .max, limit: Int = 100) throws -> (moves: [[ExpectedMove]], stats: [DefragmentationStats], errors: [Error]) {
+               maxPassAllocations: Int = .max, limit: Int = 100, check: () throws -> Void = {},
+               between: (Int, FakeBlockList) throws -> Void = { _, _ in }) throws -> (moves: [[ExpectedMove]], stats: [DefragmentationStats], errors: [Error]) {
     var passes: [[ExpectedMove]] = [], stats: [DefragmentationStats] = [], errors: [Error] = []
     while passes.count < limit {
         var pass = PassContext(maxPassBytes: maxPassBytes, maxPassAllocations: maxPassAllocations)
         context.collectMoves(&pass)
         try list.validate()
+        try check()
         if context.moves.isEmpty { break }
         passes.append(try context.moves.map { move in
             let s = list.items[move.sourceAllocation], d = list.items[move.destinationAllocation!]
@@ -96,8 +99,10 @@ func runPasses(_ list: FakeBlockList, _ context: MetadataDefragContext<FakeBlock
         })
         do { try context.completePass(&pass) } catch { errors.append(error) }
         try list.validate()
+        try check()
         #expect(list.lockDepth == 0)
         stats.append(pass.stats)
+        try between(passes.count, list)
     }
     return (passes, stats, errors)
 }

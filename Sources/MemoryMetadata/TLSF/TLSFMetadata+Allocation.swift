@@ -347,6 +347,7 @@ extension TLSFMetadata {
 
         if r >= 0 && nodes[b].prevFree != Self.none {
             if !skipStretches.isEmpty { skipStretchesLose(block) }
+            changeCount &+= 1
             let prev = nodes[b].prevFree, next = nodes[b].nextFree, head = lists[r].head
             nodes[Int(prev)].nextFree = next
             if next != Self.none { nodes[Int(next)].prevFree = prev }
@@ -375,6 +376,7 @@ extension TLSFMetadata {
         }
 
         if current != nullBlock { removeFreeBlock(current) }
+        changeCount &+= 1
 
         let missingAlignment = offset - nodes[c].offset
         if missingAlignment != 0 {
@@ -460,6 +462,7 @@ extension TLSFMetadata {
         let next = node.nextPhysical, prev = node.prevPhysical
         granularity.freePages(offset: node.offset, size: node.size)
         allocCount -= 1
+        changeCount &+= 1
         if node.inlineUserData == Node.userDataAside { largeUserData[block] = nil }
         nodes[b].generation &+= 1
         nodes[b].inlineUserData = 0

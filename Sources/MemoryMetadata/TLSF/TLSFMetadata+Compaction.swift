@@ -59,6 +59,7 @@ extension TLSFMetadata {
     /// that moved, or all of them when it forgets the slots it cut off; on a large page all of them (every
     /// handle issued before is refused then). Requests made before are refused if their range moved.
     public func compact(reissue: (_ userData: Int, _ handle: AllocationHandle) -> Void) {
+        changeCount &+= 1
         if !Self.isSmall(nodes.count) { return renumberInPhysicalOrder(reissue: reissue) }
         let live = liveNodeCount, count = nodes.count
         if count > live {

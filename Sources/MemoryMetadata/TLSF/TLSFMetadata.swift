@@ -233,6 +233,10 @@ public final class TLSFMetadata: BlockMetadata {
     /// what failed before may hold after. An allocation splitting a free range leaves it be: the padding
     /// and the rest are parts of that range, and a part holds nothing the whole did not.
     @exclusivity(unchecked) var freeRangeVersion = 0
+    /// Counts every change of the page a caller could see: allocations, frees, user data, handles
+    /// reissued, the page cleared, and a free range moved to the front of its list by a search (which
+    /// changes where VMA's default search places the next request). See ``changeCounters``.
+    @exclusivity(unchecked) var changeCount = 0
 
     /// - Parameters:
     ///   - size: bytes in the page.
@@ -396,6 +400,7 @@ public final class TLSFMetadata: BlockMetadata {
 
     public func setUserData(_ userData: Int, of handle: AllocationHandle) throws {
         setUserData(userData, ofNode: try allocationNode(handle))
+        changeCount &+= 1
     }
 
     /// An allocation node's user data.
@@ -502,6 +507,7 @@ public final class TLSFMetadata: BlockMetadata {
         largeUserData = [:]
         failExponents = 0
         freeRangeVersion &+= 1
+        changeCount &+= 1
         offsetIndex = nil
         skipStretches.removeAll()
         nullBlock = makeNode(offset: 0, size: size)
@@ -708,6 +714,8 @@ public final class TLSFMetadata: BlockMetadata {
     /// The tail or the top of the highest non-empty free list, whichever is larger: no free range is larger
     /// (`validate()` checks every range against it).
     public var largestFreeRangeBound: Int { max(nodes[Int(nullBlock)].size, largestListedFreeSizeBound) }
+
+    public var changeCounters: MetadataChangeCounters? { MetadataChangeCounters(growth: freeRangeVersion, changes: changeCount) }
 
     /// An upper bound of the largest range in the free lists: the largest size the highest non-empty list
     /// can hold (0 when the lists are empty).
