@@ -100,31 +100,18 @@ extension EventLoop {
                         dirty = true
                         continue
                     }
-                    let driver = drivers[effect.pane]
                     let failure: (any Error)?
-                    if effect.effect == .step {
-                        // A pass runs on a thread of its own, so q is heard while it runs.
-                        let frame = state
-                        switch PassWait.perform({ try driver.perform(.step) }, screen: screen, keys: &keys, keyMap: options.keyMap,
-                                                whileSlow: {
-                            var busy = frame
-                            busy.message = "a pass is running… (q quits)"
-                            screen.draw(renderComparison(snapshots, busy))
-                        }) {
-                        case .finished(let error): failure = error
-                        case .quit: return .quit
-                        case .signal(let number): return .signal(number)
-                        case .terminalGone: return .signal(SIGHUP)
-                        }
-                    } else {
-                        do {
-                            try driver.perform(effect.effect)
-                            failure = nil
-                        } catch let interrupted as LoadingInterrupted {
-                            return ending(for: interrupted)
-                        } catch {
-                            failure = error
-                        }
+                    let frame = state
+                    switch PassWait.carryOut(effect.effect, on: drivers[effect.pane], screen: screen, keys: &keys, keyMap: options.keyMap, whileSlow: {
+                        // A pass that takes a while says so (it runs on a thread of its own, so q is heard).
+                        var busy = frame
+                        busy.message = "a pass is running… (q quits)"
+                        screen.draw(renderComparison(snapshots, busy))
+                    }) {
+                    case .finished(let error): failure = error
+                    case .quit: return .quit
+                    case .signal(let number): return .signal(number)
+                    case .terminalGone: return .signal(SIGHUP)
                     }
                     if let failure {
                         state.message = "\(SessionComparison.labels(for: snapshots.map(\.configuration))[effect.pane]): \(failure)"

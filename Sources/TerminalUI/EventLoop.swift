@@ -205,29 +205,17 @@ public enum EventLoop {
                         continue
                     }
                     let failure: (any Error)?
-                    if effect == .step {
-                        // A pass runs on a thread of its own, so q is heard while it runs.
-                        let frame = state
-                        switch PassWait.perform({ try driver.perform(.step) }, screen: screen, keys: &keys, keyMap: options.keyMap,
-                                                whileSlow: {
-                            var busy = frame
-                            busy.hint = "pass \(snapshot.passesRun + 1) is running… (q quits)"
-                            screen.draw(render(snapshot, busy, width: busy.width, height: busy.height))
-                        }) {
-                        case .finished(let error): failure = error
-                        case .quit: return .quit
-                        case .signal(let number): return .signal(number)
-                        case .terminalGone: return .signal(SIGHUP)
-                        }
-                    } else {
-                        do {
-                            try driver.perform(effect)
-                            failure = nil
-                        } catch let interrupted as LoadingInterrupted {
-                            return ending(for: interrupted)
-                        } catch {
-                            failure = error
-                        }
+                    let frame = state
+                    switch PassWait.carryOut(effect, on: driver, screen: screen, keys: &keys, keyMap: options.keyMap, whileSlow: {
+                        // A pass that takes a while says so (it runs on a thread of its own, so q is heard).
+                        var busy = frame
+                        busy.hint = "pass \(snapshot.passesRun + 1) is running… (q quits)"
+                        screen.draw(render(snapshot, busy, width: busy.width, height: busy.height))
+                    }) {
+                    case .finished(let error): failure = error
+                    case .quit: return .quit
+                    case .signal(let number): return .signal(number)
+                    case .terminalGone: return .signal(SIGHUP)
                     }
                     if let failure {
                         state.message = "\(failure)"

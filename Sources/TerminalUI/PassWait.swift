@@ -58,6 +58,26 @@ enum PassWait {
         }
     }
 
+    /// Carries out `effect` on `driver` for an event loop: a step on a thread of its own (``perform(_:screen:keys:keyMap:whileSlow:)``),
+    /// anything else here (a reset draws its own loading frame and hears q itself).
+    /// - Returns: `.finished` with the error to show (nil when it went well), or how the program ends.
+    static func carryOut(_ effect: Effect, on driver: SessionDriver, screen: Screen, keys: inout KeyWait, keyMap: KeyMap,
+                         whileSlow: () -> Void) -> Outcome {
+        if effect == .step {
+            return perform({ try driver.perform(.step) }, screen: screen, keys: &keys, keyMap: keyMap, whileSlow: whileSlow)
+        }
+        do {
+            try driver.perform(effect)
+            return .finished(nil)
+        } catch LoadingInterrupted.quit {
+            return .quit
+        } catch LoadingInterrupted.signal(let number) {
+            return .signal(number)
+        } catch {
+            return .finished(error)
+        }
+    }
+
     /// The work and its outcome, shared with its thread: written there before `done` is signalled, read
     /// here after waiting for it (the semaphore orders the two).
     private final class Job: @unchecked Sendable {
