@@ -108,10 +108,8 @@ extension EventLoop {
                         busy.message = "a pass is running… (q quits)"
                         screen.draw(renderComparison(snapshots, busy))
                     }) {
-                    case .finished(let error): failure = error
-                    case .quit: return .quit
-                    case .signal(let number): return .signal(number)
-                    case .terminalGone: return .signal(SIGHUP)
+                    case .success(let error): failure = error
+                    case .failure(let ending): return ending.exit
                     }
                     if let failure {
                         state.message = "\(SessionComparison.labels(for: snapshots.map(\.configuration))[effect.pane]): \(failure)"

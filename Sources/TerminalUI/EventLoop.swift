@@ -212,10 +212,8 @@ public enum EventLoop {
                         busy.hint = "pass \(snapshot.passesRun + 1) is running… (q quits)"
                         screen.draw(render(snapshot, busy, width: busy.width, height: busy.height))
                     }) {
-                    case .finished(let error): failure = error
-                    case .quit: return .quit
-                    case .signal(let number): return .signal(number)
-                    case .terminalGone: return .signal(SIGHUP)
+                    case .success(let error): failure = error
+                    case .failure(let ending): return ending.exit
                     }
                     if let failure {
                         state.message = "\(failure)"

@@ -60,23 +60,30 @@ enum PassWait {
 
     /// Carries out `effect` on `driver` for an event loop: a step on a thread of its own (``perform(_:screen:keys:keyMap:whileSlow:)``),
     /// anything else here (a reset draws its own loading frame and hears q itself).
-    /// - Returns: `.finished` with the error to show (nil when it went well), or how the program ends.
+    /// - Returns: `.success` with the error to show (nil when it went well), or `.failure` with how the
+    ///   program ends.
     static func carryOut(_ effect: Effect, on driver: SessionDriver, screen: Screen, keys: inout KeyWait, keyMap: KeyMap,
-                         whileSlow: () -> Void) -> Outcome {
+                         whileSlow: () -> Void) -> Result<(any Error)?, Ending> {
         if effect == .step {
-            return perform({ try driver.perform(.step) }, screen: screen, keys: &keys, keyMap: keyMap, whileSlow: whileSlow)
+            switch perform({ try driver.perform(.step) }, screen: screen, keys: &keys, keyMap: keyMap, whileSlow: whileSlow) {
+            case .finished(let error): return .success(error)
+            case .quit: return .failure(Ending(exit: .quit))
+            case .signal(let number): return .failure(Ending(exit: .signal(number)))
+            case .terminalGone: return .failure(Ending(exit: .signal(SIGHUP)))
+            }
         }
         do {
             try driver.perform(effect)
-            return .finished(nil)
-        } catch LoadingInterrupted.quit {
-            return .quit
-        } catch LoadingInterrupted.signal(let number) {
-            return .signal(number)
+            return .success(nil)
+        } catch let interrupted as LoadingInterrupted {
+            return .failure(Ending(exit: EventLoop.ending(for: interrupted)))
         } catch {
-            return .finished(error)
+            return .success(error)
         }
     }
+
+    /// How the program ends, when it ends while an effect is carried out.
+    struct Ending: Error { var exit: EventLoopExit }
 
     /// The work and its outcome, shared with its thread: written there before `done` is signalled, read
     /// here after waiting for it (the semaphore orders the two).
