@@ -90,7 +90,7 @@ public final class MetadataDefragContext<List: BlockList> {
     @usableFromInline @exclusivity(unchecked) var walkMemoryActive = false
 
     /// Whether passes limited by a count of moves skip the allocations whose answer cannot have changed
-    /// since an earlier walk (see ``WalkMemory``); the moves are the same either way. On by default; off
+    /// since an earlier walk (the walk memory); the moves are the same either way. On by default; off
     /// only to compare.
     public var remembersWalks = true
     /// Allocations this run did not visit again thanks to ``remembersWalks``.
@@ -564,7 +564,7 @@ public final class MetadataDefragContext<List: BlockList> {
         return false
     }
 
-    /// Checks ``walkMemory``'s invariants against the pages (tests): throws naming the first broken one.
+    /// Checks the walk memory's invariants against the pages (tests): throws naming the first broken one.
     public func checkWalkMemory() throws {
         let memory = walkMemory
         guard !memory.order.isEmpty else { return }
