@@ -9,9 +9,7 @@ import TestSupport
 /// A trace with one page of 64 GiB (more than half of the memory of any machine these tests run on; the
 /// test checks that) holding three allocations.
 private func hugePageTrace() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-64g-\(UUID().uuidString.prefix(6)).trace").path
-    try "block-size 68719476736\na 1 4096 256\na 2 8192 256\na 3 4096 256\nf 2\n".write(toFile: path, atomically: true, encoding: .utf8)
-    return path
+    try temporaryTrace("block-size 68719476736\na 1 4096 256\na 2 8192 256\na 3 4096 256\nf 2\n", prefix: "dscope-64g")
 }
 
 private func memTotal() -> Int? {
@@ -54,8 +52,7 @@ struct BackendChoiceTests {
         for id in 1...pages { text += "a \(id) 1073741824 4096\n" }
         for id in 2...pages { text += "f \(id)\n" }
         text += "a \(pages + 1) 4096 256\n"
-        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-pages-\(UUID().uuidString.prefix(6)).trace").path
-        try text.write(toFile: trace, atomically: true, encoding: .utf8)
+        let trace = try temporaryTrace(text, prefix: "dscope-pages")
         defer { try? FileManager.default.removeItem(atPath: trace) }
 
         let start = Date()

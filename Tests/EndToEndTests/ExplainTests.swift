@@ -23,9 +23,7 @@ private func bigAllocationTrace() throws -> String {
     var lines = ["block-size 1048576"]
     for id in 0..<8 { lines.append("a \(id) \(128 * k) 256") }
     lines += ["a 8 \(600 * k) 256", "a 9 \(128 * k) 256", "f 1", "f 3", "f 5"]
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-big-\(UUID().uuidString).trace").path
-    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    return path
+    return try temporaryTrace(lines.joined(separator: "\n") + "\n", prefix: "dscope-big")
 }
 
 @Suite("run explains why allocations stay")

@@ -91,9 +91,7 @@ func smallAllocationTrace(pages: Int, seed: UInt64) throws -> String {
         total += (size + 255) / 256 * 256
     }
     for allocation in live where next() % 100 < 48 { lines.append("f \(allocation)") }
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-small-\(seed)-\(UUID().uuidString.prefix(6)).trace").path
-    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    return path
+    return try temporaryTrace(lines.joined(separator: "\n") + "\n", prefix: "dscope-small-\(seed)")
 }
 
 @Suite("honest bars in tmux", .serialized, .requires(.tmux))

@@ -45,13 +45,6 @@ private func firstDifference(_ actual: [String], _ expected: [String]) -> String
     return "lengths differ: \(actual.count) vs \(expected.count) lines"
 }
 
-/// A trace file in the temporary folder.
-private func temporaryTrace(_ text: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("lavapipe-\(UUID().uuidString).trace").path
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-}
-
 @Suite("--backend lavapipe", .serialized,
        .requires(Lavapipe.driver))
 struct LavapipeTests {

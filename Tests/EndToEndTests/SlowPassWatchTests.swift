@@ -9,15 +9,13 @@ import TestSupport
 @Suite("watch: a slow pass in tmux", .serialized, .requires(.tmux))
 struct SlowPassWatchTests {
     static func writeTrace() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-slow-\(UUID().uuidString).trace").path
         var text = "block-size 67108864\n"
         text.reserveCapacity(4_000_000)
         let count = 150_000
         // Sizes from 64 B to 1 KiB; half of the allocations freed, scattered.
         for id in 0..<count { text += "a \(id) \(64 << (id * 7 % 5)) 64\n" }
         for id in 0..<count where id * 2_654_435_761 % 100 < 50 { text += "f \(id)\n" }
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        return path
+        return try temporaryTrace(text, prefix: "dscope-slow")
     }
 
     @Test("while a pass runs the message line says so, q ends the program at once (exit 0), and keys typed meanwhile work after the pass")

@@ -214,7 +214,6 @@ struct WatchKeysTests {
     /// time), then the last 64 freed: twice as many operations, in a temporary file the caller removes.
     static func writeLargeTrace(allocations: Int) throws -> String {
         let window = 64
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-large-\(UUID().uuidString).trace").path
         var text = "block-size 1048576\n"
         text.reserveCapacity(allocations * 24)
         for id in 0..<allocations {
@@ -222,8 +221,7 @@ struct WatchKeysTests {
             if id >= window { text += "f \(id - window)\n" }
         }
         for id in max(0, allocations - window)..<allocations { text += "f \(id)\n" }
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        return path
+        return try temporaryTrace(text, prefix: "dscope-large")
     }
 
     /// A click in column 80 sends the byte `q` (33 + 80) inside the mouse report; row 26 ends the report

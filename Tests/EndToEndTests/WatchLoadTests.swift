@@ -25,8 +25,7 @@ struct WatchLoadTests {
 
     @Test("a malformed trace: the terminal is restored, exit 2, the file and line said")
     func malformedTrace() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-bad-\(UUID().uuidString.prefix(6)).trace").path
-        try "block-size 4096\na 1 100 16\na 2 x 16\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try temporaryTrace("block-size 4096\na 1 100 16\na 2 x 16\n", prefix: "dscope-bad")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let t = try TmuxSession(["watch", "--trace", path], width: 160, height: 30)
         defer { t.close() }

@@ -31,12 +31,10 @@ private func listedAllocations(_ screen: String) -> [(offset: Int, size: Int)] {
 struct ZoomWatchTests {
     /// Three 4 MiB pages of 1–15 KiB allocations, every third freed: pages about 70 % used, holes to fill.
     static func writeTrace() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dscope-zoom-\(UUID().uuidString).trace").path
         var text = "block-size 4194304\n"
         for id in 0..<1200 { text += "a \(id) \(1024 + id * 7919 % 15 * 1024) 256\n" }
         for id in stride(from: 0, to: 1200, by: 3) { text += "f \(id)\n" }
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        return path
+        return try temporaryTrace(text, prefix: "dscope-zoom")
     }
 
     @Test("z shows the page map with hex offsets, z zooms in (the header says so), Enter lists the cursor row's allocations, space steps inside, Esc Esc goes back, q exits 0")

@@ -175,6 +175,14 @@ private final class StopFlag: @unchecked Sendable {
     func set() { lock.withLock { value = true } }
 }
 
+/// Writes `text` to a new trace file in the temporary folder (`<prefix>-<UUID>.trace`) and returns its path;
+/// the caller removes it.
+public func temporaryTrace(_ text: String, prefix: String = "dscope") throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString).trace").path
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+    return path
+}
+
 /// Runs the built `defragscope`.
 public func runDefragscope(_ arguments: [String], environment: [String: String]? = nil, stdin: [UInt8]? = nil,
                            timeout: Double = 600) throws -> ProcessResult {
