@@ -7,14 +7,8 @@ import Testing
 
 /// A fragmented set of pages: allocations of mixed sizes and alignments packed with random gaps.
 private func fragmentedList(seed: UInt64, pages: Int = 6, pageSize: Int = 1 << 14) throws -> FakeBlockList {
-    var state = seed
-    func next() -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
-    }
+    var random = SeededRandom(seed: seed)
+    func next() -> Int { Int(truncatingIfNeeded: random.next() >> 1) }
     var layout: [[(id: Int, offset: Int, size: Int)]] = []
     var alignments: [Int: Int] = [:]
     var id = 0

@@ -4,6 +4,7 @@
 // monochrome, before and after a pass.
 import DefragSession
 import Defragmentation
+import MemoryPools  // SplitMix64
 import Testing
 @testable import Visualizer
 
@@ -27,22 +28,10 @@ func inkedEighths(_ canvas: Canvas, row y: Int, from x: Int, count: Int) -> Int 
     return total
 }
 
-/// A small deterministic generator (SplitMix64's steps) for the test pages.
-private struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A page of `size` bytes filled to about `fill` with allocations of 256 B to 32 KiB at random gaps, the
 /// shape of `scale.trace`'s pages.
 func smallAllocationPage(id: Int, size: Int, fill: Double, seed: UInt64) -> PageSnapshot {
-    var random = TestRandom(state: seed)
+    var random = SplitMix64(seed: seed)
     var allocations: [AllocationSnapshot] = []
     var offset = 0
     while true {
