@@ -130,12 +130,13 @@ struct InputOptions: ParsableArguments {
         if let vmaDump { return .dump(try VMADump.load(path: vmaDump)) }
         if let d3d12maDump { return .d3d12maDump(try D3D12MADump.load(path: d3d12maDump)) }
         if let dump { return try Workload.loadDump(path: dump) }
-        // validate() refused unknown names; with no input the first scenario is shown.
-        guard let chosen = scenario == nil ? Scenario.allCases.first : scenario.flatMap(Scenario.init(rawValue:)) else {
-            throw CLIError("unknown scenario '\(scenario ?? "")'")
-        }
+        // validate() refused unknown names.
+        guard let chosen = Scenario(rawValue: scenarioName) else { throw CLIError("unknown scenario '\(scenarioName)'") }
         return .trace(chosen.trace())
     }
+
+    /// The scenario shown when no file is given: the one named, else the first.
+    var scenarioName: String { scenario ?? Scenario.allCases[0].rawValue }
 }
 
 /// Engine settings.

@@ -113,7 +113,7 @@ struct Watch: ParsableCommand {
         if let path = input.vmaDump ?? input.d3d12maDump ?? input.dump {
             return LoadingProgress(title: (path as NSString).lastPathComponent, unit: "allocations")
         }
-        return LoadingProgress(title: input.scenario ?? Scenario.allCases[0].rawValue, unit: "operations")
+        return LoadingProgress(title: input.scenarioName, unit: "operations")
     }
 
     /// Runs the UI on the driver `makeDriver` builds while the loading frame shows.
