@@ -395,10 +395,21 @@ public final class MetadataDefragContext<List: BlockList> {
     /// allocations no larger than the largest free-range bound of a page before it that grew since, and
     /// tries for each only those pages, in order: the rest of the walk would end as before, to no effect.
     ///
-    /// Used only in passes whose visits have no effect of their own: limited by a count of moves (a run
-    /// without limits walks a page again only after the moves of a whole pass), no byte budget (the budget's
-    /// skips and their count), no observer (it is told of every visit), pages without buffer/image
-    /// granularity (a neighbour's type can make room) and metadata that keeps the counters.
+    /// A walk that collected nothing may still have changed its page: VMA's search for a lower offset in
+    /// the page itself moves the free range it finds to the front of its list even when that range is not
+    /// lower (full and balanced, dialect vma). Such a page is remembered too, with its counter as the walk
+    /// left it, marked `reordered`. Walked again unchanged, with no page before it grown enough to hold one
+    /// of its allocations, the walk would find the same ranges (the lowest that holds a request does not
+    /// depend on list order) and move them to the front in the same sequence, and moving the same sequence
+    /// to the front twice leaves the lists as once: those ranges first, by their last move, then the rest
+    /// in their order. So the walk is skipped whole. When a page before it may hold one of them, the page is
+    /// walked whole (visiting only some would leave out the moves to the front of the others).
+    ///
+    /// Used only in passes whose visits have no effect of their own: no byte budget (the budget's skips and
+    /// their count), no observer (it is told of every visit), pages without buffer/image granularity (a
+    /// neighbour's type can make room) and metadata that keeps the counters. Unlimited passes use it too:
+    /// after the first passes of a large pool, most pages have settled, and a pass that moves a handful of
+    /// allocations no longer walks them all.
     ///
     /// Invariants (checked by ``checkWalkMemory()``): the arrays run parallel to `order`, the pages in list
     /// order at the last pass; `growth[i]` is the growth counter of page `order[i]` as last seen and
@@ -406,18 +417,25 @@ public final class MetadataDefragContext<List: BlockList> {
     /// page, in walk order, not this run's destinations, with their sizes.
     @usableFromInline struct WalkMemory {
         @usableFromInline struct Page {
-            /// The page's change counter when its walk ended (the same as when it began).
+            /// The page's change counter when its walk ended.
             @usableFromInline var changes: Int
+            /// Whether the walk changed the counter (its own searches moved free ranges to the front of
+            /// their lists).
+            @usableFromInline var reordered: Bool
             /// The clock when that walk began.
             @usableFromInline var walkedAt: Int
             @usableFromInline var handles: [AllocationHandle]
             @usableFromInline var sizes: [Int]
+            /// The smallest of `sizes` (`Int.max` when there are none).
+            @usableFromInline var smallest: Int
 
-            @inlinable init(changes: Int, walkedAt: Int, handles: [AllocationHandle], sizes: [Int]) {
+            @inlinable init(changes: Int, reordered: Bool, walkedAt: Int, handles: [AllocationHandle], sizes: [Int]) {
                 self.changes = changes
+                self.reordered = reordered
                 self.walkedAt = walkedAt
                 self.handles = handles
                 self.sizes = sizes
+                smallest = sizes.min() ?? .max
             }
         }
 
@@ -434,7 +452,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// Brings ``walkMemory`` to the pages as they are at the start of a pass and notes which grew; returns
     /// whether this pass may use it.
     @inlinable func prepareWalkMemory(_ pass: PassContext) -> Bool {
-        guard remembersWalks && !observing && pass.maxPassAllocations != .max && pass.maxPassBytes == .max
+        guard remembersWalks && !observing && pass.maxPassBytes == .max
                 && pass.ignoredAllocations == 0 && blockList.bufferImageGranularity <= 1 else {
             if !walkMemory.order.isEmpty { walkMemory = WalkMemory() }
             return false
@@ -494,8 +512,8 @@ public final class MetadataDefragContext<List: BlockList> {
     }
 
     /// ``walkPage(_:_:_:_:_:)`` with ``walkMemory``: a remembered page that has not changed is walked over the
-    /// allocations that may have found room since; any other page is walked whole and remembered when its
-    /// walk collected nothing and changed nothing. Returns true when the pass is over.
+    /// allocations that may have found room since (a `reordered` one: not at all, or whole); any other page
+    /// is walked whole and remembered when its walk collected nothing. Returns true when the pass is over.
     @inlinable func walkRemembering(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext,
                                     _ body: WalkBody) -> Bool {
         walkMemory.clock += 1
@@ -511,6 +529,7 @@ public final class MetadataDefragContext<List: BlockList> {
                 let space = blockList.freeSpace(forBlock: i)
                 reach = max(reach, min(space.free, space.largestRangeBound))
             }
+            if page.reordered && page.smallest <= reach { return walkWhole(blockIndex, metadata, &pass, body) }
             let n = page.sizes.count
             var visited = 0, k = 0, over = false, moves = movesBefore, failures = failuresBefore
             while k < n && !over {
@@ -547,6 +566,16 @@ public final class MetadataDefragContext<List: BlockList> {
             }
             return over
         }
+        return walkWhole(blockIndex, metadata, &pass, body)
+    }
+
+    /// The whole walk of a page for ``walkRemembering(_:_:_:_:)``, remembering the page when the walk collected
+    /// nothing (with the change counter as the walk left it). Returns true when the pass is over.
+    @inlinable func walkWhole(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext,
+                              _ body: WalkBody) -> Bool {
+        let startedAt = walkMemory.clock
+        guard let changes = metadata.changeCounters?.changes else { preconditionFailure("defragmentation: a page stopped keeping change counters") }
+        let movesBefore = _moves.count, failuresBefore = _collectFailures.count
         walkMemory.pages[blockIndex] = nil
         var handles: [AllocationHandle] = [], sizes: [Int] = []
         handles.reserveCapacity(metadata.allocationCount)
@@ -558,8 +587,9 @@ public final class MetadataDefragContext<List: BlockList> {
             return body(blockIndex, metadata, handle, &data, &pass, &pageState)
         }
         if over { return true }
-        if _moves.count == movesBefore && _collectFailures.count == failuresBefore && metadata.changeCounters?.changes == changes {
-            walkMemory.pages[blockIndex] = WalkMemory.Page(changes: changes, walkedAt: startedAt, handles: handles, sizes: sizes)
+        if _moves.count == movesBefore && _collectFailures.count == failuresBefore, let now = metadata.changeCounters?.changes {
+            walkMemory.pages[blockIndex] = WalkMemory.Page(changes: now, reordered: now != changes, walkedAt: startedAt,
+                                                           handles: handles, sizes: sizes)
         }
         return false
     }
