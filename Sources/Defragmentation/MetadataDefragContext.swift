@@ -39,8 +39,9 @@ public final class MetadataDefragContext<List: BlockList> {
     // same property: the handler gets each move by value (the loop iterates a copy of `moves`), and the
     // block list never calls back into the context.
 
-    /// The metadata user data that marks the temporary destinations of this context: unique per context
-    /// and negative, so it never collides with a pool's own user data.
+    /// The metadata user data that marks the temporary destinations of this context: no other live
+    /// context has it, and negative, so it never collides with a pool's own user data; small enough for
+    /// TLSF to keep in place.
     @inlinable public var sentinel: Int { _sentinel }
     @usableFromInline @exclusivity(unchecked) var _sentinel = -1
 
@@ -110,7 +111,10 @@ public final class MetadataDefragContext<List: BlockList> {
         self.algorithm = algorithm ?? dialect.defaultAlgorithm
         self.dialect = dialect
         self.handler = handler
-        _sentinel = -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 1)
+        // The object's address, which no other live context shares, over its 16-byte alignment: under 2^44
+        // in any address space in use, so the sentinel fits the 48 bits of user data metadata keeps in
+        // place (TLSF keeps larger values in a table aside: a lookup for every destination of a run).
+        _sentinel = -1 - Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self)) >> 4)
     }
 
     /// Prepares a fresh run (the seed's `Init`): every page must support random access.

@@ -230,6 +230,15 @@ struct ScenarioTests {
         #expect(MetadataDefragContext(blockList: list, dialect: .memutils) { _ in }.algorithm == .full)
         #expect(MetadataDefragContext(blockList: list, dialect: .vma) { _ in }.algorithm == .balanced)
     }
+
+    @Test("the destinations' user data: negative, its own per live context, within the 48 bits TLSF keeps in place")
+    func sentinels() throws {
+        let list = try FakeBlockList(pageSize: 1024, layout: [[]])
+        let contexts = (0..<64).map { _ in MetadataDefragContext(blockList: list) { _ in } }
+        let sentinels = contexts.map(\.sentinel)
+        #expect(Set(sentinels).count == contexts.count)
+        for sentinel in sentinels { #expect(sentinel < 0 && sentinel > -(1 << 47)) }
+    }
 }
 
 /// A block list of linear pages, which the engine must refuse.
