@@ -89,6 +89,9 @@ public final class MetadataDefragContext<List: BlockList> {
     // What earlier walks learned (``WalkMemory``); whether this pass uses it.
     @usableFromInline @exclusivity(unchecked) var walkMemory = WalkMemory()
     @usableFromInline @exclusivity(unchecked) var walkMemoryActive = false
+    /// The allocations of the page being walked whole for the walk memory, in walk order, and their sizes.
+    @usableFromInline @exclusivity(unchecked) var recordedHandles: [AllocationHandle] = []
+    @usableFromInline @exclusivity(unchecked) var recordedSizes: [Int] = []
 
     /// Whether passes limited by a count of moves skip the allocations whose answer cannot have changed
     /// since an earlier walk (the walk memory); the moves are the same either way. On by default; off
@@ -181,11 +184,14 @@ public final class MetadataDefragContext<List: BlockList> {
     /// What the walk does with one allocation before any algorithm sees it.
     @usableFromInline enum Visit { case skip, end, move(MoveData) }
 
-    @inlinable func visit(_ handle: AllocationHandle, _ metadata: List.Metadata, _ pass: inout PassContext) -> Visit {
-        let userData: Int
-        do { userData = try metadata.userData(of: handle) } catch {
+    @inlinable func userData(_ handle: AllocationHandle, _ metadata: List.Metadata) -> Int {
+        do { return try metadata.userData(of: handle) } catch {
             preconditionFailure("defragmentation: walking a page returned a handle that is not an allocation: \(error)")
         }
+    }
+
+    @inlinable func visit(_ handle: AllocationHandle, _ metadata: List.Metadata, _ pass: inout PassContext) -> Visit {
+        let userData = userData(handle, metadata)
         // Allocations this run created are not moved again.
         if userData == sentinel { return .skip }
         visitedAllocationFailed = false
@@ -346,14 +352,38 @@ public final class MetadataDefragContext<List: BlockList> {
     /// One page of a walk: its allocations in the metadata's order (TLSF: highest offset first); `body`
     /// gets each that is not this run's own destination and fits the pass's byte budget. Returns true
     /// when the pass is over.
+    ///
+    /// - Parameters:
+    ///   - recording: append each allocation given to `body`, or passed over for `largerThan`, to
+    ///     ``recordedHandles`` and ``recordedSizes`` (the walk memory).
+    ///   - largerThan: allocations larger than this are passed over without a visit: the caller knows a
+    ///     visit would have no effect (``walkAllocations(_:_:)``).
     @inlinable func walkPage(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext, _ pageState: inout Int,
-                          _ body: WalkBody) -> Bool {
+                          recording: Bool = false, largerThan limit: Int = .max, _ body: WalkBody) -> Bool {
         var handle = firstAllocation(metadata)
         while let h = handle {
+            if limit != .max {
+                let userData = userData(h, metadata)
+                if userData != sentinel {
+                    let size = blockList.moveSize(forUserData: userData)
+                    if size > limit {
+                        if recording {
+                            recordedHandles.append(h)
+                            recordedSizes.append(size)
+                        }
+                        handle = nextAllocation(h, metadata)
+                        continue
+                    }
+                }
+            }
             switch visit(h, metadata, &pass) {
             case .skip: break
             case .end: return true
             case .move(var data):
+                if recording {
+                    recordedHandles.append(h)
+                    recordedSizes.append(data.move.size)
+                }
                 if observing {
                     if observedBody(blockIndex, metadata, h, &data, &pass, &pageState, body) { return true }
                 } else if body(blockIndex, metadata, h, &data, &pass, &pageState) { return true }
@@ -366,17 +396,32 @@ public final class MetadataDefragContext<List: BlockList> {
     /// The walk of Fast, Full and Balanced (the seed's walkSuballocations): pages from the last down to the
     /// lowest movable one, skipping immovable pages, each walked by ``walkPage``; `body` also gets a per-page
     /// state reset to 0 at every page. Returns true when the pass ended early.
+    ///
+    /// Fast in a pass without limits or observer visits only allocations that some page before theirs may
+    /// hold (free bytes and largest free-range bound at least their size, as ``allocInOtherBlock(_:_:_:_:)``
+    /// checks): a visit of any other tries no page and changes nothing, so the walk passes over it with its
+    /// size alone (``BlockList/moveSize(forUserData:)``), not its whole ``MoveAllocationData``.
     @inlinable func walkAllocations(_ pass: inout PassContext, _ body: WalkBody) -> Bool {
         walkMemoryActive = prepareWalkMemory(pass)
+        let sizeOnly = algorithm == .fast && !observing && pass.maxPassAllocations == .max && pass.maxPassBytes == .max
         var blockIndex = blockList.blockCount - 1
         while blockIndex >= lowestSourceIndex {
             let metadata = blockList.metadata(forBlock: blockIndex)
             if !isImmovable(metadata) {
+                // The pages before it only lose room while the walk is on this page: the limit stays true.
+                var limit = Int.max
+                if sizeOnly && blockIndex > 0 {
+                    limit = 0
+                    for i in 0..<blockIndex {
+                        let space = blockList.freeSpace(forBlock: i)
+                        limit = max(limit, min(space.free, space.largestRangeBound))
+                    }
+                }
                 if walkMemoryActive {
-                    if walkRemembering(blockIndex, metadata, &pass, body) { return true }
+                    if walkRemembering(blockIndex, metadata, &pass, largerThan: limit, body) { return true }
                 } else {
                     var pageState = 0
-                    if walkPage(blockIndex, metadata, &pass, &pageState, body) { return true }
+                    if walkPage(blockIndex, metadata, &pass, &pageState, largerThan: limit, body) { return true }
                 }
             }
             blockIndex -= 1
@@ -519,7 +564,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// allocations that may have found room since (a `reordered` one: not at all, or whole); any other page
     /// is walked whole and remembered when its walk collected nothing. Returns true when the pass is over.
     @inlinable func walkRemembering(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext,
-                                    _ body: WalkBody) -> Bool {
+                                    largerThan limit: Int, _ body: WalkBody) -> Bool {
         walkMemory.clock += 1
         let startedAt = walkMemory.clock
         guard let changes = metadata.changeCounters?.changes else { preconditionFailure("defragmentation: a page stopped keeping change counters") }
@@ -533,7 +578,7 @@ public final class MetadataDefragContext<List: BlockList> {
                 let space = blockList.freeSpace(forBlock: i)
                 reach = max(reach, min(space.free, space.largestRangeBound))
             }
-            if page.reordered && page.smallest <= reach { return walkWhole(blockIndex, metadata, &pass, body) }
+            if page.reordered && page.smallest <= reach { return walkWhole(blockIndex, metadata, &pass, largerThan: limit, body) }
             let n = page.sizes.count
             var visited = 0, k = 0, over = false, moves = movesBefore, failures = failuresBefore
             while k < n && !over {
@@ -570,26 +615,26 @@ public final class MetadataDefragContext<List: BlockList> {
             }
             return over
         }
-        return walkWhole(blockIndex, metadata, &pass, body)
+        return walkWhole(blockIndex, metadata, &pass, largerThan: limit, body)
     }
 
     /// The whole walk of a page for ``walkRemembering(_:_:_:_:)``, remembering the page when the walk collected
     /// nothing (with the change counter as the walk left it). Returns true when the pass is over.
     @inlinable func walkWhole(_ blockIndex: Int, _ metadata: List.Metadata, _ pass: inout PassContext,
-                              _ body: WalkBody) -> Bool {
+                              largerThan limit: Int, _ body: WalkBody) -> Bool {
         let startedAt = walkMemory.clock
         guard let changes = metadata.changeCounters?.changes else { preconditionFailure("defragmentation: a page stopped keeping change counters") }
         let movesBefore = _moves.count, failuresBefore = _collectFailures.count
         walkMemory.pages[blockIndex] = nil
-        var handles: [AllocationHandle] = [], sizes: [Int] = []
-        handles.reserveCapacity(metadata.allocationCount)
-        sizes.reserveCapacity(metadata.allocationCount)
+        recordedHandles = []
+        recordedSizes = []
+        recordedHandles.reserveCapacity(metadata.allocationCount)
+        recordedSizes.reserveCapacity(metadata.allocationCount)
         var pageState = 0
-        let over = walkPage(blockIndex, metadata, &pass, &pageState) { blockIndex, metadata, handle, data, pass, pageState in
-            handles.append(handle)
-            sizes.append(data.move.size)
-            return body(blockIndex, metadata, handle, &data, &pass, &pageState)
-        }
+        let over = walkPage(blockIndex, metadata, &pass, &pageState, recording: true, largerThan: limit, body)
+        let handles = recordedHandles, sizes = recordedSizes
+        recordedHandles = []
+        recordedSizes = []
         if over { return true }
         if _moves.count == movesBefore && _collectFailures.count == failuresBefore, let now = metadata.changeCounters?.changes {
             walkMemory.pages[blockIndex] = WalkMemory.Page(changes: now, reordered: now != changes, walkedAt: startedAt,

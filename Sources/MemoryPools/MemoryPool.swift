@@ -280,6 +280,12 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
                                   move: DefragmentationMove(size: r.size, sourceMetadata: metadata, sourceAllocation: userData))
     }
 
+    public func moveSize(forUserData userData: Int) -> Int {
+        precondition(userData >= 0 && userData < slotInfo.count && slotInfo[userData].live,
+                     "pool \(name): no live allocation in slot \(userData)")
+        return slotInfo[userData].size
+    }
+
     public var blockTotals: (count: Int, bytes: Int) { (pages.count, pageBytes) }
 
     public func freeSpace(forBlock index: Int) -> (free: Int, largestRangeBound: Int) {
