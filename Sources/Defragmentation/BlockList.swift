@@ -21,10 +21,11 @@ public protocol BlockList: AnyObject {
     /// Describes the allocation whose metadata user data is `userData`: alignment, type, flags, and a move
     /// with its source filled in.
     func moveData(forUserData userData: Int) -> MoveAllocationData<Allocation, Metadata>
-    /// The size of the allocation whose metadata user data is `userData`: the `move.size` of
-    /// ``moveData(forUserData:)``, which is the default answer; a pool that can read it alone saves the
-    /// engine the rest on allocations it only needs to measure.
-    func moveSize(forUserData userData: Int) -> Int
+    /// The size of the allocation whose metadata user data is `userData`, at `handle` in `metadata`: the
+    /// `move.size` of ``moveData(forUserData:)``, which is the default answer. A pool that can read it
+    /// alone (from the range in the metadata, when it is the allocation's size) saves the engine the rest
+    /// on allocations it only needs to measure.
+    func moveSize(forUserData userData: Int, handle: AllocationHandle, in metadata: Metadata) -> Int
     /// The buffer/image granularity of the pool's pages (1: none).
     var bufferImageGranularity: Int { get }
     /// Guards the page list while the engine walks or rearranges it.
@@ -53,7 +54,9 @@ public protocol BlockList: AnyObject {
 }
 
 extension BlockList {
-    public func moveSize(forUserData userData: Int) -> Int { moveData(forUserData: userData).move.size }
+    public func moveSize(forUserData userData: Int, handle: AllocationHandle, in metadata: Metadata) -> Int {
+        moveData(forUserData: userData).move.size
+    }
 
     public var blockTotals: (count: Int, bytes: Int) {
         var stats = Statistics()

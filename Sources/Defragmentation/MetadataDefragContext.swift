@@ -365,7 +365,7 @@ public final class MetadataDefragContext<List: BlockList> {
             if limit != .max {
                 let userData = userData(h, metadata)
                 if userData != sentinel {
-                    let size = blockList.moveSize(forUserData: userData)
+                    let size = blockList.moveSize(forUserData: userData, handle: h, in: metadata)
                     if size > limit {
                         if recording {
                             recordedHandles.append(h)
@@ -400,7 +400,7 @@ public final class MetadataDefragContext<List: BlockList> {
     /// Fast in a pass without limits or observer visits only allocations that some page before theirs may
     /// hold (free bytes and largest free-range bound at least their size, as ``allocInOtherBlock(_:_:_:_:)``
     /// checks): a visit of any other tries no page and changes nothing, so the walk passes over it with its
-    /// size alone (``BlockList/moveSize(forUserData:)``), not its whole ``MoveAllocationData``.
+    /// size alone (``BlockList/moveSize(forUserData:handle:in:)``), not its whole ``MoveAllocationData``.
     @inlinable func walkAllocations(_ pass: inout PassContext, _ body: WalkBody) -> Bool {
         walkMemoryActive = prepareWalkMemory(pass)
         let sizeOnly = algorithm == .fast && !observing && pass.maxPassAllocations == .max && pass.maxPassBytes == .max

@@ -280,7 +280,14 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
                                   move: DefragmentationMove(size: r.size, sourceMetadata: metadata, sourceAllocation: userData))
     }
 
-    public func moveSize(forUserData userData: Int) -> Int {
+    /// Without buffer/image granularity, TLSF's range of an allocation is exactly its size: read there, next
+    /// to the walk's other reads, not in the slot table (a cache miss per allocation on large pools).
+    public func moveSize(forUserData userData: Int, handle: AllocationHandle, in metadata: TLSFMetadata) -> Int {
+        if bufferImageGranularity == 1, let size = try? metadata.size(of: handle) {
+            assert(userData >= 0 && userData < slotInfo.count && slotInfo[userData].size == size,
+                   "pool \(name): slot \(userData)'s size differs from its range")
+            return size
+        }
         precondition(userData >= 0 && userData < slotInfo.count && slotInfo[userData].live,
                      "pool \(name): no live allocation in slot \(userData)")
         return slotInfo[userData].size
