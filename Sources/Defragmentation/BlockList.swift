@@ -43,6 +43,11 @@ public protocol BlockList: AnyObject {
                                        userData: Int, type: SuballocationType) throws -> Allocation
     /// Exchanges two pages' positions. The engine holds the lock while it calls this.
     func swapBlocks(_ left: Int, _ right: Int)
+    /// A hint: the handler will complete `move` soon (``MetadataDefragContext/completePass(_:)`` tells a
+    /// few moves ahead). A pool whose completion reads memory spread wide (the slots of a large pool) can
+    /// ask for it now, so that the reads overlap instead of waiting one after the other. The default does
+    /// nothing; it must not change anything the engine or the handler sees.
+    func prepareCompletion(of move: DefragmentationMove<Allocation, Metadata>)
 
     /// The number of pages and their bytes, as ``addStatistics(_:)`` counts them. The engine reads this
     /// around every move to account for pages released; a pool that keeps the totals can answer in O(1).
@@ -54,6 +59,8 @@ public protocol BlockList: AnyObject {
 }
 
 extension BlockList {
+    public func prepareCompletion(of move: DefragmentationMove<Allocation, Metadata>) {}
+
     public func moveSize(forUserData userData: Int, handle: AllocationHandle, in metadata: Metadata) -> Int {
         moveData(forUserData: userData).move.size
     }

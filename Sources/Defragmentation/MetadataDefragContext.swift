@@ -812,7 +812,12 @@ public final class MetadataDefragContext<List: BlockList> {
     @inlinable public func completePass(_ pass: inout PassContext) throws {
         var errors: [Error] = []
         var immovable: [List.Metadata] = []
-        for move in moves {
+        let moves = self.moves
+        // How far ahead the block list hears of the moves to come (``BlockList/prepareCompletion(of:)``).
+        let lookahead = 8
+        for k in 0..<min(lookahead, moves.count) { blockList.prepareCompletion(of: moves[k]) }
+        for (k, move) in moves.enumerated() {
+            if k + lookahead < moves.count { blockList.prepareCompletion(of: moves[k + lookahead]) }
             let before = blockList.blockTotals
             do {
                 try handler(move)

@@ -1,6 +1,7 @@
 // The one BlockList of defragscope: pages over a PageDevice. Page choice, incremental sorting, the sort at
 // the start of a run and the release of emptied pages follow VMA's VmaBlockVector (vk_mem_alloc.h:
 // AllocatePage, Free, IncrementallySortBlocks, SortByFreeSize) as ../shared/reference/README.md describes.
+import CByteKernels
 import Defragmentation
 import Dispatch
 @_spi(Tables) import MemoryMetadata
@@ -859,6 +860,20 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
     public func endDefragmentation() {
         incrementalSort = true
         for i in pages.indices where pages[i].metadata.wantsCompaction { compact(pages[i].metadata) }
+    }
+
+    /// Asks for the slots `move`'s completion reads and writes: the allocation's own (its id's, anywhere in
+    /// the table) and its destination's.
+    public func prepareCompletion(of move: DefragmentationMove<Int, TLSFMetadata>) {
+        prefetchSlot(move.sourceAllocation)
+        if let destination = move.destinationAllocation { prefetchSlot(destination) }
+    }
+
+    @inline(__always)
+    private func prefetchSlot(_ slot: Int) {
+        guard slot >= 0 && slot < slotInfo.count else { return }
+        slotInfo.withValues { dscope_prefetch_for_write($0.baseAddress! + slot) }
+        slotPlace.withValues { dscope_prefetch_for_write($0.baseAddress! + slot) }
     }
 
     /// Completes one move as VMA's DefragmentPassEnd does: `.copy` gives the allocation its destination

@@ -149,6 +149,34 @@ struct PoolRuleTests {
         try p.verifyAll()
     }
 
+    @Test("for the engine: moveSize is each allocation's size, from its range or (with granularity) its slot; prepareCompletion changes nothing, slots out of range included",
+          arguments: [1, 256])
+    func engineHints(granularity: Int) throws {
+        var options = PoolOptions(pageSize: 4096)
+        options.bufferImageGranularity = granularity
+        let p = MemoryPool(options: options, device: HostPageDevice())
+        for (id, size) in [(1, 100), (2, 33), (3, 250), (4, 7)] {
+            try p.allocate(id: id, size: size, alignment: 16, type: id % 2 == 0 ? .imageOptimal : .buffer)
+        }
+        let metadata = p.metadata(forBlock: 0)
+        var handle = try metadata.allocationListBegin(), seen = 0
+        while let h = handle {
+            let slot = try metadata.userData(of: h)
+            #expect(p.moveSize(forUserData: slot, handle: h, in: metadata) == p.moveData(forUserData: slot).move.size)
+            p.prepareCompletion(of: DefragmentationMove(size: 1, sourceMetadata: metadata, sourceAllocation: slot))
+            seen += 1
+            handle = try metadata.nextAllocation(after: h)
+        }
+        #expect(seen == 4)
+        for slot in [-1, 4, 1 << 40] {
+            p.prepareCompletion(of: DefragmentationMove(size: 1, sourceMetadata: metadata, sourceAllocation: slot))
+        }
+        try p.validate()
+        try p.verifyAll()
+        // (With granularity, an image's size is rounded up to it: the pool's record and the range agree.)
+        #expect((1...4).map { p.record(id: $0)?.size } == (granularity == 1 ? [100, 33, 250, 7] : [100, 256, 250, 256]))
+    }
+
     @Test("a run sorts pages by free bytes, fullest first, ties in their order")
     func sortAtBegin() throws {
         let p = pool(keepOneEmptyPage: false)
