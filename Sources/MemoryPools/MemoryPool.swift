@@ -497,6 +497,31 @@ public final class MemoryPool<Device: PageDevice>: BlockList {
         return slot
     }
 
+    /// Hints for a caller that knows which ids it will free next (a trace replay): a free of a random id
+    /// in a large pool waits on memory three times in turn (the id's entry, its slot, its range), so the
+    /// replay asks for them ahead, in stages: the entry some sixteen operations before, then (the entry
+    /// at hand by then) the slot, eight before, then the range (``prepareRange(ofID:)``). Hints change
+    /// nothing; a wrong id is ignored.
+    public func prepareLookup(ofID id: Int) { slotByID.prefetch(id: id) }
+
+    /// The second stage of ``prepareLookup(ofID:)``: the slot of `id`, if it has one.
+    public func prepareFree(ofID id: Int) {
+        guard let slot = slotByID[id] else { return }
+        prefetchSlot(slot)
+    }
+
+    /// The third stage of ``prepareLookup(ofID:)``, some four operations before: the metadata node of the
+    /// range of `id` (its slot at hand by then).
+    public func prepareRange(ofID id: Int) {
+        guard let slot = slotByID[id], slotInfo[slot].live else { return }
+        let info = slotInfo[slot]
+        let pageID = Int(info.page)
+        guard pageID >= 0 && pageID < indexOfPage.count, indexOfPage[pageID] >= 0 else { return }
+        if let address = withMetadata(indexOfPage[pageID], { $0.nodeAddress(of: info.handle) }) {
+            dscope_prefetch_for_write(address)
+        }
+    }
+
     /// Frees the caller's allocation `id`, releasing its page by VMA's rules.
     public func free(id: Int) throws {
         guard let slot = slotByID.removeSlot(ofID: id) else { throw PoolError.unknownID(id) }

@@ -1,3 +1,4 @@
+import CByteKernels
 @_spi(Tables) import MemoryMetadata
 
 /// The pool's map from caller ids to allocation slots: an array for ids below 2^20 or below twice the ids
@@ -28,6 +29,13 @@ struct SlotTable: ~Copyable {
                 set(newValue, beyondDenseEntries: id)
             }
         }
+    }
+
+    /// Asks for the id's entry ahead of a lookup (a hint; ids beyond the array: nothing).
+    @inline(__always)
+    func prefetch(id: Int) {
+        guard id >= 0 && id < dense.count else { return }
+        dense.withValues { dscope_prefetch_for_write($0.baseAddress! + id) }
     }
 
     /// The id's slot, which it no longer has (nil: it had none).

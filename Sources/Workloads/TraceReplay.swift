@@ -15,8 +15,13 @@ extension Trace {
     ///     throws stops the replay and is rethrown (the pool stays valid, partly filled).
     public func replay<Device: PageDevice>(into pool: MemoryPool<Device>, progress: ((Int, Int) throws -> Void)? = nil) throws {
         try progress?(0, operations.count)
+        let count = operations.count
         for (index, operation) in operations.enumerated() {
             if let progress, index & 0x3FFF == 0x3FFF { try progress(index + 1, operations.count) }
+            // The frees to come, in three stages (``MemoryPool/prepareLookup(ofID:)``).
+            if index + 16 < count, case .free(let id, _) = operations[index + 16] { pool.prepareLookup(ofID: id) }
+            if index + 8 < count, case .free(let id, _) = operations[index + 8] { pool.prepareFree(ofID: id) }
+            if index + 4 < count, case .free(let id, _) = operations[index + 4] { pool.prepareRange(ofID: id) }
             switch operation {
             case .allocate(let id, let size, let alignment, let line):
                 do { try pool.allocateSlot(id: id, size: size, alignment: alignment, type: .unknown) } catch {

@@ -177,6 +177,23 @@ struct PoolRuleTests {
         #expect((1...4).map { p.record(id: $0)?.size } == (granularity == 1 ? [100, 33, 250, 7] : [100, 256, 250, 256]))
     }
 
+    @Test("a replay's hints of frees to come change nothing, for live, freed, unknown, sparse and negative ids")
+    func replayHints() throws {
+        let p = pool(pageSize: 4096)
+        for id in [1, 2, 3, 5_000_000] { try p.allocate(id: id, size: 64 * id % 1000 + 16, alignment: 16) }
+        try p.free(id: 2)
+        let before = [1, 3, 5_000_000].map { p.record(id: $0) }
+        for id in [1, 2, 3, 4, 5_000_000, 1 << 40, -7] {
+            p.prepareLookup(ofID: id)
+            p.prepareFree(ofID: id)
+            p.prepareRange(ofID: id)
+        }
+        #expect([1, 3, 5_000_000].map { p.record(id: $0) } == before)
+        #expect(p.record(id: 2) == nil)
+        try p.validate()
+        try p.verifyAll()
+    }
+
     @Test("a run sorts pages by free bytes, fullest first, ties in their order")
     func sortAtBegin() throws {
         let p = pool(keepOneEmptyPage: false)
