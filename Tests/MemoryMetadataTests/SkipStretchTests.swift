@@ -86,7 +86,7 @@ struct SkipStretchTests {
         // Stretches are never empty (one left empty goes).
         let i = try #require(page.skipStretches.indices.first)
         var s = page.skipStretches[i]
-        s.bounds = (1, 1, 1, 1, 1)
+        s.setBounds((1, 1, 1, 1, 1))
         page.skipStretches[i] = s
         let error = metadataError { try page.validate() }
         #expect("\(String(describing: error))".contains("stretch's bound"), "\(String(describing: error))")
