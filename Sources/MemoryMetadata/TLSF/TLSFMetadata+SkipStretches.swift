@@ -84,7 +84,7 @@ extension TLSFMetadata {
     static let maxSkipStretchLength = 64
 
     /// How many stretches the page may keep now.
-    var skipStretchCap: Int { max(Self.minSkipStretchCap, blocksFreeCount / Self.skipStretchesPerFreeRange) }
+    var skipStretchCap: Int { skipStretchCapForTests ?? max(Self.minSkipStretchCap, blocksFreeCount / Self.skipStretchesPerFreeRange) }
 
     /// The first stretch of free list `list` in ``skipStretches`` and the index past its last (equal when
     /// the list has none: where its first would go). The table is ordered by list: a binary search.

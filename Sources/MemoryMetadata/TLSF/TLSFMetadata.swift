@@ -205,6 +205,8 @@ public final class TLSFMetadata: BlockMetadata {
     @exclusivity(unchecked) var skipStretches = Table<SkipStretch>(capacity: 0)
     /// A bit per node, set for every stretch's `first` and `end` (and perhaps for a node that was one).
     @exclusivity(unchecked) var skipStretchMarks = Table<UInt64>(capacity: 0)
+    /// A lower cap on the stretches, for tests that fill the table with a small workload.
+    var skipStretchCapForTests: Int?
     /// What failed list scans taught. Without granularity, a range holds a request exactly when the
     /// request fits in the range's bytes after alignment padding, so a list fails for every size above the
     /// most any of its ranges holds at that alignment: a failed scan measures that maximum, a range joining
