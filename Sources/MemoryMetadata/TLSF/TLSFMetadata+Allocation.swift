@@ -243,9 +243,9 @@ extension TLSFMetadata {
         // at this alignment the request reaches, and walks through the others.
         var (k, kEnd) = skipStretches(ofList: list)
         var inside = false
-        // The run walked since the front or the last jump, for the stretch it becomes. What its ranges hold
-        // at every column's alignment is measured once it is long enough to be kept (short walks, the
-        // usual ones, pay nothing for it).
+        // The run walked since the front, the last jump or the last stretch kept, for the stretch it
+        // becomes. What its ranges hold at every column's alignment is measured once it is long enough to
+        // be kept (short walks, the usual ones, pay nothing for it).
         var masks = (0, 0, 0, 0, 0)
         var runFirst = b, runFrom = k, walked = 0
         var most5 = (0, 0, 0, 0, 0)
@@ -253,6 +253,17 @@ extension TLSFMetadata {
             @inline(__always) func held(_ m: Int) -> Int { n.size - (((n.offset + m) & ~m) - n.offset) }
             most5 = (max(most5.0, held(masks.0)), max(most5.1, held(masks.1)), max(most5.2, held(masks.2)),
                      max(most5.3, held(masks.3)), max(most5.4, held(masks.4)))
+        }
+        // Keeps the run up to `b` as a stretch in place of those it walked through (`through`: the one it
+        // is inside or reaches next), and starts a new run at `b`.
+        @inline(__always) func keepRun(upTo b: Int32, through: Int, inside: Bool) {
+            let count = skipStretches.count
+            k = keepSkipStretch(list: list, first: runFirst, end: b, most: most5, from: runFrom, through: through, inside: inside)
+            kEnd += skipStretches.count - count
+            runFirst = b
+            runFrom = k
+            walked = 0
+            most5 = (0, 0, 0, 0, 0)
         }
         while b != Self.none {
             if k < kEnd {
@@ -265,13 +276,7 @@ extension TLSFMetadata {
                 } else if b == skipStretches[k].first {
                     let bound = skipStretches[k].bound(column)
                     if allocSize >= bound {
-                        if walked >= Self.minSkipStretchLength {
-                            keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: false)
-                            // The table changed around this stretch: find it again (the list's first one
-                            // at or after the run's start).
-                            (k, kEnd) = skipStretches(ofList: list)
-                            while skipStretches[k].first != b { k += 1 }
-                        }
+                        if walked >= Self.minSkipStretchLength { keepRun(upTo: b, through: k, inside: false) }
                         most = max(most, bound - 1)
                         b = skipStretches[k].end
                         k += 1
@@ -284,13 +289,12 @@ extension TLSFMetadata {
                     inside = true
                 }
             }
+            if walked == Self.maxSkipStretchLength { keepRun(upTo: b, through: k, inside: inside) }
             // checkBlock's first test, on the node already at hand: most ranges of a long list fail it.
             let n = nodes[Int(b)]
             let holds = n.size - (((n.offset + mask) & ~mask) - n.offset)
             if holds >= allocSize {
-                if walked >= Self.minSkipStretchLength {
-                    keepSkipStretch(list: list, first: runFirst, end: b, walked: walked, most: most5, from: runFrom, through: k, inside: inside)
-                }
+                if walked >= Self.minSkipStretchLength { keepRun(upTo: b, through: k, inside: inside) }
                 // Without granularity, holding the request is all checkBlock asks.
                 guard let request = checkBlock(b, r, allocSize, alignment, type) else {
                     preconditionFailure("TLSF: the range at offset \(n.offset) holds the request but was refused")
@@ -314,10 +318,7 @@ extension TLSFMetadata {
             b = n.nextFree
         }
         // At the list's end: a stretch it was inside ran to the end too, and the run replaces it.
-        if walked >= Self.minSkipStretchLength {
-            keepSkipStretch(list: list, first: runFirst, end: Self.none, walked: walked, most: most5, from: runFrom,
-                            through: inside ? k + 1 : k, inside: false)
-        }
+        if walked >= Self.minSkipStretchLength { keepRun(upTo: Self.none, through: inside ? k + 1 : k, inside: false) }
         // Every range holds at most `most` < allocSize bytes at this alignment.
         rememberFailure(r, memoryClass, second, most + 1, exponent)
         return nil

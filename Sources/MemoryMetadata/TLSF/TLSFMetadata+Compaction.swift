@@ -128,6 +128,7 @@ extension TLSFMetadata {
                 skipStretches[i].first = map(skipStretches[i].first)
                 skipStretches[i].end = map(skipStretches[i].end)
             }
+            remarkSkipStretchBoundaries()
             var aside: [Int32: Int] = [:]
             for (old, value) in largeUserData { aside[map(old)] = value }
             largeUserData = aside
@@ -167,9 +168,13 @@ extension TLSFMetadata {
                 lists[r].head = to
             }
             if offsetIndex != nil { indexInsert(to) }
-            for i in skipStretches.indices {
-                if skipStretches[i].first == from { skipStretches[i].first = to }
-                if skipStretches[i].end == from { skipStretches[i].end = to }
+            if isSkipStretchBoundary(from) {
+                unmarkSkipStretchBoundary(from)
+                markSkipStretchBoundary(to)
+                for i in skipStretches.indices {
+                    if skipStretches[i].first == from { skipStretches[i].first = to }
+                    if skipStretches[i].end == from { skipStretches[i].end = to }
+                }
             }
         } else if node.taken {
             if node.inlineUserData == Node.userDataAside { largeUserData[to] = largeUserData.removeValue(forKey: from) }

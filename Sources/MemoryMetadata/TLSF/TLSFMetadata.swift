@@ -203,6 +203,10 @@ public final class TLSFMetadata: BlockMetadata {
     @exclusivity(unchecked) var offsetIndex: OffsetIndex?
     /// Runs of long free lists that earlier scans found to hold little (see TLSFMetadata+SkipStretches.swift).
     @exclusivity(unchecked) var skipStretches = Table<SkipStretch>(capacity: 0)
+    /// A bit per node, set for every stretch's `first` and `end` (and perhaps for a node that was one).
+    @exclusivity(unchecked) var skipStretchMarks = Table<UInt64>(capacity: 0)
+    /// A lower cap on the stretches, for tests that fill the table with a small workload.
+    var skipStretchCapForTests: Int?
     /// What failed list scans taught. Without granularity, a range holds a request exactly when the
     /// request fits in the range's bytes after alignment padding, so a list fails for every size above the
     /// most any of its ranges holds at that alignment: a failed scan measures that maximum, a range joining
@@ -273,7 +277,7 @@ public final class TLSFMetadata: BlockMetadata {
     public var footprintBytes: Int {
         nodes.capacity * MemoryLayout<Node>.stride + retiredGenerations.capacity * 2 + largeUserData.capacity * 16 + lists.capacity * MemoryLayout<ListEntry>.stride
             + classBase.capacity * 8 + innerIsFreeBitmap.capacity * 4 + (offsetIndex?.footprintBytes ?? 0)
-            + skipStretches.capacity * MemoryLayout<SkipStretch>.stride
+            + skipStretches.capacity * MemoryLayout<SkipStretch>.stride + skipStretchMarks.capacity * 8
     }
 
     /// The granularity this page was made with.
@@ -510,6 +514,7 @@ public final class TLSFMetadata: BlockMetadata {
         changeCount &+= 1
         offsetIndex = nil
         skipStretches.removeAll()
+        skipStretchMarks.removeAll()
         nullBlock = makeNode(offset: 0, size: size)
         headBlock = nullBlock
     }
