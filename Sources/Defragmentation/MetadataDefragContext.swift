@@ -93,9 +93,9 @@ public final class MetadataDefragContext<List: BlockList> {
     @usableFromInline @exclusivity(unchecked) var recordedHandles: [AllocationHandle] = []
     @usableFromInline @exclusivity(unchecked) var recordedSizes: [Int] = []
 
-    /// Whether passes limited by a count of moves skip the allocations whose answer cannot have changed
-    /// since an earlier walk (the walk memory); the moves are the same either way. On by default; off
-    /// only to compare.
+    /// Whether passes without a byte budget skip the allocations whose answer cannot have changed since
+    /// an earlier walk (the walk memory); the moves are the same either way. On by default; off only to
+    /// compare.
     public var remembersWalks = true
     /// Allocations this run did not visit again thanks to ``remembersWalks``.
     @inlinable public var visitsSkipped: Int { _visitsSkipped }

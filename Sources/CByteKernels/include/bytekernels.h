@@ -1,6 +1,7 @@
 // The byte loops every allocation's verification runs: filling a pattern, checksumming a range, and both
-// at once; and a prefetch hint, which Swift has no spelling for. They live in C, written over four-word vectors so that they stay fast unoptimised too: verifying
+// at once. They live in C, written over four-word vectors so that they stay fast unoptimised too: verifying
 // every live byte after every pass in a debug-built `swift test` (the package sets no optimisation flags).
+// And a prefetch hint, which Swift has no spelling for.
 #ifndef DEFRAGSCOPE_BYTEKERNELS_H
 #define DEFRAGSCOPE_BYTEKERNELS_H
 #include <stddef.h>
