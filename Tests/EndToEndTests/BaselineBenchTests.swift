@@ -59,8 +59,7 @@ struct BaselineBenchTests {
 
     @Test("a malformed trace is refused with its file and line, exit 2")
     func badTrace() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baseline-bad-\(getpid()).trace").path
-        try "# defrag-trace v1 bad seed=1\nblock-size 1024\na 1 16 16\nq 2\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try temporaryTrace("# defrag-trace v1 bad seed=1\nblock-size 1024\na 1 16 16\nq 2\n", prefix: "baseline-bad")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try runDefragscope(["bench", "--baseline", "--trace", path, "--repeat", "1"])
         #expect(result.status == 2)

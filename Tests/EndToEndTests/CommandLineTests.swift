@@ -80,10 +80,9 @@ struct CommandLineTests {
         var arguments = input.arguments
         var path: String?
         if let trace = input.trace {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).trace")
-            try trace.write(to: url, atomically: true, encoding: .utf8)
-            path = url.path
-            arguments = ["run", "--trace", url.path]
+            let file = try temporaryTrace(trace, prefix: "bad")
+            path = file
+            arguments = ["run", "--trace", file]
         }
         defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
         let result = try runDefragscope(arguments)

@@ -199,8 +199,7 @@ struct CompareTests {
 
     @Test("a malformed trace is refused with its file and line, exit 2")
     func malformedTrace() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("compare-bad-\(UUID().uuidString).trace").path
-        try "block-size 1024\na 1 100 16\na 2 abc 16\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try temporaryTrace("block-size 1024\na 1 100 16\na 2 abc 16\n", prefix: "compare-bad")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try runDefragscope(["compare", "--trace", path])
         #expect(result.status == 2)
